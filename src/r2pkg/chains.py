@@ -1,0 +1,418 @@
+"""Authority chains and precedents: networkx views of the graph, built once per store.
+
+An authority chain follows ``hasLegalBasis``, ``establishedBy`` and ``partOf`` (and any
+sub-property of ``r2p:authorityProperty``) until it reaches a root: the UN Charter, the
+2005 World Summit Outcome, or another treaty. Every hop carries the claims that support
+it, stated or inferred; where sources disagree about a hop, both claims are shown.
+A node whose chain reaches no root is a finding, reported with how far it gets.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import networkx as nx
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
+from rdflib.term import Node
+
+from r2pkg.namespaces import R2P, R2PID
+from r2pkg.store import Store
+
+ROOT_DOCUMENTS = (URIRef(str(R2PID) + "document/un-charter"), URIRef(str(R2PID) + "document/A-RES-60-1"))
+MAX_PATHS = 64
+
+#: Links followed by "how is this connected to that?" (directed as in the graph).
+CONNECTION_PROPERTIES = (
+    R2P.hasLegalBasis, R2P.establishedBy, R2P.partOf, R2P.drawsOn, R2P.hasResponse, R2P.actor,
+    R2P.issuedBy, R2P.cites, R2P.concerns, R2P.addressedTo, R2P.withinOrgan, R2P.parentOrgan,
+    R2P.heldBy, R2P.country, R2P.subItemOf, R2P.lesson,
+)
+
+_lock = threading.Lock()
+
+
+@dataclass
+class Index:
+    """The networkx views and lookups that chains and precedents need."""
+
+    authority: nx.MultiDiGraph
+    precedent: nx.DiGraph
+    links: nx.MultiDiGraph
+    roots: set[Node]
+    labels: dict[Node, str]
+    claims: dict[tuple[Node, Node], list[dict]]
+    features: dict[Node, dict[str, set[Node]]]
+    dates: dict[Node, str]
+    responses: dict[Node, list[Node]]
+    cases: set[Node]
+    version: int = 0
+    property_labels: dict[Node, str] = field(default_factory=dict)
+
+    def label(self, node: Node) -> str:
+        """The label of a node, or the last part of its IRI."""
+        return self.labels.get(node) or str(node).rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+    def ref(self, node: Node) -> dict[str, str]:
+        """A node as plain data."""
+        return {"iri": str(node), "label": self.label(node)}
+
+
+def graph_index(store: Store) -> Index:
+    """The index of ``store``, built on first use and rebuilt only if the graph changed."""
+    version = len(store.graph)
+    cached = getattr(store, "_chain_index", None)
+    if cached is not None and cached.version == version:
+        return cached
+    with _lock:
+        cached = getattr(store, "_chain_index", None)
+        if cached is None or cached.version != version:
+            cached = build_index(store)
+            cached.version = version
+            object.__setattr__(store, "_chain_index", cached)
+    return cached
+
+
+def authority_properties(store: Store) -> set[Node]:
+    """hasLegalBasis, establishedBy, partOf and every declared sub-property of the authority relation."""
+    props = {R2P.hasLegalBasis, R2P.establishedBy, R2P.partOf}
+    props |= set(store.graph.transitive_subjects(RDFS.subPropertyOf, R2P.authorityProperty))
+    props.discard(R2P.authorityProperty)
+    return props
+
+
+def build_index(store: Store) -> Index:
+    """Read the graph once into networkx graphs and lookup tables."""
+    g = store.graph
+    authority = nx.MultiDiGraph()
+    for prop in authority_properties(store):
+        for s, o in g.subject_objects(prop):
+            if isinstance(s, URIRef) and isinstance(o, URIRef):
+                authority.add_edge(s, o, key=prop, prop=prop)
+    roots = set(ROOT_DOCUMENTS) | {t for t in g.subjects(RDF.type, R2P.Treaty)}
+    precedent = nx.DiGraph()
+    cases = set(g.subjects(RDF.type, R2P.Case))
+    precedent.add_nodes_from(cases)
+    for s, o in g.subject_objects(R2P.drawsOn):
+        precedent.add_edge(s, o)
+    for s, o in g.subject_objects(R2P.precedentFor):
+        precedent.add_edge(o, s)
+    links = nx.MultiDiGraph()
+    claim_nodes = set(g.subjects(RDF.type, R2P.Claim))
+    for prop in CONNECTION_PROPERTIES:
+        for s, o in g.subject_objects(prop):
+            if isinstance(s, URIRef) and isinstance(o, URIRef) and s not in claim_nodes:
+                if prop == R2P.cites and (s, RDF.type, R2P.Publication) in g:
+                    continue  # every publication cites dozens of documents: a hub, not a link
+                links.add_edge(s, o, key=prop, prop=prop)
+    claims: dict[tuple[Node, Node], list[dict]] = defaultdict(list)
+    for claim in claim_nodes:
+        subject, prop = g.value(claim, R2P.claimSubject), g.value(claim, R2P.claimProperty)
+        if subject is None or prop is None:
+            continue
+        claims[(subject, prop)].append({
+            "claim": str(claim),
+            "label": store.label(claim),
+            "value": g.value(claim, R2P.claimValue),
+            "evidence": [_citation(store, c) for c in g.objects(claim, R2P.evidence)],
+        })
+    features, dates, responses = _case_features(store, cases)
+    labels = dict(store.labels)
+    return Index(authority=authority, precedent=precedent, links=links, roots=roots, labels=labels,
+                 claims=dict(claims), features=features, dates=dates, responses=responses,
+                 cases=cases, property_labels={p: store.label(p) for p in CONNECTION_PROPERTIES})
+
+
+def _citation(store: Store, node: Node) -> dict:
+    g = store.graph
+    source = g.value(node, R2P.source)
+
+    def text(prop: URIRef) -> str | None:
+        value = g.value(node, prop)
+        return None if value is None else (store.label(value) if isinstance(value, URIRef) else str(value))
+
+    return {
+        "source": None if source is None else str(source),
+        "source_label": None if source is None else store.label(source),
+        "locator": text(R2P.locator),
+        "quote": text(R2P.quote),
+        "assertion": text(R2P.assertion),
+        "attributed_to": text(R2P.attributedTo),
+        "note": text(R2P.note),
+    }
+
+
+def _case_features(store: Store, cases: set[Node]):
+    g = store.graph
+    features: dict[Node, dict[str, set[Node]]] = {}
+    dates: dict[Node, str] = {}
+    responses: dict[Node, list[Node]] = {}
+    for case in cases:
+        resp = sorted(g.objects(case, R2P.hasResponse), key=str)
+        responses[case] = resp
+        features[case] = {
+            "crimes": set(g.objects(case, R2P.concernsCrime)),
+            "pillars": {p for r in resp for p in g.objects(r, R2P.pillar)},
+            "organs": {a for r in resp for a in g.objects(r, R2P.actor)},
+            "tools": {t for r in resp for t in g.objects(r, R2P.instrument)},
+        }
+        start = g.value(case, R2P.startDate)
+        if start is not None:
+            dates[case] = str(start)
+        for r in resp:
+            when = g.value(r, R2P.date) or g.value(r, R2P.startDate)
+            if when is not None:
+                dates[r] = str(when)
+    return features, dates, responses
+
+
+# -- authority chains ---------------------------------------------------------------------
+
+def _hop(index: Index, s: Node, o: Node, prop: Node) -> dict:
+    supporting = [c for c in index.claims.get((s, prop), []) if c["value"] == o]
+    disputed = [c for c in index.claims.get((s, prop), []) if c["value"] != o]
+    hop = {
+        "from": index.ref(s), "to": index.ref(o),
+        "property": str(prop), "property_label": index.label(prop),
+        "evidence": [e for c in supporting for e in c["evidence"]],
+        "claims": [c["claim"] for c in supporting],
+        "structural": prop == R2P.partOf,
+        "alternatives": [
+            {"value": index.ref(c["value"]) if isinstance(c["value"], URIRef) else {"iri": None, "label": str(c["value"])},
+             "claim": c["claim"], "evidence": c["evidence"]}
+            for c in disputed
+        ],
+    }
+    assertions = {e.get("assertion") for e in hop["evidence"]}
+    hop["assertion"] = ("structural" if hop["structural"] else
+                        "stated" if "stated" in assertions else
+                        "inferred" if "inferred" in assertions else "no claim recorded")
+    return hop
+
+
+def _path_hops(index: Index, path: list[Node]) -> list[list[dict]]:
+    """All hop sequences along a node path (parallel edges give alternatives)."""
+    options = [[_hop(index, s, o, k) for k in index.authority[s][o]] for s, o in zip(path, path[1:])]
+    sequences: list[list[dict]] = [[]]
+    for choice in options:
+        sequences = [seq + [h] for seq in sequences for h in choice][:MAX_PATHS]
+    return sequences
+
+
+def authority_chains(index: Index, node: Node) -> dict:
+    """Every path from ``node`` to a root along authority edges, each hop with its sources."""
+    graph = index.authority
+    result = {"node": index.ref(node), "chains": [], "reaches_root": False, "partial": [],
+              "cycles": [], "message": ""}
+    if node in index.roots:
+        result.update(reaches_root=True, message=f"{index.label(node)} is itself a root of authority.")
+        return result
+    if node not in graph or graph.out_degree(node) == 0:
+        result["message"] = (f"{index.label(node)} has no recorded legal basis, founding instrument or "
+                             "containing instrument: the graph gives it no authority chain.")
+        return result
+    reachable = nx.descendants(graph, node)
+    targets = [r for r in reachable if r in index.roots]
+    simple = nx.DiGraph(graph)
+    for target in sorted(targets, key=str):
+        for path in nx.all_simple_paths(simple, node, target):
+            for hops in _path_hops(index, path):
+                result["chains"].append({"root": index.ref(target), "hops": hops})
+                if len(result["chains"]) >= MAX_PATHS:
+                    break
+    result["chains"].sort(key=lambda c: (len(c["hops"]), c["root"]["label"]))
+    result["chains"] = _drop_non_maximal(result["chains"])
+    result["reaches_root"] = bool(result["chains"])
+    result["cycles"] = [[index.ref(n) for n in cycle] for cycle in _cycles_through(simple, node)]
+    if not result["reaches_root"]:
+        ends = [n for n in reachable | {node} if graph.out_degree(n) == 0 or n == node]
+        for end in sorted(ends, key=str):
+            if end == node:
+                continue
+            path = nx.shortest_path(simple, node, end)
+            result["partial"].extend({"ends_at": index.ref(end), "hops": hops}
+                                     for hops in _path_hops(index, path)[:4])
+        result["message"] = (f"the authority chain of {index.label(node)} does not reach the UN Charter, "
+                             "the 2005 World Summit Outcome or another treaty; it stops at "
+                             + ", ".join(sorted({p['ends_at']['label'] for p in result['partial']}) or ["itself"])
+                             + ".")
+    else:
+        roots = sorted({c["root"]["label"] for c in result["chains"]})
+        result["message"] = (f"{len(result['chains'])} chain(s) from {index.label(node)} reach "
+                             + ", ".join(roots) + ".")
+    return result
+
+
+def _drop_non_maximal(chains: list[dict]) -> list[dict]:
+    """Keep every chain; a chain ending at the Charter via a chapter is kept beside its prefix."""
+    return chains
+
+
+def _cycles_through(graph: nx.DiGraph, node: Node) -> list[list[Node]]:
+    try:
+        cycle = nx.find_cycle(graph, node)
+    except nx.NetworkXNoCycle:
+        return []
+    return [[edge[0] for edge in cycle]]
+
+
+def authority_cycles(index: Index) -> list[list[dict]]:
+    """Every cycle of authority edges in the graph (each is a data error)."""
+    return [[index.ref(n) for n in cycle] for cycle in nx.simple_cycles(nx.DiGraph(index.authority))]
+
+
+def connection(index: Index, start: Node, end: Node, limit: int = 8) -> dict:
+    """How two nodes are connected: the shortest paths between them, ignoring direction."""
+    undirected = nx.Graph()
+    for s, o, data in index.links.edges(data=True):
+        undirected.add_edge(s, o)
+    result = {"node": index.ref(start), "target": index.ref(end), "paths": [], "message": ""}
+    if start not in undirected or end not in undirected:
+        result["message"] = f"no link connects {index.label(start)} to {index.label(end)}."
+        return result
+    try:
+        paths = nx.all_shortest_paths(undirected, start, end)
+        for i, path in enumerate(paths):
+            if i >= limit:
+                break
+            result["paths"].append([_link(index, a, b) for a, b in zip(path, path[1:])])
+    except nx.NetworkXNoPath:
+        pass
+    result["message"] = (f"{len(result['paths'])} shortest path(s) of {len(result['paths'][0])} link(s)"
+                         if result["paths"] else
+                         f"no link connects {index.label(start)} to {index.label(end)}.")
+    return result
+
+
+def _link(index: Index, a: Node, b: Node) -> dict:
+    if index.links.has_edge(a, b):
+        prop = next(iter(index.links[a][b]))
+        return {"from": index.ref(a), "to": index.ref(b), "property": str(prop),
+                "property_label": index.label(prop), "direction": "forward"}
+    prop = next(iter(index.links[b][a]))
+    return {"from": index.ref(a), "to": index.ref(b), "property": str(prop),
+            "property_label": index.label(prop), "direction": "inverse"}
+
+
+# -- precedents ---------------------------------------------------------------------------
+
+def precedents(index: Index, case: Node, limit: int = 10) -> dict:
+    """What the case draws on and what draws on it (transitively), and the most similar cases."""
+    graph = index.precedent
+    result = {"case": index.ref(case), "draws_on": [], "drawn_on_by": [], "similar": [], "timeline": []}
+    if case in graph:
+        for other, depth in sorted(nx.single_source_shortest_path_length(graph, case).items(), key=lambda x: (x[1], str(x[0]))):
+            if other != case:
+                result["draws_on"].append({**index.ref(other), "depth": depth,
+                                           "evidence": _draws_evidence(index, case, other, depth)})
+        for other, depth in sorted(nx.single_source_shortest_path_length(graph.reverse(copy=False), case).items(), key=lambda x: (x[1], str(x[0]))):
+            if other != case:
+                result["drawn_on_by"].append({**index.ref(other), "depth": depth,
+                                              "evidence": _draws_evidence(index, other, case, depth)})
+    mine = index.features.get(case, {})
+    scored = []
+    for other in index.cases - {case}:
+        theirs = index.features.get(other, {})
+        shared = {k: sorted((index.ref(n) for n in mine.get(k, set()) & theirs.get(k, set())), key=lambda r: r["label"])
+                  for k in ("crimes", "pillars", "organs", "tools")}
+        score = sum(len(v) for v in shared.values())
+        if score:
+            scored.append({**index.ref(other), "score": score, "shared": shared})
+    scored.sort(key=lambda s: (-s["score"], s["label"]))
+    result["similar"] = scored[:limit]
+    result["timeline"] = _timeline(index, case, result)
+    return result
+
+
+def _draws_evidence(index: Index, later: Node, earlier: Node, depth: int) -> list[dict]:
+    if depth != 1:
+        return []
+    return [e for c in index.claims.get((later, R2P.drawsOn), []) if c["value"] == earlier for e in c["evidence"]]
+
+
+def _timeline(index: Index, case: Node, found: dict) -> list[dict]:
+    events = []
+    for r in index.responses.get(case, []):
+        if r in index.dates:
+            events.append({"date": index.dates[r], "kind": "response", **index.ref(r), "case": index.label(case)})
+    related = {case} | {URIRef(x["iri"]) for x in found["draws_on"] + found["drawn_on_by"] + found["similar"]}
+    for other in related:
+        if other in index.dates:
+            events.append({"date": index.dates[other], "kind": "case" if other != case else "this case",
+                           **index.ref(other), "case": index.label(other)})
+    events.sort(key=lambda e: (e["date"], e["label"]))
+    return events
+
+
+# -- text -----------------------------------------------------------------------------------
+
+def as_text(found: dict) -> str:
+    """A chain, connection or precedents result for the terminal."""
+    if "chains" in found:
+        return _chains_text(found)
+    if "paths" in found:
+        lines = [f"{found['node']['label']} → {found['target']['label']}: {found['message']}"]
+        for i, path in enumerate(found["paths"], 1):
+            lines.append(f"  path {i}:")
+            for link in path:
+                arrow = "—{}→".format(link["property_label"]) if link["direction"] == "forward" else "←{}—".format(link["property_label"])
+                lines.append(f"    {link['from']['label']} {arrow} {link['to']['label']}")
+        return "\n".join(lines)
+    return _precedents_text(found)
+
+
+def _evidence_text(evidence: list[dict]) -> str:
+    if not evidence:
+        return ""
+    parts = []
+    for e in evidence:
+        bits = [e.get("source_label") or "", e.get("locator") or ""]
+        who = f", {e['attributed_to']}" if e.get("attributed_to") else ""
+        parts.append(f"{', '.join(b for b in bits if b)} [{e.get('assertion') or '?'}{who}]")
+    return "; ".join(parts)
+
+
+def _chains_text(found: dict) -> str:
+    lines = [f"{found['node']['label']} <{found['node']['iri']}>", found["message"]]
+    for i, chain in enumerate(found["chains"], 1):
+        lines.append(f"\nchain {i} → {chain['root']['label']}")
+        for hop in chain["hops"]:
+            lines.append(f"  {hop['from']['label']} —{hop['property_label']}→ {hop['to']['label']}  ({hop['assertion']})")
+            ev = _evidence_text(hop["evidence"])
+            if ev:
+                lines.append(f"      source: {ev}")
+            for alt in hop["alternatives"]:
+                lines.append(f"      another source says: {hop['property_label']} {alt['value']['label']} "
+                             f"— {_evidence_text(alt['evidence'])}")
+    for part in found.get("partial", []):
+        lines.append(f"\nbroken chain, stops at {part['ends_at']['label']}")
+        for hop in part["hops"]:
+            lines.append(f"  {hop['from']['label']} —{hop['property_label']}→ {hop['to']['label']}  ({hop['assertion']})")
+    for cycle in found.get("cycles", []):
+        lines.append("\ncycle (a data error): " + " → ".join(n["label"] for n in cycle))
+    return "\n".join(lines)
+
+
+def _precedents_text(found: dict) -> str:
+    lines = [found["case"]["label"] + f" <{found['case']['iri']}>"]
+    lines.append("\ndraws on:" if found["draws_on"] else "\ndraws on: nothing recorded")
+    for item in found["draws_on"]:
+        lines.append(f"  {'  ' * (item['depth'] - 1)}{item['label']} (depth {item['depth']}) {_evidence_text(item['evidence'])}")
+    lines.append("\ndrawn on by:" if found["drawn_on_by"] else "\ndrawn on by: nothing recorded")
+    for item in found["drawn_on_by"]:
+        lines.append(f"  {'  ' * (item['depth'] - 1)}{item['label']} (depth {item['depth']}) {_evidence_text(item['evidence'])}")
+    lines.append("\nmost similar cases (shared crimes, pillars, organs, tools):")
+    for item in found["similar"]:
+        shared = "; ".join(f"{k}: {', '.join(r['label'] for r in v)}" for k, v in item["shared"].items() if v)
+        lines.append(f"  {item['score']:2d}  {item['label']} — {shared}")
+    if found["timeline"]:
+        lines.append("\ntimeline:")
+        for e in found["timeline"]:
+            lines.append(f"  {e['date']:10} {e['kind']:9} {e['label']}")
+    return "\n".join(lines)
+
+
+__all__ = ["Index", "as_text", "authority_chains", "authority_cycles", "build_index", "connection",
+           "graph_index", "precedents", "BNode", "Literal"]

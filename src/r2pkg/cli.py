@@ -1,0 +1,216 @@
+"""The ``r2pkg`` command: thin wrappers that parse, call the library and format.
+
+Results go to stdout; errors to stderr as an ``error:`` line and a hint, with exit
+status 2 (1 means "no": a non-conforming entry, a node with no chain).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rdflib import Graph
+
+from r2pkg.errors import R2pkgError
+from r2pkg.store import STORE_KINDS, Store, open_store
+
+STORE_HELP = f"where the graph lives: {', '.join(STORE_KINDS)}, or a SPARQL endpoint URL."
+
+
+class Context:
+    """Lazily opens the store once per command."""
+
+    def __init__(self, spec: str | None, debug: bool) -> None:
+        self.spec = spec
+        self.debug = debug
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.spec)
+        return self._store
+
+
+class R2pkgGroup(click.Group):
+    """Turns R2pkgError into an error line and exit status 2, without a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except R2pkgError as exc:
+            debug = bool(ctx.obj and ctx.obj.debug)
+            if debug:
+                raise
+            click.echo(f"error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"hint: {exc.hint}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=R2pkgGroup)
+@click.option("--store", "store_spec", default=None, envvar="R2PKG_STORE", help=STORE_HELP)
+@click.option("--debug", is_flag=True, help="show tracebacks.")
+@click.version_option(package_name="r2pkg")
+@click.pass_context
+def main(ctx: click.Context, store_spec: str | None, debug: bool) -> None:
+    """r2pkg: a knowledge graph of the Responsibility to Protect."""
+    ctx.obj = Context(store_spec, debug)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="port to listen on.")
+@click.option("--store", "store_spec", default=None, help=STORE_HELP)
+@click.option("--threads", default=8, show_default=True, type=int, help="worker threads (production server).")
+@click.option("--dev", is_flag=True, help="use Flask's development server with reloading (never in production).")
+@click.pass_obj
+def serve(obj: Context, host: str, port: int, store_spec: str | None, threads: int, dev: bool) -> None:
+    """Serve the web front end and the SPARQL endpoint on the bundled graph."""
+    from r2pkg.web import create_app
+
+    if store_spec:
+        obj.spec = store_spec
+    app = create_app(store=obj.store)
+    click.echo(f"r2pkg: {len(obj.store.graph)} triples on the '{obj.store.kind}' store; "
+               f"serving http://{host}:{port}/", err=True)
+    if dev:
+        app.run(host=host, port=port, debug=True, use_reloader=False)
+        return
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=threads, ident="r2pkg",
+                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"])
+
+
+@main.command()
+@click.argument("name_or_file", required=False)
+@click.option("--param", "params", multiple=True, metavar="K=V", help="a query parameter, repeatable.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "jsonld", "ntriples"]))
+@click.option("--list", "list_", is_flag=True, help="list the saved queries.")
+@click.pass_obj
+def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: str, list_: bool) -> None:
+    """Run a saved query from queries/ (by name) or a query file."""
+    from r2pkg.queries import find_query, run_saved, saved_queries
+    from r2pkg.formats import render_result
+
+    if list_ or not name_or_file:
+        for name, saved in saved_queries().items():
+            click.echo(f"{name:48} {saved.summary}")
+        return
+    values = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="--param")
+        values[key] = value
+    saved = find_query(name_or_file)
+    result = run_saved(obj.store, saved, values)
+    click.echo(render_result(result, fmt, obj.store.label), nl=False)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@click.pass_obj
+def validate(obj: Context, files: tuple[Path, ...], fmt: str) -> None:
+    """Validate the bundled graph, or new entries (Turtle or JSON-LD) against it."""
+    from r2pkg.entries import read_entries
+    from r2pkg.validation import validate_entry, validate_store
+
+    if files:
+        entry = read_entries(files)
+        report = validate_entry(obj.store, entry)
+    else:
+        report = validate_store(obj.store)
+    if fmt == "json":
+        click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.as_text())
+    sys.exit(0 if report.conforms else 1)
+
+
+@main.command("new-case")
+@click.argument("slug", required=False, default="country-years")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="write to a file instead of stdout.")
+def new_case(slug: str, output: Path | None) -> None:
+    """Write a commented template of a valid case entry."""
+    from r2pkg.entries import case_template
+
+    text = case_template(slug)
+    if output:
+        if output.exists():
+            raise click.ClickException(f"{output} exists; choose another file name.")
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}; fill it in, then run: r2pkg validate {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("node")
+@click.option("--to", "target", default=None, help="show only how NODE connects to this node.")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@click.pass_obj
+def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
+    """The authority chain(s) of a node, down to the Charter or another root."""
+    from r2pkg.chains import authority_chains, connection, graph_index
+
+    index = graph_index(obj.store)
+    start = obj.store.resolve(node)
+    if target:
+        found = connection(index, start, obj.store.resolve(target))
+        _emit(found, fmt)
+        sys.exit(0 if found["paths"] else 1)
+    found = authority_chains(index, start)
+    _emit(found, fmt)
+    sys.exit(0 if found["reaches_root"] else 1)
+
+
+@main.command()
+@click.argument("case")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@click.pass_obj
+def precedents(obj: Context, case: str, fmt: str) -> None:
+    """What a case draws on and what draws on it, and the cases most like it."""
+    from r2pkg.chains import graph_index
+    from r2pkg.chains import precedents as find_precedents
+
+    index = graph_index(obj.store)
+    found = find_precedents(index, obj.store.resolve(case))
+    _emit(found, fmt)
+    sys.exit(0 if (found["draws_on"] or found["drawn_on_by"] or found["similar"]) else 1)
+
+
+def _emit(found: dict, fmt: str) -> None:
+    from r2pkg.chains import as_text
+
+    if fmt == "json":
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+    else:
+        click.echo(as_text(found))
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--store", "target", required=True, help="the SPARQL endpoint (or Graph Store) URL to load into.")
+@click.option("--graph", "graph_iri", default=None, help="named graph to load into (default graph if omitted).")
+@click.option("--batch", default=20000, show_default=True, help="triples per request.")
+def load(files: tuple[Path, ...], target: str, graph_iri: str | None, batch: int) -> None:
+    """Push the bundled graph (or the given RDF files) into an external triple store."""
+    from r2pkg.remote import push_graph
+    from r2pkg.store import bundled_files, load_graph
+
+    graph: Graph = load_graph(files or bundled_files(), kind="memory")
+    push_graph(graph, target, graph_iri=graph_iri, batch=batch)
+
+
+@main.command()
+@click.pass_obj
+def stats(obj: Context) -> None:
+    """Figures of the graph: triples, and nodes by class."""
+    for name, value in obj.store.stats().items():
+        click.echo(f"{name:16} {value}")

@@ -1,0 +1,182 @@
+"""Plain-data descriptions of a node for pages and APIs: properties, evidence, inverse links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from r2pkg.namespaces import R2P, R2PID
+from r2pkg.store import Store
+
+#: Names of inverse links, as a reader would say them.
+INVERSE_NAMES = {
+    R2P.cites: "cited by",
+    R2P.hasLegalBasis: "legal basis for",
+    R2P.establishedBy: "founding instrument of",
+    R2P.drawsOn: "drawn on by",
+    R2P.partOf: "has part",
+    R2P.actor: "actor in",
+    R2P.addressedTo: "recommendations addressed to it",
+    R2P.concerns: "recommendations concerning it",
+    R2P.concernsCrime: "cases concerning it",
+    R2P.pillar: "filed under it",
+    R2P.instrument: "responses using it",
+    R2P.heldBy: "holds",
+    R2P.issuedBy: "issued",
+    R2P.parentOrgan: "has subsidiary",
+    R2P.withinOrgan: "mandates within it",
+    R2P.country: "situations in it",
+    R2P.hasResponse: "response in case",
+    R2P.claimSubject: "claims about it",
+    R2P.claimValue: "claims citing it as value",
+    R2P.source: "cited as source",
+    R2P.subItemOf: "sub-items",
+    R2P.madeIn: "recommendations made in it",
+    R2P.reportsOn: "reported in",
+    R2P.holder: "tenures",
+}
+
+
+@dataclass
+class Value:
+    """One value shown on a page: its text, and a link if it is a node of the graph."""
+
+    text: str
+    iri: str | None = None
+    href: str | None = None
+    datatype: str | None = None
+
+
+@dataclass
+class Description:
+    """What a resource page shows."""
+
+    iri: str
+    label: str
+    types: list[Value]
+    properties: list[tuple[Value, list[Value]]]
+    evidence: list[dict[str, Value | list[Value] | None]]
+    inverse: list[tuple[str, list[Value]]]
+    claims: list[dict] = field(default_factory=list)
+
+
+def href_for(iri: str) -> str | None:
+    """The local page of an IRI of this graph, or None for outside IRIs."""
+    if iri.startswith(str(R2PID)):
+        return "/id/" + iri[len(str(R2PID)):]
+    if iri.startswith(str(R2P)):
+        return "/ontology/" + iri[len(str(R2P)):]
+    return None
+
+
+def value_of(store: Store, node: Node) -> Value:
+    """A node or literal as a display value."""
+    if isinstance(node, Literal):
+        dt = str(node.datatype).rsplit("#", 1)[-1] if node.datatype else None
+        return Value(text=str(node), datatype=dt)
+    if isinstance(node, BNode):
+        return Value(text="(anonymous node)")
+    iri = str(node)
+    return Value(text=store.label(node), iri=iri, href=href_for(iri) or iri)
+
+
+def describe(store: Store, node: URIRef) -> Description:
+    """Everything a reader needs about one node, with labels resolved."""
+    g = store.graph
+    props: dict[Node, list[Value]] = {}
+    evidence = []
+    for p, o in sorted(g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
+        if p == RDF.type:
+            continue
+        if p == R2P.evidence:
+            evidence.append(citation(store, o))
+            continue
+        if p in (RDFS.label,) and isinstance(o, Literal):
+            continue
+        props.setdefault(p, []).append(value_of(store, o))
+    inverse: dict[str, list[Value]] = {}
+    for s, p in g.subject_predicates(node):
+        if isinstance(s, BNode):
+            continue
+        name = INVERSE_NAMES.get(p, f"{store.label(p)} (of)")
+        inverse.setdefault(name, []).append(value_of(store, s))
+    claims = [claim_summary(store, c) for c in g.subjects(R2P.claimSubject, node)]
+    return Description(
+        iri=str(node),
+        label=store.label(node),
+        types=[value_of(store, t) for t in sorted(store.types(node), key=str)],
+        properties=[(value_of(store, p), vals) for p, vals in props.items()],
+        evidence=evidence,
+        inverse=sorted(((k, sorted(v, key=lambda x: x.text)) for k, v in inverse.items())),
+        claims=claims,
+    )
+
+
+def citation(store: Store, node: Node) -> dict:
+    """A citation's source, locator, quote, assertion and attribution, for display."""
+    g = store.graph
+
+    def one(prop: URIRef) -> Value | None:
+        value = g.value(node, prop)
+        return None if value is None else value_of(store, value)
+
+    return {
+        "source": one(R2P.source),
+        "locator": one(R2P.locator),
+        "quote": one(R2P.quote),
+        "assertion": one(R2P.assertion),
+        "attributed_to": one(R2P.attributedTo),
+        "note": one(R2P.note),
+        "line": one(R2P.line),
+    }
+
+
+def claim_summary(store: Store, claim: Node) -> dict:
+    """A claim with its property, value and evidence."""
+    g = store.graph
+    return {
+        "claim": value_of(store, claim),
+        "property": value_of(store, g.value(claim, R2P.claimProperty) or R2P.claimProperty),
+        "value": value_of(store, g.value(claim, R2P.claimValue) or Literal("")),
+        "evidence": [citation(store, e) for e in g.objects(claim, R2P.evidence)],
+    }
+
+
+def concise_bounded(store: Store, node: URIRef) -> Graph:
+    """The node's triples and those of the blank nodes it holds (its citations)."""
+    out = Graph()
+    pending: list[Node] = [node]
+    seen: set[Node] = set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for p, o in store.graph.predicate_objects(current):
+            out.add((current, p, o))
+            if isinstance(o, BNode):
+                pending.append(o)
+    return out
+
+
+def search_labels(store: Store, text: str, limit: int = 50) -> list[Value]:
+    """Nodes whose label contains every word of ``text`` (case-insensitive), best first."""
+    words = [w for w in text.casefold().split() if w]
+    if not words:
+        return []
+    hits = []
+    for node, label in store.labels.items():
+        if not isinstance(node, URIRef):
+            continue
+        folded = label.casefold()
+        if all(w in folded for w in words):
+            score = (0 if folded.startswith(words[0]) else 1, len(label))
+            hits.append((score, node))
+    hits.sort(key=lambda h: (h[0], str(h[1])))
+    return [value_of(store, n) for _, n in hits[:limit]]
+
+
+__all__ = ["SKOS", "Description", "Value", "describe", "href_for", "search_labels", "value_of"]

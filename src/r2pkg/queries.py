@@ -1,0 +1,182 @@
+"""Saved queries: one ``queries/NAME.rq`` file per question, with a YAML header.
+
+The header sits on ``#+ `` comment lines (grlc's decorator syntax), so each file stays valid
+SPARQL. Parameters follow grlc's names: ``?_name_iri`` is required, ``?__name_iri``
+optional; the suffix gives the type (``_iri``, ``_integer``, ``_en``, ``_literal``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.query import Result
+from rdflib.term import Node
+
+from r2pkg.errors import InputError, UnknownNodeError
+from r2pkg.store import Store, project_root
+
+HEADER_KEYS = {"summary", "description", "tags", "defaults", "enumerate", "expect"}
+_PARAM = re.compile(r"[?$](__?)([A-Za-z][A-Za-z0-9]*)_(iri|integer|en|literal)\b")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One declared parameter of a saved query."""
+
+    name: str
+    kind: str  # iri, integer, en, literal
+    required: bool
+    variable: str  # the variable as written, without ? (e.g. "__tool_iri")
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    """A query file with its title, description, parameters and expected answer."""
+
+    name: str
+    path: Path
+    text: str
+    summary: str
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    expect: Mapping[str, object] = field(default_factory=dict)
+
+    def bindings(self, values: Mapping[str, str] | None = None, use_defaults: bool = True) -> dict[str, Node]:
+        """Turn user-given strings into typed values; a missing required one is an error."""
+        values = dict(values or {})
+        unknown = set(values) - {p.name for p in self.parameters}
+        if unknown:
+            raise InputError(
+                f"the query '{self.name}' has no parameter '{sorted(unknown)[0]}'.",
+                hint=f"its parameters are: {', '.join(p.name for p in self.parameters) or 'none'}.",
+            )
+        out: dict[str, Node] = {}
+        for p in self.parameters:
+            raw = values.get(p.name)
+            if (raw is None or raw == "") and use_defaults:
+                raw = p.default
+            if raw is None or raw == "":
+                if p.required:
+                    raise InputError(
+                        f"the query '{self.name}' needs the parameter '{p.name}'.",
+                        hint=f"give it as --param {p.name}=VALUE (CLI) or ?{p.name}=VALUE (web).",
+                    )
+                continue
+            out[p.variable] = _typed(p, raw)
+        return out
+
+
+def _typed(p: Parameter, raw: str) -> Node:
+    if p.choices and raw not in p.choices:
+        raise InputError(
+            f"'{raw}' is not one of the values allowed for '{p.name}'.",
+            hint=f"choose one of: {', '.join(p.choices)}.",
+        )
+    if p.kind == "iri":
+        if not re.match(r"^[a-z][a-z0-9+.-]*:", raw, re.I):
+            raise InputError(f"the parameter '{p.name}' needs a full IRI, not '{raw}'.")
+        return URIRef(raw)
+    if p.kind == "integer":
+        if not re.fullmatch(r"-?\d+", raw.strip()):
+            raise InputError(f"the parameter '{p.name}' needs a whole number, not '{raw}'.")
+        return Literal(int(raw), datatype=XSD.integer)
+    if p.kind == "en":
+        return Literal(raw, lang="en")
+    return Literal(raw)
+
+
+def queries_dir(root: Path | None = None) -> Path:
+    """The folder of saved queries."""
+    return (root or project_root()) / "queries"
+
+
+def read_header(text: str) -> dict:
+    """The YAML header of a query file: its ``#+ `` lines with the marker removed."""
+    lines = [ln[3:] if ln.startswith("#+ ") else ln[2:] for ln in text.splitlines() if ln.startswith("#+")]
+    if not lines:
+        return {}
+    header = yaml.safe_load("\n".join(lines)) or {}
+    if not isinstance(header, dict):
+        raise InputError("the query header is not a YAML mapping.")
+    return header
+
+
+def load_saved_query(path: Path) -> SavedQuery:
+    """Read one ``.rq`` file; a bad header names the file and the key."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        header = read_header(text)
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path.name}: the header is not valid YAML ({exc}).") from exc
+    unknown = set(header) - HEADER_KEYS
+    if unknown:
+        raise InputError(f"{path.name}: unknown header key '{sorted(unknown)[0]}'.",
+                         hint=f"the keys are: {', '.join(sorted(HEADER_KEYS))}.")
+    if not header.get("summary"):
+        raise InputError(f"{path.name}: the header has no 'summary'.")
+    defaults = _mapping(header.get("defaults"))
+    choices = _mapping(header.get("enumerate"))
+    params: dict[str, Parameter] = {}
+    for m in _PARAM.finditer(text):
+        underscores, name, kind = m.groups()
+        if name not in params:
+            params[name] = Parameter(
+                name=name, kind=kind, required=len(underscores) == 1,
+                variable=f"{underscores}{name}_{kind}",
+                default=None if defaults.get(name) is None else str(defaults.get(name)),
+                choices=tuple(str(c) for c in choices.get(name) or ()),
+            )
+    tags = header.get("tags") or ()
+    return SavedQuery(
+        name=path.stem, path=path, text=text, summary=str(header["summary"]).strip(),
+        description=str(header.get("description") or "").strip(),
+        tags=tuple(str(t) for t in tags), parameters=tuple(params.values()),
+        expect=header.get("expect") or {},
+    )
+
+
+def _mapping(value: object) -> dict:
+    """grlc writes defaults as a list of one-key mappings; accept a plain mapping too."""
+    if isinstance(value, dict):
+        return value
+    out: dict = {}
+    for item in value or ():
+        if isinstance(item, dict):
+            out.update(item)
+    return out
+
+
+def saved_queries(root: Path | None = None) -> dict[str, SavedQuery]:
+    """Every saved query, by name."""
+    return {p.stem: load_saved_query(p) for p in sorted(queries_dir(root).glob("*.rq"))}
+
+
+def find_query(name_or_file: str, root: Path | None = None) -> SavedQuery:
+    """A saved query by name, or any ``.rq`` file by path."""
+    path = Path(name_or_file)
+    if path.suffix == ".rq" and path.is_file():
+        return load_saved_query(path)
+    candidate = queries_dir(root) / f"{name_or_file}.rq"
+    if candidate.is_file():
+        return load_saved_query(candidate)
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        return SavedQuery(name=path.stem, path=path, text=text, summary=path.name)
+    raise UnknownNodeError(
+        f"no saved query is called '{name_or_file}', and no such file exists.",
+        hint="list the saved queries with 'r2pkg query --list'.",
+    )
+
+
+def run_saved(store: Store, query: SavedQuery, values: Mapping[str, str] | None = None) -> Result:
+    """Run a saved query with its parameters bound (defaults fill what is not given)."""
+    return store.query(query.text, query.bindings(values))

@@ -1,0 +1,207 @@
+"""Parsing, checking and running SPARQL queries, for the CLI, the web and the saved queries.
+
+Every query is parsed by rdflib first, whatever store runs it, so that a syntax error is
+reported with its line and column the same way everywhere, and so that the safety rules
+are checked before any engine sees the query: read-only, no ``SERVICE``, no ``FROM``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from pyparsing import ParseException
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.query import Result
+from rdflib.term import Node
+
+from r2pkg.errors import QueryError
+from r2pkg.namespaces import PREFIXES
+
+QUERY_FORMS = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+
+_IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A query that parsed and passed the safety checks."""
+
+    text: str
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Parse and check a query; a QueryError names the line and column of a problem."""
+    if not text or not text.strip():
+        raise QueryError("the query is empty.", hint="send a SPARQL query in the 'query' parameter.")
+    try:
+        parsed = parseQuery(text)
+    except ParseException as exc:
+        if _is_update(text):
+            raise _update_refused() from exc
+        raise QueryError(
+            f"syntax error at line {exc.lineno}, column {exc.col}: {_explain(exc)}.",
+            hint=_caret(text, exc.lineno, exc.col),
+        ) from exc
+    except Exception as exc:  # rdflib raises a few other types on odd input
+        raise QueryError(f"the query could not be read: {exc}.") from exc
+    body = parsed[1]
+    form = QUERY_FORMS.get(getattr(body, "name", ""), "")
+    if not form:
+        raise QueryError("only SELECT, ASK, CONSTRUCT and DESCRIBE queries are accepted.")
+    _refuse_remote(body)
+    return ParsedQuery(text=text, form=form)
+
+
+def _is_update(text: str) -> bool:
+    try:
+        parseUpdate(text)
+    except Exception:
+        return False
+    return True
+
+
+def _update_refused() -> QueryError:
+    return QueryError(
+        "this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, CLEAR, DROP...) "
+        "are refused.",
+        hint="change the data in data/ and reload, or see the README on enabling updates.",
+    )
+
+
+def _refuse_remote(body: CompValue) -> None:
+    if body.get("datasetClause"):
+        raise QueryError(
+            "FROM and FROM NAMED are refused: the endpoint queries only its own graph and "
+            "never fetches a graph from the network.",
+            hint="remove the FROM clause; the default graph is the whole r2pkg graph.",
+        )
+    if _contains(body, "ServiceGraphPattern"):
+        raise QueryError(
+            "SERVICE is refused: the endpoint never sends queries to other endpoints.",
+            hint="run the federated part against the other endpoint yourself.",
+        )
+
+
+def _contains(value: object, name: str) -> bool:
+    if isinstance(value, CompValue):
+        if value.name == name:
+            return True
+        return any(_contains(v, name) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_contains(v, name) for v in value)
+    return False
+
+
+def _explain(exc: ParseException) -> str:
+    found = exc.line[exc.col - 1 : exc.col + 19].strip() if exc.line else ""
+    return f"unexpected '{found}'" if found else "the query ends too early"
+
+
+def _caret(text: str, lineno: int, col: int) -> str:
+    lines = text.splitlines() or [""]
+    line = lines[min(max(lineno, 1), len(lines)) - 1]
+    return f"{line}\n{' ' * (max(col, 1) - 1)}^"
+
+
+def term_for(value: Node) -> str:
+    """The SPARQL form of a bound value, refusing IRIs that could break out of <...>."""
+    if isinstance(value, URIRef):
+        if _IRI_FORBIDDEN.search(str(value)):
+            raise QueryError(f"'{value}' is not a valid IRI.")
+        return f"<{value}>"
+    if isinstance(value, Literal):
+        return value.n3()
+    if isinstance(value, BNode):
+        raise QueryError("a blank node cannot be given as a parameter.")
+    raise QueryError(f"cannot bind '{value}'.")
+
+
+def bind_parameters(text: str, bindings: Mapping[str, Node] | None) -> str:
+    """Replace each bound ``?name`` by its value, serialised as a SPARQL term.
+
+    Values go in as terms (an IRI checked for forbidden characters, a literal escaped by
+    rdflib), never as text, so a parameter cannot change the query's structure. This works
+    the same on rdflib, Oxigraph and any remote endpoint, which initBindings does not.
+    """
+    if not bindings:
+        return text
+    for name, value in bindings.items():
+        term = term_for(value)
+        text = re.sub(r"[?$]" + re.escape(name) + r"(?![\w])", lambda _m, t=term: t, text)
+    return text
+
+
+def with_prefixes(text: str) -> str:
+    """Add the contract's PREFIX lines that the query uses but does not declare."""
+    declared = {m.group(1) for m in re.finditer(r"(?i)PREFIX\s+([\w-]*)\s*:", text)}
+    missing = [
+        f"PREFIX {p}: <{iri}>\n"
+        for p, iri in PREFIXES.items()
+        if p not in declared and re.search(rf"(?<![\w?$]){re.escape(p)}:", text)
+    ]
+    return "".join(missing) + text
+
+
+def run_query(graph: Graph, text: str, bindings: Mapping[str, Node] | None = None) -> Result:
+    """Check and run one query on ``graph``; the store behind the graph evaluates it."""
+    text = with_prefixes(bind_parameters(text, bindings))
+    parse_query(text)
+    try:
+        return graph.query(text)
+    except QueryError:
+        raise
+    except Exception as exc:
+        raise QueryError(f"the query failed while running: {exc}.") from exc
+
+
+@dataclass
+class Answer:
+    """A query's result, fully read and picklable, with the row cap applied."""
+
+    form: str
+    names: list[str]
+    rows: list[list[Node | None]]
+    boolean: bool | None = None
+    triples: list[tuple[Node, Node, Node]] | None = None
+    truncated: bool = False
+
+    def graph(self) -> Graph:
+        """The CONSTRUCT/DESCRIBE triples as a graph."""
+        out = Graph()
+        for triple in self.triples or ():
+            out.add(triple)
+        return out
+
+
+def evaluate(graph: Graph, text: str, bindings: Mapping[str, Node] | None = None,
+             max_rows: int = 10_000) -> Answer:
+    """Run a query and read its whole result (up to ``max_rows`` rows or triples)."""
+    result = run_query(graph, text, bindings)
+    if result.type == "ASK":
+        return Answer(form="ASK", names=[], rows=[], boolean=bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        triples = []
+        for i, triple in enumerate(result.graph or ()):
+            if i >= max_rows:
+                return Answer(form=result.type, names=[], rows=[], triples=triples, truncated=True)
+            triples.append(triple)
+        return Answer(form=result.type, names=[], rows=[], triples=triples)
+    names = [str(v) for v in (result.vars or [])]
+    rows: list[list[Node | None]] = []
+    truncated = False
+    for row in result:
+        if len(rows) >= max_rows:
+            truncated = True
+            break
+        rows.append([row[i] if i < len(row) else None for i in range(len(names))])
+    return Answer(form="SELECT", names=names, rows=rows, truncated=truncated)

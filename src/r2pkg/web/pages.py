@@ -1,0 +1,165 @@
+"""Pages for people: home, search, resource pages, the ontology, saved queries, dumps."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from rdflib import URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
+
+from r2pkg.describe import concise_bounded, describe, search_labels, value_of
+from r2pkg.formats import GRAPH_TYPES, serialize_graph
+from r2pkg.namespaces import R2P, R2PID
+from r2pkg.queries import find_query, saved_queries
+from r2pkg.sparql import evaluate
+from r2pkg.web import get_isolator, get_store
+
+bp = Blueprint("pages", __name__)
+
+_RDF_MEDIA = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}
+
+
+def _wants_rdf() -> str | None:
+    """The RDF format the client prefers to HTML, if any."""
+    fmt = request.args.get("format")
+    if fmt in GRAPH_TYPES:
+        return fmt
+    best = request.accept_mimetypes.best_match(["text/html", *_RDF_MEDIA])
+    return _RDF_MEDIA.get(best or "text/html")
+
+
+@bp.get("/")
+def home():
+    """Search, the query editor, the saved queries and the figures of the graph."""
+    store = get_store()
+    return render_template("pages/home.html", stats=store.stats(), queries=saved_queries().values(),
+                           query=request.args.get("query", ""))
+
+
+@bp.get("/search")
+def search():
+    """Nodes whose label contains the words typed."""
+    store = get_store()
+    text = request.args.get("q", "")
+    hits = search_labels(store, text, current_app.config["SEARCH_LIMIT"])
+    if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
+        return jsonify([{"iri": h.iri, "label": h.text} for h in hits])
+    return render_template("pages/search.html", q=text, hits=hits)
+
+
+@bp.get("/id/<path:rest>")
+def resource(rest: str):
+    """The page of one individual (HTML), or its description as RDF by Accept."""
+    store = get_store()
+    node = URIRef(str(R2PID) + rest)
+    if not store.exists(node):
+        abort(404)
+    fmt = _wants_rdf()
+    if fmt:
+        return Response(serialize_graph(concise_bounded(store, node), fmt), mimetype=GRAPH_TYPES[fmt])
+    is_case = R2P.Case in store.types(node)
+    return render_template("pages/resource.html", d=describe(store, node), is_case=is_case)
+
+
+@bp.get("/ontology")
+def ontology():
+    """Every class, property, concept scheme and shape, with its label and definition."""
+    store = get_store()
+    return render_template("pages/ontology.html", sections=_ontology_sections(store))
+
+
+@bp.get("/ontology/<term>")
+def term(term: str):
+    """One term of the ontology, readable by a lawyer."""
+    store = get_store()
+    node = URIRef(str(R2P) + term)
+    if not store.exists(node):
+        abort(404)
+    fmt = _wants_rdf()
+    if fmt:
+        return Response(serialize_graph(concise_bounded(store, node), fmt), mimetype=GRAPH_TYPES[fmt])
+    return render_template("pages/term.html", t=_term(store, node), d=describe(store, node))
+
+
+def _term(store, node) -> dict:
+    g = store.graph
+    return {
+        "iri": str(node),
+        "name": str(node)[len(str(R2P)):],
+        "label": store.label(node),
+        "definition": str(g.value(node, SKOS.definition) or g.value(node, RDFS.comment)
+                          or g.value(node, SH.description) or g.value(node, SH.message) or ""),
+        "scope_note": str(g.value(node, SKOS.scopeNote) or ""),
+        "domain": [value_of(store, v) for v in g.objects(node, RDFS.domain)],
+        "range": [value_of(store, v) for v in g.objects(node, RDFS.range)],
+        "superclass": [value_of(store, v) for v in g.objects(node, RDFS.subClassOf)],
+    }
+
+
+def _ontology_sections(store) -> list[tuple[str, list[dict]]]:
+    g = store.graph
+    kinds = [
+        ("Classes", [OWL.Class]),
+        ("Properties", [OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property, OWL.AnnotationProperty]),
+        ("Concept schemes", [SKOS.ConceptScheme]),
+        ("Concepts", [SKOS.Concept]),
+        ("Validation shapes", [SH.NodeShape, SH.PropertyShape, SH.SPARQLConstraint]),
+    ]
+    sections = []
+    for title, classes in kinds:
+        terms = {s for c in classes for s in g.subjects(RDF.type, c)
+                 if isinstance(s, URIRef) and str(s).startswith(str(R2P))}
+        sections.append((title, sorted((_term(store, t) for t in terms), key=lambda t: t["name"].lower())))
+    return sections
+
+
+@bp.get("/queries")
+def queries():
+    """The saved queries by title."""
+    return render_template("pages/queries.html", queries=saved_queries().values())
+
+
+@bp.get("/queries/<name>")
+def saved(name: str):
+    """Run one saved query with the parameters in the URL (defaults fill the rest)."""
+    store = get_store()
+    query = find_query(name) if name in saved_queries() else abort(404)
+    given = {p.name: request.args[p.name] for p in query.parameters if p.name in request.args}
+    bindings = query.bindings(given)
+    config = current_app.config
+    answer = get_isolator().run(
+        lambda: evaluate(store.graph, query.text, bindings, int(config["MAX_RESULT_ROWS"])),
+        float(config["QUERY_TIMEOUT"]),
+    ) if config["ISOLATE_QUERIES"] else evaluate(store.graph, query.text, bindings)
+    fmt = request.args.get("format")
+    if fmt == "json" or (fmt is None and request.accept_mimetypes.best == "application/json"):
+        from r2pkg.formats import select_json
+
+        return jsonify(select_json(answer.names, answer.rows) if answer.form == "SELECT"
+                       else {"boolean": answer.boolean})
+    rows = [[None if v is None else value_of(store, v) for v in row] for row in answer.rows]
+    return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows)
+
+
+@bp.get("/dump.<ext>")
+def dump(ext: str):
+    """The whole graph to download, as Turtle, N-Triples, N-Quads or TriG."""
+    formats = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "trig": "trig"}
+    if ext not in formats:
+        abort(404)
+    store = get_store()
+    fmt = formats[ext]
+    body = serialize_graph(store.graph, fmt) if fmt in ("turtle", "ntriples") else _named(store, fmt)
+    response = Response(body, mimetype=GRAPH_TYPES[fmt])
+    response.headers["Content-Disposition"] = f"attachment; filename=r2pkg.{ext}"
+    return response
+
+
+def _named(store, fmt: str) -> str:
+    """N-Quads/TriG: the graph as one named graph, r2pid:graph."""
+    from rdflib import Dataset
+
+    ds = Dataset()
+    named = ds.graph(URIRef(str(R2PID) + "graph"))
+    for triple in store.graph:
+        named.add(triple)
+    return ds.serialize(format=fmt)

@@ -1,0 +1,161 @@
+"""``/sparql``: the SPARQL 1.1 Protocol for queries, read-only and safe by default."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from r2pkg.errors import PayloadTooLarge, QueryError
+from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_ask, serialize_graph, serialize_select
+from r2pkg.sparql import Answer, evaluate, parse_query
+from r2pkg.web import get_isolator, get_store
+
+bp = Blueprint("sparql", __name__)
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+#: Short names users may give in ?format=, and the media types they stand for.
+FORMAT_ALIASES = {
+    **RESULT_TYPES, **GRAPH_TYPES,
+    "ttl": "text/turtle", "json-ld": "application/ld+json", "nt": "application/n-triples",
+    "srj": "application/sparql-results+json", "srx": "application/sparql-results+xml",
+}
+_RESULT_MEDIA = {v: k for k, v in RESULT_TYPES.items()} | {
+    "application/json": "json", "application/xml": "xml", "text/xml": "xml",
+}
+_GRAPH_MEDIA = {v: k for k, v in GRAPH_TYPES.items() if k in ("turtle", "jsonld", "ntriples")} | {
+    "application/x-turtle": "turtle", "application/json": "jsonld", "text/plain": "ntriples",
+}
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint():
+    """Answer a query, or describe the service when there is none."""
+    text = _query_text()
+    if text is None:
+        return _service_description()
+    _refuse_datasets()
+    limit = current_app.config["MAX_QUERY_LENGTH"]
+    if len(text) > limit:
+        raise PayloadTooLarge(f"the query is {len(text)} characters long; the limit is {limit}.",
+                              hint="shorten the query, or run it against your own copy of the graph.")
+    parsed = parse_query(text)
+    media, fmt = _negotiate(parsed.form)
+    answer = _execute(text)
+    body = _serialize(answer, fmt)
+    response = Response(body, mimetype=media)
+    if media.startswith("text/") or media.endswith("json") or media.endswith("xml"):
+        response.charset = "utf-8"
+    if answer.truncated:
+        response.headers["X-R2pkg-Truncated"] = str(current_app.config["MAX_RESULT_ROWS"])
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _query_text() -> str | None:
+    if request.method == "GET":
+        return request.args.get("query")
+    ctype = (request.mimetype or "").lower()
+    if ctype == "application/sparql-query":
+        return request.get_data(as_text=True)
+    if ctype == "application/sparql-update" or "update" in request.form:
+        raise QueryError("this endpoint is read-only: SPARQL updates are refused.",
+                         hint="change the data in data/ and reload the server.")
+    if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return request.form.get("query")
+    if not ctype and not request.get_data():
+        return None
+    from r2pkg.errors import R2pkgError
+
+    err = R2pkgError(f"a query cannot be sent as '{ctype}'.",
+                     hint="POST it as application/sparql-query or as a form field 'query'.")
+    err.http_status = 415
+    raise err
+
+
+def _refuse_datasets() -> None:
+    values = request.values
+    if values.get("default-graph-uri") or values.get("named-graph-uri"):
+        raise QueryError(
+            "default-graph-uri and named-graph-uri are not supported: the endpoint serves one "
+            "graph and never loads graphs from elsewhere.",
+            hint="remove those parameters; the default graph is the whole r2pkg graph.",
+        )
+
+
+def _negotiate(form: str) -> tuple[str, str]:
+    """The media type and format name to answer with, from ?format= or Accept."""
+    table = _RESULT_MEDIA if form in ("SELECT", "ASK") else _GRAPH_MEDIA
+    asked = request.values.get("format") or request.values.get("output")
+    if asked:
+        media = FORMAT_ALIASES.get(asked.lower(), asked.lower())
+        if media in table:
+            return media, table[media]
+        _not_acceptable(form, table)
+    accept = request.accept_mimetypes
+    if not accept or accept.provided is False or str(accept) in ("", "*/*"):
+        default = "application/sparql-results+json" if form in ("SELECT", "ASK") else "text/turtle"
+        return default, table[default]
+    offers = list(table)
+    if "text/html" in accept.values() and accept.best_match(offers + ["text/html"]) == "text/html":
+        # a browser following a link: give it something it can display
+        preferred = "application/sparql-results+json" if form in ("SELECT", "ASK") else "text/turtle"
+        return preferred, table[preferred]
+    best = accept.best_match(offers)
+    if best is None:
+        _not_acceptable(form, table)
+    return best, table[best]
+
+
+def _not_acceptable(form: str, table: dict[str, str]) -> None:
+    from r2pkg.errors import R2pkgError
+
+    kinds = "results" if form in ("SELECT", "ASK") else "graphs"
+    err = R2pkgError(f"cannot serve {form} {kinds} in the requested format.",
+                     hint=f"ask for one of: {', '.join(sorted(set(table)))}.")
+    err.http_status = 406
+    raise err
+
+
+def _execute(text: str) -> Answer:
+    store = get_store()
+    max_rows = int(current_app.config["MAX_RESULT_ROWS"])
+    timeout = float(current_app.config["QUERY_TIMEOUT"])
+    if not current_app.config["ISOLATE_QUERIES"] or store.kind not in ("memory", "oxigraph"):
+        return evaluate(store.graph, text, max_rows=max_rows)
+    return get_isolator().run(lambda: evaluate(store.graph, text, max_rows=max_rows), timeout)
+
+
+def _serialize(answer: Answer, fmt: str) -> str:
+    if answer.form == "ASK":
+        return serialize_ask(bool(answer.boolean), fmt)
+    if answer.form == "SELECT":
+        return serialize_select(answer.names, answer.rows, fmt)
+    return serialize_graph(answer.graph(), fmt)
+
+
+def _service_description():
+    """The SPARQL 1.1 Service Description of this endpoint (GET with no query)."""
+    best = request.accept_mimetypes.best_match(["text/html", *(_GRAPH_MEDIA)])
+    if best == "text/html" and "text/html" in request.accept_mimetypes.values():
+        return redirect(url_for("pages.home") + "#editor")
+    fmt = _GRAPH_MEDIA.get(best or "text/turtle", "turtle")
+    g = Graph()
+    g.bind("sd", SD)
+    service = URIRef(request.base_url)
+    g.add((service, RDF.type, URIRef(SD + "Service")))
+    g.add((service, URIRef(SD + "endpoint"), service))
+    g.add((service, URIRef(SD + "supportedLanguage"), URIRef(SD + "SPARQL11Query")))
+    for media in list(RESULT_TYPES.values()) + ["text/turtle", "application/ld+json", "application/n-triples"]:
+        g.add((service, URIRef(SD + "resultFormat"), Literal(media)))
+    dataset = URIRef(request.base_url + "#dataset")
+    default_graph = URIRef(request.base_url + "#default-graph")
+    g.add((service, URIRef(SD + "defaultDataset"), dataset))
+    g.add((dataset, RDF.type, URIRef(SD + "Dataset")))
+    g.add((dataset, URIRef(SD + "defaultGraph"), default_graph))
+    g.add((default_graph, RDF.type, URIRef(SD + "Graph")))
+    g.add((default_graph, URIRef("http://rdfs.org/ns/void#triples"), Literal(len(get_store().graph))))
+    media = GRAPH_TYPES[fmt]
+    return Response(serialize_graph(g, fmt), mimetype=media)
+
