@@ -214,40 +214,32 @@ def authority_chains(index: Index, node: Node) -> dict:
                              "containing instrument: the graph gives it no authority chain.")
         return result
     reachable = nx.descendants(graph, node)
-    targets = [r for r in reachable if r in index.roots]
     simple = nx.DiGraph(graph)
-    for target in sorted(targets, key=str):
-        for path in nx.all_simple_paths(simple, node, target):
+    ends = sorted((n for n in reachable if n in index.roots or simple.out_degree(n) == 0), key=str)
+    for end in ends:
+        bucket = "chains" if end in index.roots else "partial"
+        for path in nx.all_simple_paths(simple, node, end):
+            if end in index.roots and any(n in index.roots for n in path[1:-1]):
+                continue  # already counted at the first root it passes
             for hops in _path_hops(index, path):
-                result["chains"].append({"root": index.ref(target), "hops": hops})
-                if len(result["chains"]) >= MAX_PATHS:
-                    break
+                if len(result[bucket]) < MAX_PATHS:
+                    entry = {"root": index.ref(end)} if bucket == "chains" else {"ends_at": index.ref(end)}
+                    result[bucket].append({**entry, "hops": hops})
     result["chains"].sort(key=lambda c: (len(c["hops"]), c["root"]["label"]))
-    result["chains"] = _drop_non_maximal(result["chains"])
+    result["partial"].sort(key=lambda c: (len(c["hops"]), c["ends_at"]["label"]))
     result["reaches_root"] = bool(result["chains"])
     result["cycles"] = [[index.ref(n) for n in cycle] for cycle in _cycles_through(simple, node)]
-    if not result["reaches_root"]:
-        ends = [n for n in reachable | {node} if graph.out_degree(n) == 0 or n == node]
-        for end in sorted(ends, key=str):
-            if end == node:
-                continue
-            path = nx.shortest_path(simple, node, end)
-            result["partial"].extend({"ends_at": index.ref(end), "hops": hops}
-                                     for hops in _path_hops(index, path)[:4])
-        result["message"] = (f"the authority chain of {index.label(node)} does not reach the UN Charter, "
-                             "the 2005 World Summit Outcome or another treaty; it stops at "
-                             + ", ".join(sorted({p['ends_at']['label'] for p in result['partial']}) or ["itself"])
-                             + ".")
-    else:
+    stops = sorted({p["ends_at"]["label"] for p in result["partial"]})
+    if result["reaches_root"]:
         roots = sorted({c["root"]["label"] for c in result["chains"]})
         result["message"] = (f"{len(result['chains'])} chain(s) from {index.label(node)} reach "
-                             + ", ".join(roots) + ".")
+                             + ", ".join(roots) + "."
+                             + (f" Other branches stop short of a root, at: {'; '.join(stops)}." if stops else ""))
+    else:
+        result["message"] = (f"the authority chain of {index.label(node)} does not reach the UN Charter, "
+                             "the 2005 World Summit Outcome or another treaty; it stops at "
+                             + ("; ".join(stops) or "itself") + ".")
     return result
-
-
-def _drop_non_maximal(chains: list[dict]) -> list[dict]:
-    """Keep every chain; a chain ending at the Charter via a chapter is kept beside its prefix."""
-    return chains
 
 
 def _cycles_through(graph: nx.DiGraph, node: Node) -> list[list[Node]]:
@@ -374,22 +366,27 @@ def _evidence_text(evidence: list[dict]) -> str:
     return "; ".join(parts)
 
 
+def _hops_text(hops: list[dict]) -> list[str]:
+    lines = []
+    for hop in hops:
+        lines.append(f"  {hop['from']['label']} —{hop['property_label']}→ {hop['to']['label']}  ({hop['assertion']})")
+        ev = _evidence_text(hop["evidence"])
+        if ev:
+            lines.append(f"      source: {ev}")
+        for alt in hop["alternatives"]:
+            lines.append(f"      another source says: {hop['property_label']} {alt['value']['label']} "
+                         f"— {_evidence_text(alt['evidence'])}")
+    return lines
+
+
 def _chains_text(found: dict) -> str:
     lines = [f"{found['node']['label']} <{found['node']['iri']}>", found["message"]]
     for i, chain in enumerate(found["chains"], 1):
         lines.append(f"\nchain {i} → {chain['root']['label']}")
-        for hop in chain["hops"]:
-            lines.append(f"  {hop['from']['label']} —{hop['property_label']}→ {hop['to']['label']}  ({hop['assertion']})")
-            ev = _evidence_text(hop["evidence"])
-            if ev:
-                lines.append(f"      source: {ev}")
-            for alt in hop["alternatives"]:
-                lines.append(f"      another source says: {hop['property_label']} {alt['value']['label']} "
-                             f"— {_evidence_text(alt['evidence'])}")
+        lines.extend(_hops_text(chain["hops"]))
     for part in found.get("partial", []):
-        lines.append(f"\nbroken chain, stops at {part['ends_at']['label']}")
-        for hop in part["hops"]:
-            lines.append(f"  {hop['from']['label']} —{hop['property_label']}→ {hop['to']['label']}  ({hop['assertion']})")
+        lines.append(f"\nbranch that stops short of a root, at {part['ends_at']['label']}")
+        lines.extend(_hops_text(part["hops"]))
     for cycle in found.get("cycles", []):
         lines.append("\ncycle (a data error): " + " → ".join(n["label"] for n in cycle))
     return "\n".join(lines)

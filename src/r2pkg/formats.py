@@ -31,9 +31,11 @@ GRAPH_TYPES = {
     "ntriples": "application/n-triples",
     "nquads": "application/n-quads",
     "trig": "application/trig",
+    "rdfxml": "application/rdf+xml",
 }
 _RDFLIB_GRAPH_FORMAT = {
     "turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "nquads": "nquads", "trig": "trig",
+    "rdfxml": "xml",
 }
 
 

@@ -79,7 +79,7 @@ def _update_refused() -> QueryError:
 
 
 def _refuse_remote(body: CompValue) -> None:
-    if body.get("datasetClause"):
+    if "datasetClause" in body:
         raise QueryError(
             "FROM and FROM NAMED are refused: the endpoint queries only its own graph and "
             "never fetches a graph from the network.",

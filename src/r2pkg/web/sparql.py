@@ -24,8 +24,11 @@ FORMAT_ALIASES = {
 _RESULT_MEDIA = {v: k for k, v in RESULT_TYPES.items()} | {
     "application/json": "json", "application/xml": "xml", "text/xml": "xml",
 }
-_GRAPH_MEDIA = {v: k for k, v in GRAPH_TYPES.items() if k in ("turtle", "jsonld", "ntriples")} | {
+_GRAPH_MEDIA = {v: k for k, v in GRAPH_TYPES.items() if k in ("turtle", "jsonld", "ntriples", "rdfxml")} | {
     "application/x-turtle": "turtle", "application/json": "jsonld", "text/plain": "ntriples",
+    # clients that ask for results formats on a CONSTRUCT (rdflib's SPARQLStore does) get the
+    # graph in the nearest RDF syntax rather than a 406
+    "application/sparql-results+json": "jsonld", "application/sparql-results+xml": "rdfxml",
 }
 
 
@@ -41,7 +44,8 @@ def endpoint():
         raise PayloadTooLarge(f"the query is {len(text)} characters long; the limit is {limit}.",
                               hint="shorten the query, or run it against your own copy of the graph.")
     parsed = parse_query(text)
-    media, fmt = _negotiate(parsed.form)
+    fmt = _negotiate(parsed.form)
+    media = RESULT_TYPES[fmt] if parsed.form in ("SELECT", "ASK") else GRAPH_TYPES[fmt]
     answer = _execute(text)
     body = _serialize(answer, fmt)
     response = Response(body, mimetype=media)
@@ -84,28 +88,30 @@ def _refuse_datasets() -> None:
         )
 
 
-def _negotiate(form: str) -> tuple[str, str]:
-    """The media type and format name to answer with, from ?format= or Accept."""
+def _negotiate(form: str) -> str:
+    """The format name to answer with, from ?format= or Accept."""
     table = _RESULT_MEDIA if form in ("SELECT", "ASK") else _GRAPH_MEDIA
-    asked = request.values.get("format") or request.values.get("output")
+    asked = (request.values.get("format") or request.values.get("output") or "").lower()
     if asked:
-        media = FORMAT_ALIASES.get(asked.lower(), asked.lower())
+        if form not in ("SELECT", "ASK"):
+            # SPARQLWrapper and rdflib's SPARQLStore send their result-format name for graphs too
+            asked = {"json": "jsonld", "n3": "turtle"}.get(asked, asked)
+        media = FORMAT_ALIASES.get(asked, asked)
         if media in table:
-            return media, table[media]
-        _not_acceptable(form, table)
+            return table[media]
+        if asked not in ("xml", "rdf+xml", "rdfxml"):  # RDF/XML: let Accept decide instead
+            _not_acceptable(form, table)
     accept = request.accept_mimetypes
     if not accept or accept.provided is False or str(accept) in ("", "*/*"):
-        default = "application/sparql-results+json" if form in ("SELECT", "ASK") else "text/turtle"
-        return default, table[default]
+        return "json" if form in ("SELECT", "ASK") else "turtle"
     offers = list(table)
     if "text/html" in accept.values() and accept.best_match(offers + ["text/html"]) == "text/html":
         # a browser following a link: give it something it can display
-        preferred = "application/sparql-results+json" if form in ("SELECT", "ASK") else "text/turtle"
-        return preferred, table[preferred]
+        return "json" if form in ("SELECT", "ASK") else "turtle"
     best = accept.best_match(offers)
     if best is None:
         _not_acceptable(form, table)
-    return best, table[best]
+    return table[best]
 
 
 def _not_acceptable(form: str, table: dict[str, str]) -> None:

@@ -1,0 +1,88 @@
+"""Fixtures: the real bundled graph, parsed once per session, on each embedded store."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from r2pkg.store import Store, open_store
+from r2pkg.web import create_app
+
+
+@pytest.fixture(scope="session")
+def store() -> Store:
+    """The bundled graph on the default store (Oxigraph)."""
+    return open_store("oxigraph")
+
+
+@pytest.fixture(scope="session")
+def memory_store() -> Store:
+    """The bundled graph on rdflib's in-memory store."""
+    return open_store("memory")
+
+
+@pytest.fixture(scope="session", params=["oxigraph", "memory"])
+def any_store(request, store: Store, memory_store: Store) -> Store:
+    """Each embedded store in turn: tests that use it must pass on both."""
+    return store if request.param == "oxigraph" else memory_store
+
+
+@pytest.fixture(scope="session")
+def app(store: Store):
+    """The web app on the bundled graph, with a short query timeout."""
+    return create_app({"TESTING": True, "QUERY_TIMEOUT": 5.0}, store=store)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def live_server(store: Store):
+    """A real waitress server on a free loopback port, serving the bundled graph."""
+    import threading
+
+    import waitress
+
+    app = create_app({"TESTING": True, "QUERY_TIMEOUT": 3.0, "MAX_QUERY_LENGTH": 20_000}, store=store)
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+
+
+@pytest.fixture()
+def listener():
+    """A loopback socket that records every connection made to it (none should be)."""
+    import socket
+    import threading
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    sock.settimeout(0.2)
+    hits: list[tuple] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                conn, addr = sock.accept()
+            except OSError:
+                continue
+            hits.append(addr)
+            conn.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield sock.getsockname()[1], hits
+    stop.set()
+    thread.join(1)
+    sock.close()
