@@ -110,8 +110,11 @@ def read_header(text: str) -> dict:
     return header
 
 
-def load_saved_query(path: Path) -> SavedQuery:
-    """Read one ``.rq`` file; a bad header names the file and the key."""
+def load_saved_query(path: Path, strict: bool = True) -> SavedQuery:
+    """Read one ``.rq`` file; a bad header names the file and the key.
+
+    Files in ``queries/`` must have a header (``strict``); a user's own query file need not.
+    """
     text = path.read_text(encoding="utf-8")
     try:
         header = read_header(text)
@@ -122,7 +125,9 @@ def load_saved_query(path: Path) -> SavedQuery:
         raise InputError(f"{path.name}: unknown header key '{sorted(unknown)[0]}'.",
                          hint=f"the keys are: {', '.join(sorted(HEADER_KEYS))}.")
     if not header.get("summary"):
-        raise InputError(f"{path.name}: the header has no 'summary'.")
+        if strict:
+            raise InputError(f"{path.name}: the header has no 'summary'.")
+        header["summary"] = path.name
     defaults = _mapping(header.get("defaults"))
     choices = _mapping(header.get("enumerate"))
     params: dict[str, Parameter] = {}
@@ -163,14 +168,11 @@ def saved_queries(root: Path | None = None) -> dict[str, SavedQuery]:
 def find_query(name_or_file: str, root: Path | None = None) -> SavedQuery:
     """A saved query by name, or any ``.rq`` file by path."""
     path = Path(name_or_file)
-    if path.suffix == ".rq" and path.is_file():
-        return load_saved_query(path)
     candidate = queries_dir(root) / f"{name_or_file}.rq"
-    if candidate.is_file():
+    if "/" not in name_or_file and candidate.is_file():
         return load_saved_query(candidate)
     if path.is_file():
-        text = path.read_text(encoding="utf-8")
-        return SavedQuery(name=path.stem, path=path, text=text, summary=path.name)
+        return load_saved_query(path, strict=False)
     raise UnknownNodeError(
         f"no saved query is called '{name_or_file}', and no such file exists.",
         hint="list the saved queries with 'r2pkg query --list'.",

@@ -238,8 +238,8 @@ def _dangling(store: Store, entry: Graph, own: set[Node], labels) -> list[Findin
     vocab = vocabulary_graph()
     out = []
     for s, p, o in sorted(entry, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
-        if p == RDF.type or not isinstance(o, URIRef) or o in own:
-            continue
+        if p == RDF.type or p in AUTHORITY_PROPERTIES or not isinstance(o, URIRef) or o in own:
+            continue  # a missing basis is reported by the authority rule, not twice
         if not str(o).startswith(str(R2PID)):
             continue
         if store.exists(o) or (o, None, None) in vocab:
