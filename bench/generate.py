@@ -229,7 +229,8 @@ class Generator:
         # the Security Council resolution of the cluster, resting on the Charter
         num = 10000 + k
         res = f"{ID}document/S-RES-{num}"
-        basis = rng.choices([CHAPTERS["VII"], CHAPTERS["VI"], ARTICLES[41], ARTICLES[42]], [6, 2, 1, 1])[0]
+        basis = res_basis = rng.choices([CHAPTERS["VII"], CHAPTERS["VI"], ARTICLES[41], ARTICLES[42]],
+                                        [6, 2, 1, 1])[0]
         cites = rng.sample(REAL_DOCS + [OUTCOME] + PARAS, rng.randint(1, 2))
         if self.resolutions:
             cites += rng.sample(self.resolutions[-50:], min(len(self.resolutions[-50:]), rng.randint(0, 2)))
@@ -328,7 +329,8 @@ class Generator:
                   (r2p("outcome"), lit(self.words(12).capitalize() + ".", lang="en"))]
             rp += [(r2p("actor"), iri(a)) for a in actors]
             if coercive:
-                basis = ARTICLES[53] if regional else res
+                # a resolution resting on Chapter VI cannot carry a coercive measure
+                basis = ARTICLES[53] if regional else res if res_basis != CHAPTERS["VI"] else CHAPTERS["VII"]
                 rp.append((r2p("hasLegalBasis"), iri(basis)))
                 self.claim(f"synth-response-{k}-{j}-hasLegalBasis", resp, "hasLegalBasis", basis)
                 self.coercive_responses.append(resp)

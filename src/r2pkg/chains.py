@@ -293,7 +293,8 @@ def _link(index: Index, a: Node, b: Node) -> dict:
 def precedents(index: Index, case: Node, limit: int = 10) -> dict:
     """What the case draws on and what draws on it (transitively), and the most similar cases."""
     graph = index.precedent
-    result = {"case": index.ref(case), "draws_on": [], "drawn_on_by": [], "similar": [], "timeline": []}
+    result = {"case": index.ref(case), "draws_on": [], "drawn_on_by": [], "similar": [], "timeline": [],
+              "edges": []}
     if case in graph:
         for other, depth in sorted(nx.single_source_shortest_path_length(graph, case).items(), key=lambda x: (x[1], str(x[0]))):
             if other != case:
@@ -303,6 +304,8 @@ def precedents(index: Index, case: Node, limit: int = 10) -> dict:
             if other != case:
                 result["drawn_on_by"].append({**index.ref(other), "depth": depth,
                                               "evidence": _draws_evidence(index, other, case, depth)})
+    involved = {case} | {URIRef(x["iri"]) for x in result["draws_on"] + result["drawn_on_by"]}
+    result["edges"] = sorted([str(a), str(b)] for a, b in graph.subgraph(involved).edges())
     mine = index.features.get(case, {})
     scored = []
     for other in index.cases - {case}:

@@ -1,0 +1,145 @@
+"""Pages for people, the ontology's own documentation, dumps and the validation route."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import RDF
+
+from r2pkg.namespaces import R2P
+
+SHAPES = Path(__file__).parent / "shapes"
+
+
+def test_home_shows_figures_search_editor_and_saved_queries(client, store):
+    html = client.get("/").get_data(as_text=True)
+    stats = store.stats()
+    assert f"<b>{stats['triples']}</b> triples" in html
+    assert f"<b>{stats['cases']}</b> cases" in html
+    assert 'id="query"' in html and 'action="/search"' in html
+    assert "/queries/" in html
+    assert "http://" not in html.replace("http://www.w3.org", "").split("<main>")[0]  # no external assets
+
+
+def test_no_asset_comes_from_elsewhere(client):
+    for url in ("/", "/ontology", "/id/case/rwanda-1994", "/chain?node=case:rwanda-1994", "/validate"):
+        html = client.get(url).get_data(as_text=True)
+        for marker in ('src="http', "href=\"http://cdn", "https://cdn", "googleapis", "unpkg", "jsdelivr"):
+            assert marker not in html, (url, marker)
+
+
+def test_search_over_labels(client):
+    html = client.get("/search?q=special adviser genocide").get_data(as_text=True)
+    assert "/id/mandate/special-adviser-prevention-of-genocide" in html
+    data = client.get("/search?q=rwanda&format=json").get_json()
+    assert any(hit["iri"].endswith("case/rwanda-1994") for hit in data)
+
+
+def test_resource_page_shows_properties_evidence_and_inverse_links(client):
+    html = client.get("/id/document/S-2004-567").get_data(as_text=True)
+    assert "founding instrument of" in html
+    assert "/id/mandate/special-adviser-prevention-of-genocide" in html
+    case = client.get("/id/case/somalia").get_data(as_text=True)
+    assert "drawn on by" in case and "Evidence" in case
+    charter = client.get("/id/document/un-charter/chapter-VII").get_data(as_text=True)
+    assert "legal basis for" in charter or "has part" in charter
+
+
+@pytest.mark.parametrize("accept, fmt", [("text/turtle", "turtle"), ("application/ld+json", "json-ld"),
+                                         ("application/n-triples", "nt")])
+def test_resource_as_rdf_by_accept(client, accept, fmt):
+    response = client.get("/id/case/kenya-2007-2008", headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == accept
+    graph = Graph().parse(data=response.get_data(as_text=True), format=fmt)
+    assert len(graph) > 10
+
+
+def test_unknown_resource_is_404_page(client):
+    response = client.get("/id/case/atlantis")
+    assert response.status_code == 404 and "nothing at this address" in response.get_data(as_text=True)
+
+
+def test_ontology_lists_every_class_property_scheme_and_shape(client, store):
+    html = client.get("/ontology").get_data(as_text=True)
+    from rdflib.namespace import OWL, SH, SKOS
+
+    for cls in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, SKOS.ConceptScheme, SH.NodeShape):
+        for term in store.graph.subjects(RDF.type, cls):
+            if str(term).startswith(str(R2P)):
+                name = str(term)[len(str(R2P)):]
+                assert f'id="{name}"' in html, name
+
+
+@pytest.mark.parametrize("term", ["Case", "hasLegalBasis", "InScope", "CrimeScheme", "CaseShape", "Case-inScopeNeedsCrime"])
+def test_each_term_has_a_readable_page(client, store, term):
+    response = client.get(f"/ontology/{term}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f"https://w3id.org/r2pkg/ontology#{term}" in html
+    assert 'class="definition"' in html
+
+
+@pytest.mark.parametrize("ext, fmt", [("ttl", "turtle"), ("nt", "nt"), ("nq", "nquads"), ("trig", "trig")])
+def test_dumps(client, store, ext, fmt):
+    response = client.get(f"/dump.{ext}")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    if fmt in ("turtle", "nt"):
+        assert len(Graph().parse(data=response.get_data(as_text=True), format=fmt)) == len(store.graph)
+    else:
+        from rdflib import Dataset
+
+        ds = Dataset().parse(data=response.get_data(as_text=True), format=fmt)
+        assert len(ds) == len(store.graph)
+
+
+def test_saved_query_page_and_json(client):
+    from r2pkg.queries import saved_queries
+
+    name, query = next(iter(saved_queries().items()))
+    html = client.get(f"/queries/{name}")
+    assert html.status_code == 200 and query.summary in html.get_data(as_text=True)
+    data = client.get(f"/queries/{name}?format=json").get_json()
+    assert "results" in data or "boolean" in data
+    assert client.get("/queries/no-such-query").status_code == 404
+
+
+def test_healthz(client, store):
+    assert client.get("/healthz").get_json() == {"status": "ok", "store": "oxigraph", "triples": len(store.graph)}
+
+
+def test_validate_route_accepts_turtle_body_and_writes_nothing(client, store):
+    before = len(store.graph)
+    body = (SHAPES / "invalid-scope-in-scope-without-crime.ttl").read_bytes()
+    response = client.post("/validate", data=body, content_type="text/turtle", headers={"Accept": "application/json"})
+    report = response.get_json()
+    assert response.status_code == 200 and report["conforms"] is False
+    assert report["findings"][0]["rule"] == "4+3"
+    assert len(store.graph) == before
+
+
+def test_validate_page_with_pasted_entry_groups_findings(client):
+    text = (SHAPES / "invalid-authority-response-without-tool.ttl").read_text()
+    html = client.post("/validate", data={"entry": text, "format": "turtle"}).get_data(as_text=True)
+    assert "does not conform" in html
+    assert "needs a tool from the tool scheme" in html
+    assert "<h3>Response testland-notool" in html
+
+
+def test_validate_upload_of_jsonld(client):
+    from io import BytesIO
+
+    data = {"file": (BytesIO((SHAPES / "valid-case-jsonld.jsonld").read_bytes()), "entry.jsonld")}
+    response = client.post("/validate", data=data, content_type="multipart/form-data",
+                           headers={"Accept": "application/json"})
+    assert response.get_json()["conforms"] is True
+
+
+def test_validate_reports_parse_errors_with_line(client):
+    response = client.post("/validate", data=b"@prefix r2p: <x> .\nr2p:a r2p:b .\n", content_type="text/turtle",
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert "line 2" in json.loads(response.data)["error"]["message"]
