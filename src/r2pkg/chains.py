@@ -83,8 +83,21 @@ def authority_properties(store: Store) -> set[Node]:
     return props
 
 
+#: Everything the index reads; a remote store is asked for these triples in one request.
+INDEX_PROPERTIES = (
+    RDF.type, RDFS.label, RDFS.subPropertyOf, R2P.drawsOn, R2P.precedentFor, R2P.claimSubject,
+    R2P.claimProperty, R2P.claimValue, R2P.evidence, R2P.source, R2P.locator, R2P.quote, R2P.assertion,
+    R2P.attributedTo, R2P.note, R2P.hasResponse, R2P.concernsCrime, R2P.pillar, R2P.instrument,
+    R2P.startDate, R2P.date,
+)
+
+
 def build_index(store: Store) -> Index:
     """Read the graph once into networkx graphs and lookup tables."""
+    if store.is_remote:
+        props = set(INDEX_PROPERTIES) | set(CONNECTION_PROPERTIES) | {R2P.hasLegalBasis, R2P.establishedBy, R2P.partOf}
+        props |= set(store.graph.transitive_subjects(RDFS.subPropertyOf, R2P.authorityProperty))
+        store = Store(graph=store.local_copy(props), kind="memory")
     g = store.graph
     authority = nx.MultiDiGraph()
     for prop in authority_properties(store):

@@ -6,23 +6,48 @@ Store Protocol, so the product runs on Oxigraph server, Fuseki, Virtuoso, GraphD
 
 from __future__ import annotations
 
+import re
 import sys
 import urllib.error
 import urllib.request
 from urllib.parse import quote
 
-from rdflib import Graph
+from rdflib import BNode, Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-from r2pkg.errors import InputError
+from r2pkg.errors import InputError, QueryError
 from r2pkg.namespaces import bind_prefixes
+
+
+_GRAPH_QUERY = re.compile(
+    r"^\s*(?:(?:#[^\n]*(?:\n|$)|PREFIX\s+[\w-]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(CONSTRUCT|DESCRIBE)\b", re.I)
+
+
+class EndpointStore(SPARQLStore):
+    """rdflib's SPARQLStore, asking for SPARQL JSON for results and Turtle for graphs.
+
+    A single SPARQLStore sends one Accept header for every query; stores such as Oxigraph
+    then answer a CONSTRUCT with 406. Two connectors, chosen by the query form, fix that.
+    """
+
+    def __init__(self, url: str) -> None:
+        super().__init__(query_endpoint=url, returnFormat="json", method="POST")
+        self._graphs = SPARQLStore(query_endpoint=url, returnFormat="turtle", method="POST")
+
+    def query(self, query, initNs=None, initBindings=None, queryGraph=None, DEBUG=False):  # noqa: N803
+        target = self._graphs if _GRAPH_QUERY.match(str(query)) else super()
+        result = target.query(query, initNs or {}, initBindings or {}, queryGraph, DEBUG)
+        if isinstance(result, tuple):  # rdflib returns (status, message, None) on HTTP errors
+            status, message = result[0], result[1]
+            raise QueryError(f"the SPARQL endpoint {self.query_endpoint} answered {status}: {message}.")
+        return result
 
 
 def open_remote(url: str):
     """A Store whose graph is a remote SPARQL endpoint (read-only)."""
     from r2pkg.store import Store
 
-    graph = Graph(store=SPARQLStore(query_endpoint=url, returnFormat="json", method="POST"))
+    graph = Graph(store=EndpointStore(url))
     bind_prefixes(graph)
     try:
         graph.query("ASK { ?s ?p ?o }")
@@ -47,13 +72,9 @@ def push_graph(graph: Graph, target: str, graph_iri: str | None = None, batch: i
                progress=None) -> int:
     """POST the graph to a Graph Store endpoint in N-Triples batches, showing progress."""
     url = graph_store_url(target, graph_iri)
-    triples = list(graph)
-    total = len(triples)
+    total = len(graph)
     sent = 0
-    for start in range(0, total, batch):
-        chunk = Graph()
-        for t in triples[start:start + batch]:
-            chunk.add(t)
+    for chunk in _batches(graph, batch):
         body = chunk.serialize(format="nt").encode("utf-8")
         request = urllib.request.Request(url, data=body, method="POST",
                                          headers={"Content-Type": "application/n-triples"})
@@ -70,6 +91,37 @@ def push_graph(graph: Graph, target: str, graph_iri: str | None = None, batch: i
         sent += len(chunk)
         (progress or _bar)(sent, total)
     return sent
+
+
+def _batches(graph: Graph, size: int):
+    """Graphs of about ``size`` triples that never split a blank node from its parent.
+
+    Blank-node labels are local to one request body, so a citation written as ``[ ... ]``
+    must travel with the node that holds it, or the store would see two unrelated nodes.
+    """
+    chunk = Graph()
+    seen: set = set()
+
+    def closure(node):
+        for p, o in graph.predicate_objects(node):
+            yield node, p, o
+            if isinstance(o, BNode) and o not in seen:
+                seen.add(o)
+                yield from closure(o)
+
+    roots = [s for s in set(graph.subjects()) if not isinstance(s, BNode)]
+    orphans = [s for s in set(graph.subjects()) if isinstance(s, BNode)]
+    for subject in sorted(roots, key=str) + orphans:
+        if subject in seen:
+            continue
+        seen.add(subject)
+        for triple in closure(subject):
+            chunk.add(triple)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = Graph()
+    if len(chunk):
+        yield chunk
 
 
 def _bar(done: int, total: int) -> None:

@@ -157,6 +157,30 @@ class Store:
             "label; search the labels on the home page or with the saved query 'find-by-label'.",
         )
 
+    @property
+    def is_remote(self) -> bool:
+        """True when the graph lives behind a SPARQL endpoint."""
+        return self.kind == "remote"
+
+    def local_copy(self, properties: Iterable[URIRef] | None = None) -> Graph:
+        """The graph (or only the triples of ``properties``) as a local in-memory graph.
+
+        For an embedded store this is the graph itself; for a remote endpoint it is one
+        CONSTRUCT request, so that whole-graph work (indexing, full validation) does not
+        turn into thousands of pattern requests.
+        """
+        if not self.is_remote:
+            return self.graph
+        if properties is None:
+            text = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+        else:
+            values = " ".join(f"<{p}>" for p in properties)
+            text = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o }}"
+        copy = bind_prefixes(Graph())
+        for triple in self.graph.query(text).graph or ():
+            copy.add(triple)
+        return copy
+
     def types(self, node: Node) -> set[URIRef]:
         """The rdf:type values of a node."""
         return {t for t in self.graph.objects(node, RDF.type) if isinstance(t, URIRef)}

@@ -111,8 +111,9 @@ def vocabulary_graph(root: Path | None = None) -> Graph:
 
 def validate_store(store: Store) -> Report:
     """Validate the whole graph against the shapes."""
-    report = _run_shacl(store.graph, focus_of=None, labels=store.label)
-    report.checked = len(set(store.graph.subjects(RDF.type, None)))
+    data = store.local_copy()
+    report = _run_shacl(data, focus_of=None, labels=store.label)
+    report.checked = len(set(data.subjects(RDF.type, None)))
     return report
 
 

@@ -1,0 +1,250 @@
+"""Helpers shared by bench/run.py and bench/load.py (not a test module; pytest never sees it)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WORK = Path(os.environ.get("R2PKG_BENCH_DIR", "/tmp/r2pkg-bench"))
+RESULTS = BENCH / "RESULTS.md"
+PY = sys.executable
+R2PKG_BIN = str(Path(sys.executable).with_name("r2pkg"))
+SEED = 20091
+
+sys.path.insert(0, str(BENCH))
+import generate  # noqa: E402
+
+# -- sizes and synthetic files ---------------------------------------------------------------
+
+
+def size_triples(label: str) -> int:
+    """'bundled' -> 0 (no synthetic data); '10k' -> 10000; '1M' -> 1000000."""
+    return 0 if label == "bundled" else generate.parse_size(label)
+
+
+def synthetic(label: str) -> tuple[Path | None, dict]:
+    """The synthetic Turtle file for a size (generated once, deterministic) and its landmarks."""
+    target = size_triples(label)
+    if not target:
+        return None, {}
+    out = WORK / f"synthetic-{label}.ttl"
+    meta_path = Path(str(out) + ".json")
+    if out.is_file() and meta_path.is_file():
+        meta = json.loads(meta_path.read_text())
+        if meta.get("target") == target and meta.get("seed") == SEED:
+            return out, meta
+    print(f"[bench] generating {label} synthetic triples -> {out}", file=sys.stderr, flush=True)
+    meta = generate.generate(target, out, SEED)
+    return out, meta
+
+
+def mirror_home(label: str, extra: Path | None) -> Path:
+    """An R2PKG_HOME for `r2pkg serve`: the real ontology/ and queries/ (symlinked, so the
+    queries are read as they are now), data/ mirrored file by file, plus the synthetic file."""
+    home = WORK / f"home-{label}"
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    (home / "ontology").symlink_to(ROOT / "ontology", target_is_directory=True)
+    (home / "queries").symlink_to(ROOT / "queries", target_is_directory=True)
+    for src in sorted((ROOT / "data").rglob("*")):
+        dst = home / "data" / src.relative_to(ROOT / "data")
+        if src.is_dir():
+            dst.mkdir(parents=True, exist_ok=True)
+        else:
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.symlink_to(src)
+    if extra is not None:
+        (home / "data" / "zz-bench").mkdir(parents=True, exist_ok=True)
+        (home / "data" / "zz-bench" / extra.name).symlink_to(extra)
+    return home
+
+
+# -- saved queries ---------------------------------------------------------------------------
+
+
+def load_queries(folder: Path | None = None):
+    """The saved queries as they are on disk now: {name: SavedQuery}, the folder, problems.
+
+    A file that does not load (someone may be writing it right now) is skipped and named.
+    Falls back to bench/queries/ (representative shapes) when queries/ has none.
+    """
+    from r2pkg.queries import load_saved_query, queries_dir
+
+    folder = folder or queries_dir(ROOT)
+    found, problems = {}, []
+    for path in sorted(folder.glob("*.rq")):
+        try:
+            found[path.stem] = load_saved_query(path)
+        except Exception as exc:  # noqa: BLE001 - reported, not fatal
+            problems.append(f"{path.name}: {exc}")
+    if not found and folder != BENCH / "queries":
+        found, more, _ = load_queries(BENCH / "queries")
+        return found, BENCH / "queries", problems + more
+    return found, folder, problems
+
+
+def query_text(saved) -> tuple[str | None, str | None]:
+    """The text an engine receives for a saved query run with its defaults, or why not."""
+    from r2pkg.sparql import bind_parameters, with_prefixes
+
+    try:
+        bindings = saved.bindings()
+    except Exception as exc:  # noqa: BLE001
+        return None, f"skipped: {exc}"
+    return with_prefixes(bind_parameters(saved.text, bindings)), None
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(samples)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summarize(samples: list[float]) -> dict:
+    return {"median": statistics.median(samples), "p95": percentile(samples, 95), "n": len(samples)}
+
+
+def repeat(fn, n: int, budget: float, min_runs: int = 3) -> dict:
+    """Call fn once as warm-up (timed as 'first'), then up to n timed calls within budget s."""
+    t = time.perf_counter()
+    out = fn()
+    first = time.perf_counter() - t
+    samples: list[float] = []
+    if first > budget:  # too slow to repeat: report the one call
+        samples = [first]
+    else:
+        deadline = time.perf_counter() + budget
+        while len(samples) < n and (len(samples) < min_runs or time.perf_counter() < deadline):
+            t = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - t)
+            if len(samples) >= min_runs and time.perf_counter() > deadline:
+                break
+    return {**summarize(samples), "first": first, "out": out}
+
+
+def proc_status(pid: int | str = "self") -> dict[str, float]:
+    """VmRSS and VmHWM (peak RSS) in MB from /proc."""
+    values = {}
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0]) / 1024
+    return values
+
+
+# -- a real `r2pkg serve` --------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """`r2pkg serve` on 127.0.0.1:port in a child process that this harness started."""
+
+    home: Path
+    store: str = "oxigraph"
+    threads: int = 8
+    env: dict = field(default_factory=dict)
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    started: float = 0.0
+    first_answer: float | None = None
+    log: Path | None = None
+
+    def start(self, timeout: float = 900.0) -> float:
+        """Start it; return seconds from process start to the first answered /sparql query."""
+        self.port = free_port()
+        env = {**os.environ, "R2PKG_HOME": str(self.home), **self.env}
+        self.log = WORK / f"serve-{self.home.name}-{self.store}-{self.port}.log"
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [R2PKG_BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--store", self.store, "--threads", str(self.threads)],
+            env=env, stdout=subprocess.DEVNULL, stderr=open(self.log, "wb"), start_new_session=True)
+        deadline = self.started + timeout
+        body = "/sparql?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
+        while time.perf_counter() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"r2pkg serve exited with {self.proc.returncode}; see {self.log}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                conn.request("GET", body, headers={"Accept": "application/sparql-results+json"})
+                resp = conn.getresponse()
+                resp.read()
+                conn.close()
+                if resp.status == 200:
+                    self.first_answer = time.perf_counter() - self.started
+                    return self.first_answer
+            except OSError:
+                pass
+            time.sleep(0.01)
+        self.stop()
+        raise TimeoutError(f"r2pkg serve did not answer within {timeout:g} s; see {self.log}")
+
+    def status(self) -> dict[str, float]:
+        return proc_status(self.proc.pid) if self.proc else {}
+
+    def stop(self) -> None:
+        """Stop the server this object started (its own process group: it and its query children)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
+
+
+def http_query(conn: http.client.HTTPConnection, text: str) -> tuple[int, int]:
+    """One GET /sparql round trip on a kept-alive connection: (status, body bytes)."""
+    conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": text}), headers={"Accept": ACCEPT})
+    resp = conn.getresponse()
+    body = resp.read()
+    return resp.status, len(body)
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def md_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), sep] + [line(r) for r in rows])
