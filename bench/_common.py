@@ -139,7 +139,7 @@ def repeat(fn, n: int, budget: float, min_runs: int = 3) -> dict:
             samples.append(time.perf_counter() - t)
             if len(samples) >= min_runs and time.perf_counter() > deadline:
                 break
-    return {**summarize(samples), "first": first, "out": out}
+    return {**summarize(samples), "first": first, "out": out, "samples": samples}
 
 
 def proc_status(pid: int | str = "self") -> dict[str, float]:

@@ -52,9 +52,19 @@ def live_server(store: Store):
 
     app = create_app({"TESTING": True, "QUERY_TIMEOUT": 3.0, "MAX_QUERY_LENGTH": 20_000}, store=store)
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:
+            if not stopping.is_set():  # closing the socket under the loop is how it stops
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
+    stopping.set()
     server.close()
 
 

@@ -10,6 +10,8 @@ A node whose chain reaches no root is a finding, reported with how far it gets.
 from __future__ import annotations
 
 import threading
+from functools import cached_property
+from itertools import islice
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -50,6 +52,11 @@ class Index:
     cases: set[Node]
     version: int = 0
     property_labels: dict[Node, str] = field(default_factory=dict)
+
+    @cached_property
+    def undirected_links(self) -> nx.Graph:
+        """The links as an undirected graph, for "how are these two connected?"."""
+        return nx.Graph(self.links.to_undirected(as_view=True))
 
     def label(self, node: Node) -> str:
         """The label of a node, or the last part of its IRI."""
@@ -231,7 +238,7 @@ def authority_chains(index: Index, node: Node) -> dict:
     ends = sorted((n for n in reachable if n in index.roots or simple.out_degree(n) == 0), key=str)
     for end in ends:
         bucket = "chains" if end in index.roots else "partial"
-        for path in nx.all_simple_paths(simple, node, end):
+        for path in islice(nx.all_simple_paths(simple, node, end), MAX_PATHS):
             if end in index.roots and any(n in index.roots for n in path[1:-1]):
                 continue  # already counted at the first root it passes
             for hops in _path_hops(index, path):
@@ -270,18 +277,13 @@ def authority_cycles(index: Index) -> list[list[dict]]:
 
 def connection(index: Index, start: Node, end: Node, limit: int = 8) -> dict:
     """How two nodes are connected: the shortest paths between them, ignoring direction."""
-    undirected = nx.Graph()
-    for s, o, data in index.links.edges(data=True):
-        undirected.add_edge(s, o)
+    undirected = index.undirected_links
     result = {"node": index.ref(start), "target": index.ref(end), "paths": [], "message": ""}
     if start not in undirected or end not in undirected:
         result["message"] = f"no link connects {index.label(start)} to {index.label(end)}."
         return result
     try:
-        paths = nx.all_shortest_paths(undirected, start, end)
-        for i, path in enumerate(paths):
-            if i >= limit:
-                break
+        for path in islice(nx.all_shortest_paths(undirected, start, end), limit):
             result["paths"].append([_link(index, a, b) for a, b in zip(path, path[1:])])
     except nx.NetworkXNoPath:
         pass

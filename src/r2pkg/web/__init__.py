@@ -18,6 +18,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
     app.config.from_mapping(
         STORE=None,                    # store spec: memory, oxigraph or an endpoint URL
         QUERY_TIMEOUT=10.0,            # seconds a /sparql query may run before it is killed
+        VALIDATE_TIMEOUT=30.0,         # seconds validating a posted entry may run
         MAX_RESULT_ROWS=10_000,        # rows (or triples) returned at most; more are cut off
         MAX_QUERY_LENGTH=50_000,       # characters in a query text
         MAX_CONTENT_LENGTH=2_000_000,  # bytes in any request body (413 beyond)

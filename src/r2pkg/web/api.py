@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from r2pkg.entries import parse_entry_text
 from r2pkg.errors import InputError
 from r2pkg.namespaces import bind_prefixes
 from r2pkg.rdfinput import format_for
 from r2pkg.validation import validate_entry
-from r2pkg.web import get_store
+from r2pkg.web import get_isolator, get_store
 from r2pkg.web.errors import wants_json
 
 bp = Blueprint("api", __name__)
@@ -32,7 +32,13 @@ def validate():
 
     entry = bind_prefixes(Graph())
     parse_entry_text(entry, text.encode("utf-8"), name, fmt)
-    report = validate_entry(get_store(), entry)
+    store = get_store()
+    config = current_app.config
+    if config["ISOLATE_QUERIES"] and not store.is_remote:
+        # pySHACL on a large pasted entry can run long: same killable time limit as queries
+        report = get_isolator().run(lambda: validate_entry(store, entry), float(config["VALIDATE_TIMEOUT"]))
+    else:
+        report = validate_entry(store, entry)
     if wants_json():
         return jsonify(report.as_dict()), 200
     return render_template("api/validate.html", report=report, text=text, fmt=fmt)

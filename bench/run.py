@@ -1,0 +1,505 @@
+"""r2pkg benchmarks: load, saved queries, chains, precedents, validation, HTTP /sparql.
+
+    python bench/run.py                              # sizes 10k,100k
+    python bench/run.py --sizes bundled,10k,100k,1M
+
+For each size (``bundled`` = the bundled graph alone; otherwise ontology + bundled data +
+synthetic data from bench/generate.py) and each store, a fresh subprocess loads the graph
+(so its load time and peak RSS are its own) and runs the workloads:
+
+- ``oxigraph``: r2pkg's default store (rdflib Graph on oxrdflib), via r2pkg's own functions;
+- ``memory``: the same on rdflib's in-memory store (the baseline);
+- ``pyoxigraph``: pyoxigraph.Store called directly (load, query) = the floor.
+
+Then, per size, a real ``r2pkg serve`` (waitress) on 127.0.0.1 answers every saved query over
+HTTP. One table is printed (workload x size x store: median, p95, ratios to pyoxigraph
+direct and to rdflib memory from the same run) and written to bench/RESULTS.md.
+Not a test: pytest's testpaths is tests/ only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
+
+ID = "https://w3id.org/r2pkg/id/"
+SAPG = ID + "mandate/special-adviser-prevention-of-genocide"
+STORES = ("oxigraph", "memory", "pyoxigraph")
+
+
+# =============================================================================================
+# worker: one store, one size, one process
+# =============================================================================================
+
+def worker(spec: dict) -> dict:
+    kind = spec["store"]
+    files = [Path(f) for f in spec["files"]]
+    n, budget = spec["repeat"], spec["budget"]
+    out: dict = {"store": kind, "size": spec["size"], "workloads": {}, "notes": []}
+    w = out["workloads"]
+
+    def record(name: str, res: dict, **extra) -> None:
+        w[name] = {k: v for k, v in res.items() if k not in ("out", "samples")} | extra
+
+    from r2pkg.sparql import bind_parameters  # noqa: F401 - the same module the queries use
+
+    out["rss_base_mb"] = C.proc_status()["VmRSS"]
+    started = time.perf_counter()
+    if kind == "pyoxigraph":
+        import pyoxigraph as ox
+
+        store = ox.Store()
+        for f in files:
+            store.load(path=str(f), format=ox.RdfFormat.TURTLE)
+        out["load_s"] = time.perf_counter() - started
+        out["triples"] = len(store)
+    else:
+        from r2pkg.store import open_store
+
+        store = open_store(kind, files)
+        out["load_s"] = time.perf_counter() - started
+        t = time.perf_counter()
+        out["triples"] = len(store.graph)
+        record("len(graph) [graph_index cache check]", C.repeat(lambda: len(store.graph), n, budget),
+               first=time.perf_counter() - t)
+    status = C.proc_status()
+    out["rss_peak_mb"], out["rss_after_load_mb"] = status["VmHWM"], status["VmRSS"]
+
+    # -- saved queries with their defaults --------------------------------------------------
+    queries, folder, problems = C.load_queries(Path(spec["queries"]) if spec.get("queries") else None)
+    out["queries_folder"] = str(folder)
+    out["notes"] += problems
+    for name, saved in queries.items():
+        text, why = C.query_text(saved)
+        if text is None:
+            out["notes"].append(f"{name}: {why}")
+            continue
+        try:
+            if kind == "pyoxigraph":
+                fn = lambda text=text: _consume_ox(store.query(text))  # noqa: E731
+            else:
+                from r2pkg.queries import run_saved
+
+                fn = lambda saved=saved: sum(1 for _ in run_saved(store, saved))  # noqa: E731
+            res = C.repeat(fn, n, budget)
+            record(f"query: {name}", res, rows=res["out"])
+        except Exception as exc:  # noqa: BLE001
+            w[f"query: {name}"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+
+    if kind == "pyoxigraph":
+        return out
+
+    # -- authority chains and precedents -----------------------------------------------------
+    from r2pkg.chains import authority_chains, graph_index, precedents
+    from rdflib import URIRef
+
+    marks = spec.get("landmarks") or {}
+    t = time.perf_counter()
+    graph_index(store)
+    w["chain index build (first graph_index)"] = {"median": time.perf_counter() - t, "p95": None, "n": 1}
+    if marks:
+        chain_nodes = [SAPG, marks["coercive_responses"][-1], marks["mandates"][0]]
+        case_nodes = [marks["cases"][0], marks["cases"][2], ID + "case/rwanda-1994"]
+    else:
+        chain_nodes = [SAPG, ID + "organ/secretary-general", ID + "response/rwanda-1994-operation-turquoise"]
+        case_nodes = [ID + "case/rwanda-1994", ID + "case/darfur-2003", ID + "case/kenya-2007-2008"]
+    out["chain_nodes"], out["case_nodes"] = chain_nodes, case_nodes
+    for label, fn, nodes in (("authority chain", authority_chains, chain_nodes),
+                             ("precedents", precedents, case_nodes)):
+        pooled: list[float] = []
+        details = {}
+        for node in nodes:
+            node = URIRef(node)
+            # what a caller does per request: look up the cached index, then walk it
+            res = C.repeat(lambda node=node, fn=fn: fn(graph_index(store), node), n, budget / len(nodes))
+            found = res["out"]
+            size = (len(found.get("chains", [])) if "chains" in found
+                    else len(found.get("draws_on", [])) + len(found.get("drawn_on_by", [])))
+            details[str(node).rsplit("/", 1)[-1]] = {"median": res["median"], "found": size}
+            pooled += res["samples"]
+        w[f"{label} (per call, {len(nodes)} nodes)"] = C.summarize(pooled) | {"details": details}
+
+    # -- single-entry validation -------------------------------------------------------------
+    from rdflib import Graph
+
+    from r2pkg.entries import case_template, parse_entry_text
+    from r2pkg.validation import validate_entry
+
+    entries = {"template case entry": case_template("bench-entry")}
+    entries["coercive entry on context"] = _coercive_entry(marks)
+    for label, text in entries.items():
+        entry = Graph()
+        parse_entry_text(entry, text.encode(), label, "turtle")
+        res = C.repeat(lambda entry=entry: validate_entry(store, entry), n, budget)
+        report = res["out"]
+        if not report.conforms:
+            out["notes"].append(f"validation '{label}' did not conform: {report.as_text()[:400]}")
+        record(f"validate_entry: {label}", res, conforms=report.conforms)
+    return out
+
+
+def _consume_ox(result) -> int:
+    """Read a pyoxigraph result completely (every value of every row)."""
+    import pyoxigraph as ox
+
+    if isinstance(result, ox.QueryBoolean):
+        return int(bool(result))
+    count = 0
+    for item in result:
+        if isinstance(item, ox.QuerySolution):
+            tuple(item)
+        count += 1
+    return count
+
+
+def _coercive_entry(marks: dict) -> str:
+    """A valid case whose coercive response rests on a resolution already in the graph, and
+    which draws on an existing case: validation has to pull their context from the store."""
+    basis = marks["resolutions"][-1] if marks else ID + "document/un-charter/chapter-VII"
+    earlier = marks["cases"][0] if marks else ID + "case/rwanda-1994"
+    return f"""
+@prefix r2p: <https://w3id.org/r2pkg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix case: <{ID}case/> .
+@prefix response: <{ID}response/> .
+@prefix claim: <{ID}claim/> .
+@prefix crime: <{ID}crime/> .
+@prefix pillar: <{ID}pillar/> .
+@prefix tool: <{ID}tool/> .
+@prefix organ: <{ID}organ/> .
+@prefix pub: <{ID}publication/> .
+@prefix state: <{ID}state/> .
+
+case:bench-coercive a r2p:Case ;
+    rdfs:label "Bench, coercive situation (2009)"@en ;
+    r2p:country state:sudan ;
+    r2p:startDate "2009"^^xsd:gYear ; r2p:endDate "2010"^^xsd:gYear ;
+    r2p:scopeStatus r2p:InScope ;
+    r2p:concernsCrime crime:war-crimes ;
+    r2p:drawsOn <{earlier}> ;
+    r2p:hasResponse response:bench-coercive-sanctions ;
+    r2p:evidence [ a r2p:Citation ; r2p:source pub:ipi-blue-paper-7 ;
+        r2p:locator "para 12" ; r2p:assertion r2p:Stated ] .
+
+claim:bench-coercive-concernsCrime a r2p:Claim ;
+    rdfs:label "The source attributes war crimes to the bench situation"@en ;
+    r2p:claimSubject case:bench-coercive ; r2p:claimProperty r2p:concernsCrime ;
+    r2p:claimValue crime:war-crimes ;
+    r2p:evidence [ a r2p:Citation ; r2p:source pub:ipi-blue-paper-7 ;
+        r2p:locator "para 12" ; r2p:assertion r2p:Stated ] .
+
+response:bench-coercive-sanctions a r2p:Response ;
+    rdfs:label "Security Council: targeted sanctions (2009)"@en ;
+    r2p:actor organ:security-council ;
+    r2p:pillar pillar:3 ;
+    r2p:instrument tool:sanctions ;
+    r2p:hasLegalBasis <{basis}> ;
+    r2p:date "2009"^^xsd:gYear ;
+    r2p:evidence [ a r2p:Citation ; r2p:source pub:ipi-blue-paper-7 ;
+        r2p:locator "para 12" ; r2p:assertion r2p:Stated ] .
+
+claim:bench-coercive-sanctions-hasLegalBasis a r2p:Claim ;
+    rdfs:label "The sanctions rest on the resolution"@en ;
+    r2p:claimSubject response:bench-coercive-sanctions ; r2p:claimProperty r2p:hasLegalBasis ;
+    r2p:claimValue <{basis}> ;
+    r2p:evidence [ a r2p:Citation ; r2p:source pub:ipi-blue-paper-7 ;
+        r2p:locator "para 12" ; r2p:assertion r2p:Stated ] .
+"""
+
+
+# =============================================================================================
+# HTTP: a real `r2pkg serve`
+# =============================================================================================
+
+def http_bench(label: str, synthetic: Path | None, store: str, n: int, budget: float,
+               queries_folder: Path | None) -> dict:
+    out: dict = {"store": store, "workloads": {}, "notes": []}
+    home = C.mirror_home(label, synthetic)
+    queries, _folder, problems = C.load_queries(queries_folder)
+    out["notes"] += problems
+    with C.Server(home, store=store) as server:
+        out["serve_first_answer_s"] = server.start()
+        status = server.status()
+        out["serve_rss_peak_mb"], out["serve_rss_mb"] = status.get("VmHWM"), status.get("VmRSS")
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+        for name, saved in queries.items():
+            text, why = C.query_text(saved)
+            if text is None:
+                out["notes"].append(f"{name}: {why}")
+                continue
+            statuses: list[int] = []
+
+            def call(text=text, statuses=statuses):
+                nonlocal conn
+                try:
+                    code, size = C.http_query(conn, text)
+                except (OSError, http.client.HTTPException):
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
+                    code, size = 599, 0
+                statuses.append(code)
+                return size
+
+            res = C.repeat(call, n, budget)
+            bad = [s for s in statuses if s != 200]
+            out["workloads"][f"HTTP /sparql: {name}"] = {k: v for k, v in res.items()
+                                                         if k not in ("out", "samples")} | {
+                "bytes": res["out"], "errors": len(bad), "statuses": sorted(set(bad))}
+        conn.close()
+        status = server.status()
+        out["serve_rss_peak_after_mb"] = status.get("VmHWM")
+    return out
+
+
+# =============================================================================================
+# parent: orchestrate, tabulate
+# =============================================================================================
+
+def run_worker(spec: dict, timeout: float) -> dict:
+    cmd = [C.PY, __file__, "--worker", json.dumps(spec)]
+    t = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"store": spec["store"], "size": spec["size"], "error": f"timed out after {timeout:g} s",
+                "workloads": {}, "notes": []}
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return {"store": spec["store"], "size": spec["size"], "workloads": {}, "notes": [],
+                "error": f"worker failed ({proc.returncode}): {proc.stderr.strip()[-800:]}"}
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    res["wall_s"] = time.perf_counter() - t
+    return res
+
+
+def fmt_time(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 0.01:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds * 1000:.2f} ms"
+
+
+def fmt_ratio(a: float | None, b: float | None) -> str:
+    if a is None or not b:
+        return "–"
+    return f"{a / b:.2f}x"
+
+
+def fmt_delta(a: float | None, b: float | None) -> str:
+    if a is None or b is None:
+        return "–"
+    return f"{(a - b) * 1000:+.1f}"
+
+
+def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
+    """results[size][store] = worker or http result -> one table."""
+    header = ["workload", "size", "store", "n", "median", "p95", "x pyoxigraph", "Δ pyox ms", "x memory"]
+    rows: list[list[str]] = []
+    for size, by_store in results.items():
+        pyox = by_store.get("pyoxigraph", {})
+        mem = by_store.get("memory", {})
+        # load and memory rows
+        for store, res in by_store.items():
+            if store.startswith("serve"):
+                continue
+            if res.get("error"):
+                rows.append(["load", size, store, "", res["error"][:80], "", "", "", ""])
+                continue
+            rows.append([f"load ({res.get('triples', '?')} triples)", size, store, "1",
+                         fmt_time(res.get("load_s")), "",
+                         fmt_ratio(res.get("load_s"), pyox.get("load_s")),
+                         "", fmt_ratio(res.get("load_s"), mem.get("load_s"))])
+            rows.append(["RSS peak during load (MB)", size, store, "1", f"{res.get('rss_peak_mb', 0):.0f}", "",
+                         fmt_ratio(res.get("rss_peak_mb"), pyox.get("rss_peak_mb")), "",
+                         fmt_ratio(res.get("rss_peak_mb"), mem.get("rss_peak_mb"))])
+            rows.append(["RSS after load (MB)", size, store, "1", f"{res.get('rss_after_load_mb', 0):.0f}", "",
+                         fmt_ratio(res.get("rss_after_load_mb"), pyox.get("rss_after_load_mb")), "",
+                         fmt_ratio(res.get("rss_after_load_mb"), mem.get("rss_after_load_mb"))])
+        for store, res in by_store.items():
+            if not store.startswith("serve") or res.get("error"):
+                if store.startswith("serve") and res.get("error"):
+                    rows.append(["serve to first answer", size, store, "", res["error"][:80], "", "", "", ""])
+                continue
+            other = by_store.get("serve memory", {})
+            rows.append(["serve to first answer", size, store, "1", fmt_time(res.get("serve_first_answer_s")), "",
+                         "", "", fmt_ratio(res.get("serve_first_answer_s"), other.get("serve_first_answer_s"))])
+            rows.append(["serve RSS after first answer (MB)", size, store, "1",
+                         f"{res.get('serve_rss_peak_mb') or 0:.0f}", "", "", "", ""])
+        # workloads, grouped by name
+        names: list[str] = []
+        for store, res in by_store.items():
+            for name in res.get("workloads", {}):
+                if name not in names:
+                    names.append(name)
+        order = lambda nm: (nm.startswith("HTTP"), nm.startswith("query") is False, nm)  # noqa: E731
+        for name in sorted(names, key=order):
+            base = name.replace("HTTP /sparql: ", "query: ")
+            p = pyox.get("workloads", {}).get(base, {}).get("median")
+            for store, res in by_store.items():
+                wl = res.get("workloads", {}).get(name)
+                if wl is None:
+                    continue
+                if "error" in wl:
+                    rows.append([name, size, store, "", "error: " + wl["error"][:60], "", "", "", ""])
+                    continue
+                if name.startswith("HTTP"):
+                    m = by_store.get("serve memory", {}).get("workloads", {}).get(name, {}).get("median")
+                else:
+                    m = mem.get("workloads", {}).get(name, {}).get("median")
+                med = wl["median"]
+                note = f" ({wl['errors']} errors {wl['statuses']})" if wl.get("errors") else ""
+                rows.append([name, size, store, str(wl.get("n", "")), fmt_time(med) + note,
+                             fmt_time(wl.get("p95")),
+                             "" if store == "pyoxigraph" else fmt_ratio(med, p),
+                             "" if store == "pyoxigraph" or p is None else fmt_delta(med, p),
+                             "" if store in ("memory", "serve memory") else fmt_ratio(med, m)])
+    return header, rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10k,100k", help="comma list of bundled, 10k, 100k, 1M, or a number")
+    ap.add_argument("--stores", default=",".join(STORES), help="comma list of oxigraph, memory, pyoxigraph")
+    ap.add_argument("--http-stores", default="oxigraph,memory",
+                    help="stores for `r2pkg serve` HTTP runs (empty for none)")
+    ap.add_argument("--skip", default="", help="size:store pairs to skip, e.g. 1M:memory,1M:serve memory")
+    ap.add_argument("--repeat", type=int, default=20, help="timed calls per workload (at most)")
+    ap.add_argument("--budget", type=float, default=4.0, help="seconds per workload (at least 3 calls)")
+    ap.add_argument("--worker-timeout", type=float, default=900.0)
+    ap.add_argument("--queries", type=Path, default=None, help="folder of .rq files instead of queries/")
+    ap.add_argument("--results", type=Path, default=C.RESULTS, help="markdown file to overwrite")
+    ap.add_argument("--json", type=Path, default=C.WORK / "run-results.json", help="raw results")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.worker:
+        print(json.dumps(worker(json.loads(args.worker))))
+        return 0
+
+    C.WORK.mkdir(parents=True, exist_ok=True)
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    stores = [s.strip() for s in args.stores.split(",") if s.strip()]
+    http_stores = [s.strip() for s in args.http_stores.split(",") if s.strip()]
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    began = time.perf_counter()
+    from r2pkg.store import bundled_files
+
+    results: dict = {}
+    notes: list[str] = []
+    for size in sizes:
+        synthetic, meta = C.synthetic(size)
+        files = [str(f) for f in bundled_files(C.ROOT)] + ([str(synthetic)] if synthetic else [])
+        results[size] = {}
+        for store in stores:
+            if f"{size}:{store}" in skip:
+                notes.append(f"{size} on {store}: skipped (--skip).")
+                continue
+            spec = {"store": store, "size": size, "files": files, "repeat": args.repeat, "budget": args.budget,
+                    "landmarks": meta, "queries": str(args.queries) if args.queries else None}
+            print(f"[bench] {size} / {store} ...", file=sys.stderr, flush=True)
+            res = run_worker(spec, args.worker_timeout)
+            print(f"[bench] {size} / {store}: load {res.get('load_s', float('nan')):.2f} s, "
+                  f"{res.get('wall_s', 0):.0f} s in all{' ERROR ' + res['error'] if res.get('error') else ''}",
+                  file=sys.stderr, flush=True)
+            results[size][store] = res
+            notes += [f"{size} / {store}: {x}" for x in res.get("notes", [])]
+        for store in http_stores:
+            key = f"serve {store}"
+            if f"{size}:{key}" in skip:
+                notes.append(f"{size} HTTP on {store}: skipped (--skip).")
+                continue
+            print(f"[bench] {size} / {key} ...", file=sys.stderr, flush=True)
+            t = time.perf_counter()
+            try:
+                res = http_bench(size, synthetic, store, args.repeat, args.budget, args.queries)
+            except Exception as exc:  # noqa: BLE001
+                res = {"error": f"{type(exc).__name__}: {exc}", "workloads": {}}
+            print(f"[bench] {size} / {key}: {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+            results[size][key] = res
+            notes += [f"{size} / {key}: {x}" for x in res.get("notes", [])]
+    total = time.perf_counter() - began
+
+    header, rows = build_rows(results)
+    table = C.md_table(header, rows)
+    print(table)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(results, indent=1, default=str))
+    details = _details(results)
+    cmd = "python bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    folder = next((r.get("queries_folder") for s in results.values() for r in s.values()
+                   if r.get("queries_folder")), "?")
+    doc = [
+        "# r2pkg benchmark results",
+        "",
+        f"Command: `{cmd.strip()}`  ",
+        f"Date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}  ",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{_versions()}  ",
+        f"Saved queries read from: `{folder}`  ",
+        f"Total run time: {total / 60:.1f} min",
+        "",
+        "Times per call; `n` timed calls after one warm-up call. `x pyoxigraph` and `Δ pyox ms` compare "
+        "with the same query run on pyoxigraph.Store directly in this run (for HTTP rows: the direct "
+        "in-process query, so the gap is all of r2pkg's and HTTP's overhead); `x memory` with rdflib "
+        "memory (for HTTP rows: `r2pkg serve --store memory`).",
+        "",
+        table,
+        "",
+        "## Details",
+        "",
+        *details,
+        "",
+        "## Notes",
+        "",
+        *([f"- {n}" for n in notes] or ["- none"]),
+        "",
+    ]
+    args.results.write_text("\n".join(doc), encoding="utf-8")
+    print(f"\nwrote {args.results} ({total / 60:.1f} min)", file=sys.stderr)
+    return 0
+
+
+def _details(results: dict) -> list[str]:
+    lines = []
+    for size, by_store in results.items():
+        for store, res in by_store.items():
+            for name, wl in res.get("workloads", {}).items():
+                if wl.get("details"):
+                    parts = ", ".join(f"{k} {v['median'] * 1000:.1f} ms ({v['found']} found)"
+                                      for k, v in wl["details"].items())
+                    lines.append(f"- {size} / {store} / {name}: {parts}")
+            rows = {name: wl.get("rows") for name, wl in res.get("workloads", {}).items() if "rows" in wl}
+            if rows and store != "pyoxigraph":
+                ref = by_store.get("pyoxigraph", {}).get("workloads", {})
+                diff = [f"{k} ({v} vs {ref[k].get('rows')})" for k, v in rows.items()
+                        if k in ref and ref[k].get("rows") != v]
+                if diff:
+                    lines.append(f"- {size} / {store}: row counts differ from pyoxigraph: {', '.join(diff)}")
+            if res.get("wall_s"):
+                lines.append(f"- {size} / {store}: {res.get('triples')} triples, worker wall time "
+                             f"{res['wall_s']:.0f} s, RSS after imports {res.get('rss_base_mb', 0):.0f} MB")
+    return lines
+
+
+def _versions() -> str:
+    from importlib.metadata import version
+
+    return ", ".join(f"{p} {version(p)}" for p in ("rdflib", "pyoxigraph", "oxrdflib", "pyshacl", "waitress"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
