@@ -8,7 +8,6 @@ from r2pkg.entries import parse_entry_text
 from r2pkg.errors import InputError
 from r2pkg.namespaces import bind_prefixes
 from r2pkg.rdfinput import format_for
-from r2pkg.validation import validate_entry
 from r2pkg.web import get_isolator, get_store
 from r2pkg.web.errors import wants_json
 
@@ -32,6 +31,8 @@ def validate():
 
     entry = bind_prefixes(Graph())
     parse_entry_text(entry, text.encode("utf-8"), name, fmt)
+    from r2pkg.validation import validate_entry  # pySHACL is imported only when first needed
+
     store = get_store()
     config = current_app.config
     if config["ISOLATE_QUERIES"] and not store.is_remote:
