@@ -57,7 +57,7 @@ def test_contract_classes_and_properties_are_declared():
 def test_every_r2p_iri_used_in_the_graph_is_declared(store):
     declared = set(vocabulary_graph().subjects()) | set(store.graph.subjects(RDF.type, None))
     used = set()
-    for s, p, o in store.graph:
+    for _s, p, o in store.graph:
         for term in (p, o):
             if isinstance(term, URIRef) and str(term).startswith(str(R2P)) and term != URIRef(str(R2P)):
                 used.add(term)

@@ -8,7 +8,6 @@ import time
 import urllib.parse
 
 import pytest
-
 from http_helpers import get, post, q
 
 

@@ -8,9 +8,9 @@ import json
 import urllib.parse
 
 import pytest
+from http_helpers import get, post, q
 from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from http_helpers import get, post, q
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, TSV, TURTLE, XML, SPARQLWrapper
 
 SELECT = """PREFIX r2p: <https://w3id.org/r2pkg/ontology#>

@@ -10,10 +10,10 @@ A node whose chain reaches no root is a finding, reported with how far it gets.
 from __future__ import annotations
 
 import threading
-from functools import cached_property
-from itertools import islice
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import islice
 
 import networkx as nx
 from rdflib import BNode, Literal, URIRef

@@ -94,8 +94,8 @@ def serve(obj: Context, host: str, port: int, store_spec: str | None, threads: i
 @click.pass_obj
 def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: str, list_: bool) -> None:
     """Run a saved query from queries/ (by name) or a query file."""
-    from r2pkg.queries import find_query, run_saved, saved_queries
     from r2pkg.formats import render_result
+    from r2pkg.queries import find_query, run_saved, saved_queries
 
     if list_ or not name_or_file:
         for name, saved in saved_queries().items():

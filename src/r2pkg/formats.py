@@ -9,11 +9,11 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable
+from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node, Variable
-from xml.sax.saxutils import escape, quoteattr
 
 from r2pkg.namespaces import bind_prefixes
 

@@ -18,7 +18,6 @@ from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from r2pkg.errors import InputError, QueryError
 from r2pkg.namespaces import bind_prefixes
 
-
 _GRAPH_QUERY = re.compile(
     r"^\s*(?:(?:#[^\n]*(?:\n|$)|PREFIX\s+[\w-]*:\s*<[^>]*>|BASE\s*<[^>]*>)\s*)*(CONSTRUCT|DESCRIBE)\b", re.I)
 
