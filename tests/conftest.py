@@ -9,22 +9,38 @@ from r2pkg.store import Store, open_store
 from r2pkg.web import create_app
 
 
+_LOADED: dict[str, Store] = {}
+
+
+def loaded(kind: str) -> Store:
+    """The bundled graph on one kind of store, parsed once per session."""
+    if kind not in _LOADED:
+        _LOADED[kind] = open_store(kind)
+    return _LOADED[kind]
+
+
+@pytest.fixture(scope="session", params=["oxigraph", "memory"])
+def store(request) -> Store:
+    """The bundled graph on each embedded store in turn: every test that uses it runs on both."""
+    return loaded(request.param)
+
+
 @pytest.fixture(scope="session")
-def store() -> Store:
-    """The bundled graph on the default store (Oxigraph)."""
-    return open_store("oxigraph")
+def oxigraph_store() -> Store:
+    """The bundled graph on the default store (Oxigraph) only."""
+    return loaded("oxigraph")
 
 
 @pytest.fixture(scope="session")
 def memory_store() -> Store:
-    """The bundled graph on rdflib's in-memory store."""
-    return open_store("memory")
+    """The bundled graph on rdflib's in-memory store only."""
+    return loaded("memory")
 
 
-@pytest.fixture(scope="session", params=["oxigraph", "memory"])
-def any_store(request, store: Store, memory_store: Store) -> Store:
-    """Each embedded store in turn: tests that use it must pass on both."""
-    return store if request.param == "oxigraph" else memory_store
+@pytest.fixture(scope="session")
+def any_store(store: Store) -> Store:
+    """Alias of ``store``, for tests that say they must hold on every store."""
+    return store
 
 
 @pytest.fixture(scope="session")

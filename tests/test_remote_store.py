@@ -68,19 +68,19 @@ def oxigraph_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def remote(oxigraph_server, store):
+def remote(oxigraph_server, oxigraph_store):
     from click.testing import CliRunner
 
     result = CliRunner().invoke(main, ["load", "--store", f"{oxigraph_server}/store", "--batch", "5000"])
     assert result.exit_code == 0, result.output
     remote_store = open_store(f"{oxigraph_server}/query")
-    assert len(remote_store.graph) == len(store.graph)
+    assert len(remote_store.graph) == len(oxigraph_store.graph)
     return remote_store
 
 
-def test_load_reports_progress_and_every_triple_arrives(remote, store):
+def test_load_reports_progress_and_every_triple_arrives(remote, oxigraph_store):
     assert remote.kind == "remote"
-    assert len(remote.graph) == len(store.graph)
+    assert len(remote.graph) == len(oxigraph_store.graph)
 
 
 def test_load_into_a_store_that_refuses_says_so(runner, oxigraph_server):
@@ -93,7 +93,7 @@ QUERIES = sorted(saved_queries().values(), key=lambda q: q.name)
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
-def test_saved_queries_give_the_same_answers_on_the_external_store(remote, store, query):
+def test_saved_queries_give_the_same_answers_on_the_external_store(remote, oxigraph_store, query):
     def answer(s):
         result = run_saved(s, query)
         if result.type == "ASK":
@@ -102,7 +102,7 @@ def test_saved_queries_give_the_same_answers_on_the_external_store(remote, store
             return len(result.graph)
         return sorted(tuple(str(v) if v is not None else "" for v in row) for row in result)
 
-    assert answer(remote) == answer(store)
+    assert answer(remote) == answer(oxigraph_store)
 
 
 def test_chain_on_the_external_store(remote):

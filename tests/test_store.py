@@ -128,8 +128,8 @@ def test_coercive_tools_are_marked(store, tool, coercive):
     assert store.graph.value(iri(f"tool/{tool}"), R2P.coercive) == Literal(coercive)
 
 
-def test_both_stores_hold_the_same_triples(store, memory_store):
-    assert len(store.graph) == len(memory_store.graph) > 10_000
+def test_both_stores_hold_the_same_triples(oxigraph_store, memory_store):
+    assert len(oxigraph_store.graph) == len(memory_store.graph) > 10_000
 
 
 def test_resolve_accepts_iri_prefixed_name_path_and_label(store):

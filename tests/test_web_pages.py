@@ -108,7 +108,7 @@ def test_saved_query_page_and_json(client):
 
 
 def test_healthz(client, store):
-    assert client.get("/healthz").get_json() == {"status": "ok", "store": "oxigraph", "triples": len(store.graph)}
+    assert client.get("/healthz").get_json() == {"status": "ok", "store": store.kind, "triples": len(store.graph)}
 
 
 def test_validate_route_accepts_turtle_body_and_writes_nothing(client, store):
