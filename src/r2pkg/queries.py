@@ -131,7 +131,8 @@ def load_saved_query(path: Path, strict: bool = True) -> SavedQuery:
     defaults = _mapping(header.get("defaults"))
     choices = _mapping(header.get("enumerate"))
     params: dict[str, Parameter] = {}
-    for m in _PARAM.finditer(text):
+    body = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
+    for m in _PARAM.finditer(body):  # the header and comments may mention a variable by name
         underscores, name, kind = m.groups()
         if name not in params:
             params[name] = Parameter(
