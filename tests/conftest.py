@@ -8,7 +8,6 @@ from click.testing import CliRunner
 from r2pkg.store import Store, open_store
 from r2pkg.web import create_app
 
-
 _LOADED: dict[str, Store] = {}
 
 
