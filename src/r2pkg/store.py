@@ -216,11 +216,15 @@ class Store:
     # -- figures ---------------------------------------------------------------------
 
     def stats(self) -> dict[str, int]:
-        """The figures shown on the home page: triples and counts by class."""
-        figures = {"triples": len(self.graph)}
-        for name, cls in COUNTED_CLASSES.items():
-            figures[name] = _count_instances(self.graph, cls)
-        return figures
+        """The figures shown on the home page: triples and counts by class (computed once)."""
+        triples = len(self.graph)
+        cached = getattr(self, "_stats", None)
+        if cached is None or cached["triples"] != triples:
+            cached = {"triples": triples}
+            for name, cls in COUNTED_CLASSES.items():
+                cached[name] = _count_instances(self.graph, cls)
+            self._stats = cached
+        return dict(cached)
 
 
 def _collect_labels(graph: Graph) -> dict[Node, str]:

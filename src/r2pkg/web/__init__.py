@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from r2pkg.isolation import Isolator
+from r2pkg.queries import SavedQuery, saved_queries
 from r2pkg.store import Store, open_store
 
 
@@ -33,6 +34,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
 
     app.extensions["r2pkg"] = store or open_store(app.config["STORE"])
     app.extensions["r2pkg.isolator"] = Isolator(slots=int(app.config["QUERY_SLOTS"]))
+    app.extensions["r2pkg.queries"] = saved_queries()
 
     from r2pkg.web import api, errors, pages, sparql
 
@@ -46,6 +48,11 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
 def get_store() -> Store:
     """The store of the running app (loaded once in create_app)."""
     return current_app.extensions["r2pkg"]
+
+
+def get_queries() -> dict[str, SavedQuery]:
+    """The saved queries, read once when the app was built."""
+    return current_app.extensions["r2pkg.queries"]
 
 
 def get_isolator() -> Isolator:

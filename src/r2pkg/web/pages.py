@@ -9,9 +9,8 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from r2pkg.describe import concise_bounded, describe, search_labels, value_of
 from r2pkg.formats import GRAPH_TYPES, serialize_graph
 from r2pkg.namespaces import R2P, R2PID
-from r2pkg.queries import find_query, saved_queries
 from r2pkg.sparql import evaluate
-from r2pkg.web import get_isolator, get_store
+from r2pkg.web import get_isolator, get_queries, get_store
 
 bp = Blueprint("pages", __name__)
 
@@ -31,7 +30,7 @@ def _wants_rdf() -> str | None:
 def home():
     """Search, the query editor, the saved queries and the figures of the graph."""
     store = get_store()
-    return render_template("pages/home.html", stats=store.stats(), queries=saved_queries().values(),
+    return render_template("pages/home.html", stats=store.stats(), queries=get_queries().values(),
                            query=request.args.get("query", ""))
 
 
@@ -115,14 +114,14 @@ def _ontology_sections(store) -> list[tuple[str, list[dict]]]:
 @bp.get("/queries")
 def queries():
     """The saved queries by title."""
-    return render_template("pages/queries.html", queries=saved_queries().values())
+    return render_template("pages/queries.html", queries=get_queries().values())
 
 
 @bp.get("/queries/<name>")
 def saved(name: str):
     """Run one saved query with the parameters in the URL (defaults fill the rest)."""
     store = get_store()
-    query = find_query(name) if name in saved_queries() else abort(404)
+    query = get_queries().get(name) or abort(404)
     given = {p.name: request.args[p.name] for p in query.parameters if p.name in request.args}
     bindings = query.bindings(given)
     config = current_app.config
