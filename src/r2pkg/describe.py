@@ -76,6 +76,7 @@ def value_of(store: Store, node: Node) -> Value:
     """A node or literal as a display value."""
     if isinstance(node, Literal):
         dt = str(node.datatype).rsplit("#", 1)[-1] if node.datatype else None
+        dt = None if dt in ("string", "langString") else dt  # plain text needs no label
         return Value(text=str(node), datatype=dt)
     if isinstance(node, BNode):
         return Value(text="(anonymous node)")
