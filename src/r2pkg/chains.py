@@ -68,17 +68,21 @@ class Index:
 
 
 def graph_index(store: Store) -> Index:
-    """The index of ``store``, built on first use and rebuilt only if the graph changed."""
-    version = len(store.graph)
-    cached = getattr(store, "_chain_index", None)
+    """The index of ``store``, built on first use and kept with the store.
+
+    The store's graph is read-only once loaded, so the index stays in step with it; a
+    graph of another size (a reloaded store) gets a new index.
+    """
+    version = store.triple_count()
+    cached = store.derived.get("chains")
     if cached is not None and cached.version == version:
         return cached
     with _lock:
-        cached = getattr(store, "_chain_index", None)
+        cached = store.derived.get("chains")
         if cached is None or cached.version != version:
             cached = build_index(store)
             cached.version = version
-            object.__setattr__(store, "_chain_index", cached)
+            store.derived["chains"] = cached
     return cached
 
 

@@ -74,7 +74,7 @@ def serve(obj: Context, host: str, port: int, store_spec: str | None, threads: i
     if store_spec:
         obj.spec = store_spec
     app = create_app(store=obj.store)
-    click.echo(f"r2pkg: {len(obj.store.graph)} triples on the '{obj.store.kind}' store; "
+    click.echo(f"r2pkg: {obj.store.triple_count()} triples on the '{obj.store.kind}' store; "
                f"serving http://{host}:{port}/", err=True)
     if dev:
         app.run(host=host, port=port, debug=True, use_reloader=False)

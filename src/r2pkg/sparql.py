@@ -7,6 +7,7 @@ are checked before any engine sees the query: read-only, no ``SERVICE``, no ``FR
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -39,8 +40,13 @@ class ParsedQuery:
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
 
 
+@functools.lru_cache(maxsize=512)
 def parse_query(text: str) -> ParsedQuery:
-    """Parse and check a query; a QueryError names the line and column of a problem."""
+    """Parse and check a query; a QueryError names the line and column of a problem.
+
+    Results are cached by text: rdflib's parser costs milliseconds per query, and saved
+    queries are asked again and again.
+    """
     if not text or not text.strip():
         raise QueryError("the query is empty.", hint="send a SPARQL query in the 'query' parameter.")
     try:

@@ -123,6 +123,10 @@ class Store:
     files: list[Path] = field(default_factory=list)
     _labels: dict[Node, str] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _triples: int | None = field(default=None, repr=False)
+    #: Views computed from the graph once (the chain index), by name.
+    derived: dict[str, object] = field(default_factory=dict, repr=False)
+    _stats: dict[str, int] | None = field(default=None, repr=False)
 
     # -- queries -------------------------------------------------------------------
 
@@ -215,16 +219,25 @@ class Store:
 
     # -- figures ---------------------------------------------------------------------
 
+    def triple_count(self) -> int:
+        """How many triples the graph holds, counted once.
+
+        The graph does not change after loading, and counting is not free: oxrdflib's
+        ``len()`` runs a COUNT over every triple (2.5 s at a million), Oxigraph's own 75 ms.
+        """
+        if self._triples is None:
+            inner = getattr(self.graph.store, "_inner", None)
+            self._triples = len(inner) if inner is not None else len(self.graph)
+        return self._triples
+
     def stats(self) -> dict[str, int]:
         """The figures shown on the home page: triples and counts by class (computed once)."""
-        triples = len(self.graph)
-        cached = getattr(self, "_stats", None)
-        if cached is None or cached["triples"] != triples:
-            cached = {"triples": triples}
+        if self._stats is None:
+            figures = {"triples": self.triple_count()}
             for name, cls in COUNTED_CLASSES.items():
-                cached[name] = _count_instances(self.graph, cls)
-            self._stats = cached
-        return dict(cached)
+                figures[name] = _count_instances(self.graph, cls)
+            self._stats = figures
+        return dict(self._stats)
 
 
 def _collect_labels(graph: Graph) -> dict[Node, str]:

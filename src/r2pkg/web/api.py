@@ -18,7 +18,7 @@ bp = Blueprint("api", __name__)
 def healthz():
     """Liveness: the process answers and the graph is loaded."""
     store = get_store()
-    return jsonify({"status": "ok", "store": store.kind, "triples": len(store.graph)})
+    return jsonify({"status": "ok", "store": store.kind, "triples": store.triple_count()})
 
 
 @bp.route("/validate", methods=["GET", "POST"])

@@ -161,7 +161,7 @@ def _service_description():
     g.add((dataset, RDF.type, URIRef(SD + "Dataset")))
     g.add((dataset, URIRef(SD + "defaultGraph"), default_graph))
     g.add((default_graph, RDF.type, URIRef(SD + "Graph")))
-    g.add((default_graph, URIRef("http://rdfs.org/ns/void#triples"), Literal(len(get_store().graph))))
+    g.add((default_graph, URIRef("http://rdfs.org/ns/void#triples"), Literal(get_store().triple_count())))
     media = GRAPH_TYPES[fmt]
     return Response(serialize_graph(g, fmt), mimetype=media)
 
