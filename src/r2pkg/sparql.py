@@ -147,14 +147,16 @@ def bind_parameters(text: str, bindings: Mapping[str, Node] | None) -> str:
     return text
 
 
+_DECLARED = re.compile(r"(?i)PREFIX\s+([\w-]*)\s*:")
+_USED = re.compile(r"(?<![\w?$<.-])([A-Za-z][\w-]*):")
+
+
+@functools.lru_cache(maxsize=512)
 def with_prefixes(text: str) -> str:
     """Add the contract's PREFIX lines that the query uses but does not declare."""
-    declared = {m.group(1) for m in re.finditer(r"(?i)PREFIX\s+([\w-]*)\s*:", text)}
-    missing = [
-        f"PREFIX {p}: <{iri}>\n"
-        for p, iri in PREFIXES.items()
-        if p not in declared and re.search(rf"(?<![\w?$]){re.escape(p)}:", text)
-    ]
+    declared = set(_DECLARED.findall(text))
+    used = set(_USED.findall(text))
+    missing = [f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p in used and p not in declared]
     return "".join(missing) + text
 
 
