@@ -1,105 +1,180 @@
 """Running untrusted queries with a time limit that really stops the work.
 
 A thread cannot be stopped from outside in Python, and rdflib's regex filters run in
-Python's ``re``, which a nested quantifier can keep busy for minutes. So each query from the
-web runs in a forked child process that shares the loaded graph copy-on-write; when the
-time limit passes, the child is killed and its memory returned. A memory cap on the child
-stops a query that would exhaust the machine. The parent's threads go on serving.
+Python's ``re``, which a nested quantifier can keep busy for minutes. So queries from the
+web run in worker processes forked from the server after the graph is loaded: they share
+it copy-on-write (Oxigraph's data lives outside Python's heap and stays shared). A task
+goes to an idle worker over a pipe; when its time limit passes, that worker is killed, its
+memory returned, and a fresh one forked in its place. A memory cap on each worker stops a
+query that would exhaust the machine. The server's threads go on serving meanwhile.
+
+Tasks are module-level functions called as ``fn(context, *args)``, where ``context`` is
+the object the pool was made with (the store); they travel by name, so nothing but their
+arguments and results is pickled.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import queue
 import resource
 import select
 import signal
+import struct
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any
 
 from r2pkg.errors import QueryError, QueryTimeout, R2pkgError
 
-T = TypeVar("T")
-
-#: Address space a query child may add to what the server already uses.
+#: Address space a worker may add to what the server already uses.
 DEFAULT_MEMORY_HEADROOM = 2 * 1024**3
+_HEADER = struct.Struct("!Q")
+
+
+class _Worker:
+    """One forked worker process and the two pipes to it."""
+
+    def __init__(self, context: Any, headroom: int) -> None:
+        task_r, self.task_w = os.pipe()
+        self.reply_r, reply_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: serve tasks until the pipe closes, never return
+            os.close(self.task_w)
+            os.close(self.reply_r)
+            _serve(task_r, reply_w, context, headroom)
+        os.close(task_r)
+        os.close(reply_w)
+
+    def send(self, message: bytes) -> None:
+        _write_all(self.task_w, _HEADER.pack(len(message)) + message)
+
+    def receive(self, deadline: float) -> bytes | None:
+        """The reply, b"" if the worker died, or None if the deadline passed first."""
+        header = _read_exactly(self.reply_r, _HEADER.size, deadline)
+        if not header:
+            return header
+        return _read_exactly(self.reply_r, _HEADER.unpack(header)[0], deadline)
+
+    def kill(self) -> None:
+        for fd in (self.task_w, self.reply_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
 
 
 class Isolator:
-    """Runs functions in forked children, at most ``slots`` at a time."""
+    """A pool of at most ``slots`` worker processes, forked on first need."""
 
-    def __init__(self, slots: int = 4, memory_headroom: int = DEFAULT_MEMORY_HEADROOM) -> None:
-        self.slots = threading.BoundedSemaphore(slots)
+    def __init__(self, slots: int = 4, context: Any = None,
+                 memory_headroom: int = DEFAULT_MEMORY_HEADROOM) -> None:
+        self.context = context
         self.memory_headroom = memory_headroom
+        self._free = threading.BoundedSemaphore(slots)
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._owner = os.getpid()
 
-    def run(self, fn: Callable[[], T], timeout: float) -> T:
-        """Call ``fn()`` in a child process; raise QueryTimeout after ``timeout`` seconds."""
+    def warm(self, count: int = 1) -> None:
+        """Fork workers now (before the server starts its threads), rather than on first query."""
+        for _ in range(count):
+            self._idle.put(_Worker(self.context, self.memory_headroom))
+
+    def call(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
+        """``fn(context, *args)`` in a worker; QueryTimeout after ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
-        if not self.slots.acquire(timeout=timeout):
-            raise QueryTimeout(
-                f"the server is busy: no query slot was free within {timeout:g} s.",
-                hint="try again in a moment.",
-            )
+        if not self._free.acquire(timeout=timeout):
+            raise QueryTimeout(f"the server is busy: no query slot was free within {timeout:g} s.",
+                               hint="try again in a moment.")
         try:
-            return self._fork_and_wait(fn, deadline, timeout)
+            return self._dispatch(fn, args, deadline, timeout)
         finally:
-            self.slots.release()
+            self._free.release()
 
-    def _fork_and_wait(self, fn: Callable[[], T], deadline: float, timeout: float) -> T:
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # child: run, send the pickled outcome, exit without cleanup
-            os.close(read_fd)
-            _child(fn, write_fd, self.memory_headroom)
-        os.close(write_fd)
+    def _dispatch(self, fn: Callable[..., Any], args: tuple, deadline: float, timeout: float) -> Any:
         try:
-            payload = _read_until(read_fd, deadline)
-        finally:
-            os.close(read_fd)
-        if payload is None:
-            _kill(pid)
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            worker = _Worker(self.context, self.memory_headroom)
+        try:
+            worker.send(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
+            reply = worker.receive(deadline)
+        except OSError:
+            reply = b""
+        if reply is None:
+            worker.kill()
             raise QueryTimeout(
                 f"the query was stopped after {timeout:g} s (timed out).",
                 hint="narrow it with more specific patterns, a LIMIT, or simpler FILTERs "
                 "(nested regular-expression quantifiers are a common cause).",
             )
-        os.waitpid(pid, 0)
-        if not payload:
-            raise QueryError(
-                "the query was stopped because it used too much memory.",
-                hint="narrow it with more specific patterns or a LIMIT.",
-            )
-        status, value = pickle.loads(payload)
+        if not reply:
+            worker.kill()
+            raise QueryError("the query was stopped because it used too much memory.",
+                             hint="narrow it with more specific patterns or a LIMIT.")
+        self._idle.put(worker)
+        status, value = pickle.loads(reply)
         if status == "ok":
             return value
         raise value
 
+    def close(self) -> None:
+        """Stop every idle worker (busy ones are stopped when their call ends)."""
+        if os.getpid() != self._owner:
+            return
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                return
 
-def _child(fn: Callable[[], object], write_fd: int, headroom: int) -> None:
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+
+def _serve(task_fd: int, reply_fd: int, context: Any, headroom: int) -> None:
     code = 0
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         _limit_memory(headroom)
-        try:
-            outcome = ("ok", fn())
-        except R2pkgError as exc:
-            outcome = ("err", exc)
-        except MemoryError:
-            outcome = ("err", QueryError("the query needed more memory than it is allowed.",
-                                         hint="narrow it with more specific patterns or a LIMIT."))
-        except Exception as exc:  # noqa: BLE001 - reported to the caller as a query error
-            outcome = ("err", QueryError(f"the query failed while running: {type(exc).__name__}: {exc}."))
-        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(data)
-        while view:
-            written = os.write(write_fd, view)
-            view = view[written:]
-    except BaseException:  # noqa: BLE001 - a child must never return into the server
+        while True:
+            header = _read_exactly(task_fd, _HEADER.size, None)
+            if not header:
+                break  # the server closed the pipe: it has gone away
+            fn, args = pickle.loads(_read_exactly(task_fd, _HEADER.unpack(header)[0], None))
+            outcome = _run(fn, context, args)
+            data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+            _write_all(reply_fd, _HEADER.pack(len(data)) + data)
+    except BaseException:  # noqa: BLE001 - a worker must never return into the server
         code = 1
     finally:
         os._exit(code)
+
+
+def _run(fn: Callable[..., Any], context: Any, args: tuple) -> tuple[str, Any]:
+    try:
+        return "ok", fn(context, *args)
+    except R2pkgError as exc:
+        return "err", exc
+    except MemoryError:
+        return "err", QueryError("the query needed more memory than it is allowed.",
+                                 hint="narrow it with more specific patterns or a LIMIT.")
+    except Exception as exc:  # noqa: BLE001 - reported to the caller as a query error
+        return "err", QueryError(f"the query failed while running: {type(exc).__name__}: {exc}.")
 
 
 def _limit_memory(headroom: int) -> None:
@@ -112,24 +187,24 @@ def _limit_memory(headroom: int) -> None:
         pass  # no /proc or no permission: run without a cap rather than not at all
 
 
-def _read_until(fd: int, deadline: float) -> bytes | None:
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes | None:
+    """``size`` bytes, b"" at end of file, or None when the deadline passes first."""
     chunks: list[bytes] = []
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return None
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
-            return None
-        chunk = os.read(fd, 1 << 20)
+    remaining = size
+    while remaining:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+        chunk = os.read(fd, min(remaining, 1 << 20))
         if not chunk:
-            return b"".join(chunks)
+            return b""
         chunks.append(chunk)
-
-
-def _kill(pid: int) -> None:
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    os.waitpid(pid, 0)
+        remaining -= len(chunk)
+    return b"".join(chunks)

@@ -213,3 +213,8 @@ def evaluate(graph: Graph, text: str, bindings: Mapping[str, Node] | None = None
             break
         rows.append([row[i] if i < len(row) else None for i in range(len(names))])
     return Answer(form="SELECT", names=names, rows=rows, truncated=truncated)
+
+
+def evaluate_on(store, text: str, bindings: Mapping[str, Node] | None = None, max_rows: int = 10_000) -> Answer:
+    """:func:`evaluate` on a store's graph: the task that query workers run."""
+    return evaluate(store.graph, text, bindings, max_rows)

@@ -145,6 +145,15 @@ def validate_entry(store: Store, entry: Graph) -> Report:
     return report
 
 
+def validate_entry_text(store: Store, text: str, fmt: str, name: str = "the entry") -> Report:
+    """Parse an entry (Turtle or JSON-LD text) and validate it: the task web workers run."""
+    from r2pkg.entries import parse_entry_text
+    from r2pkg.namespaces import bind_prefixes
+
+    entry = parse_entry_text(bind_prefixes(Graph()), text.encode("utf-8"), name, fmt)
+    return validate_entry(store, entry)
+
+
 def _entry_nodes(entry: Graph) -> set[Node]:
     """Subjects the entry defines: its IRIs and the blank nodes it contains."""
     return set(entry.subjects())

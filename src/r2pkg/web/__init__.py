@@ -32,8 +32,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
     else:
         app.config.from_mapping(test_config)
 
-    app.extensions["r2pkg"] = store or open_store(app.config["STORE"])
-    app.extensions["r2pkg.isolator"] = Isolator(slots=int(app.config["QUERY_SLOTS"]))
+    app.extensions["r2pkg"] = store = store or open_store(app.config["STORE"])
+    app.extensions["r2pkg.isolator"] = Isolator(slots=int(app.config["QUERY_SLOTS"]), context=store)
     app.extensions["r2pkg.queries"] = saved_queries()
 
     from r2pkg.web import api, errors, pages, sparql
@@ -58,3 +58,16 @@ def get_queries() -> dict[str, SavedQuery]:
 def get_isolator() -> Isolator:
     """The process pool that runs untrusted queries with a time limit."""
     return current_app.extensions["r2pkg.isolator"]
+
+
+def run_task(fn, *args, timeout_key: str = "QUERY_TIMEOUT"):
+    """``fn(store, *args)`` in a query worker with the configured time limit, or in-process.
+
+    In-process when isolation is switched off, or for a remote store, whose own server
+    does the work (and keeps its own limits).
+    """
+    store = get_store()
+    config = current_app.config
+    if not config["ISOLATE_QUERIES"] or store.is_remote:
+        return fn(store, *args)
+    return get_isolator().call(fn, *args, timeout=float(config[timeout_key]))

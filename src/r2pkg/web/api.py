@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 
 from r2pkg.entries import parse_entry_text
 from r2pkg.errors import InputError
 from r2pkg.namespaces import bind_prefixes
 from r2pkg.rdfinput import format_for
-from r2pkg.web import get_isolator, get_store
+from r2pkg.web import get_store, run_task
 from r2pkg.web.errors import wants_json
 
 bp = Blueprint("api", __name__)
@@ -29,17 +29,11 @@ def validate():
     text, fmt, name = _entry_from_request()
     from rdflib import Graph
 
-    entry = bind_prefixes(Graph())
-    parse_entry_text(entry, text.encode("utf-8"), name, fmt)
-    from r2pkg.validation import validate_entry  # pySHACL is imported only when first needed
+    parse_entry_text(bind_prefixes(Graph()), text.encode("utf-8"), name, fmt)  # syntax errors: 400 here
+    from r2pkg.validation import validate_entry_text  # pySHACL is imported only when first needed
 
-    store = get_store()
-    config = current_app.config
-    if config["ISOLATE_QUERIES"] and not store.is_remote:
-        # pySHACL on a large pasted entry can run long: same killable time limit as queries
-        report = get_isolator().run(lambda: validate_entry(store, entry), float(config["VALIDATE_TIMEOUT"]))
-    else:
-        report = validate_entry(store, entry)
+    # pySHACL on a large pasted entry can run long: a worker with its own killable time limit
+    report = run_task(validate_entry_text, text, fmt, name, timeout_key="VALIDATE_TIMEOUT")
     if wants_json():
         return jsonify(report.as_dict()), 200
     return render_template("api/validate.html", report=report, text=text, fmt=fmt)

@@ -9,8 +9,8 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from r2pkg.describe import concise_bounded, describe, search_labels, value_of
 from r2pkg.formats import GRAPH_TYPES, serialize_graph
 from r2pkg.namespaces import R2P, R2PID
-from r2pkg.sparql import evaluate
-from r2pkg.web import get_isolator, get_queries, get_store
+from r2pkg.sparql import evaluate_on
+from r2pkg.web import get_queries, get_store, run_task
 
 bp = Blueprint("pages", __name__)
 
@@ -124,11 +124,7 @@ def saved(name: str):
     query = get_queries().get(name) or abort(404)
     given = {p.name: request.args[p.name] for p in query.parameters if p.name in request.args}
     bindings = query.bindings(given)
-    config = current_app.config
-    answer = get_isolator().run(
-        lambda: evaluate(store.graph, query.text, bindings, int(config["MAX_RESULT_ROWS"])),
-        float(config["QUERY_TIMEOUT"]),
-    ) if config["ISOLATE_QUERIES"] else evaluate(store.graph, query.text, bindings)
+    answer = run_task(evaluate_on, query.text, bindings, int(current_app.config["MAX_RESULT_ROWS"]))
     fmt = request.args.get("format")
     if fmt == "json" or (fmt is None and request.accept_mimetypes.best == "application/json"):
         from r2pkg.formats import select_json

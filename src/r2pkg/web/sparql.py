@@ -8,8 +8,8 @@ from rdflib.namespace import RDF
 
 from r2pkg.errors import PayloadTooLarge, QueryError
 from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_ask, serialize_graph, serialize_select
-from r2pkg.sparql import Answer, evaluate, parse_query
-from r2pkg.web import get_isolator, get_store
+from r2pkg.sparql import Answer, evaluate_on, parse_query
+from r2pkg.web import get_store, run_task
 
 bp = Blueprint("sparql", __name__)
 
@@ -125,12 +125,7 @@ def _not_acceptable(form: str, table: dict[str, str]) -> None:
 
 
 def _execute(text: str) -> Answer:
-    store = get_store()
-    max_rows = int(current_app.config["MAX_RESULT_ROWS"])
-    timeout = float(current_app.config["QUERY_TIMEOUT"])
-    if not current_app.config["ISOLATE_QUERIES"] or store.kind not in ("memory", "oxigraph"):
-        return evaluate(store.graph, text, max_rows=max_rows)
-    return get_isolator().run(lambda: evaluate(store.graph, text, max_rows=max_rows), timeout)
+    return run_task(evaluate_on, text, None, int(current_app.config["MAX_RESULT_ROWS"]))
 
 
 def _serialize(answer: Answer, fmt: str) -> str:

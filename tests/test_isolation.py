@@ -1,0 +1,77 @@
+"""The worker pool that runs untrusted work with a time limit that really stops it."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from r2pkg.errors import QueryError, QueryTimeout
+from r2pkg.isolation import Isolator
+
+
+def pid_of(context, *_):
+    return os.getpid()
+
+
+def sleep_for(context, seconds):
+    time.sleep(seconds)
+    return "done"
+
+
+def die(context):
+    os._exit(3)
+
+
+def context_value(context):
+    return context["answer"]
+
+
+def fail(context):
+    raise ValueError("broken")
+
+
+def test_workers_share_the_context_and_are_reused():
+    pool = Isolator(slots=2, context={"answer": 42})
+    try:
+        assert pool.call(context_value, timeout=5) == 42
+        first = pool.call(pid_of, timeout=5)
+        assert first != os.getpid()
+        assert pool.call(pid_of, timeout=5) == first
+    finally:
+        pool.close()
+
+
+def test_a_task_past_its_time_is_killed_and_the_pool_goes_on():
+    pool = Isolator(slots=1, context=None)
+    try:
+        before = pool.call(pid_of, timeout=5)
+        started = time.monotonic()
+        with pytest.raises(QueryTimeout):
+            pool.call(sleep_for, 30, timeout=0.5)
+        assert time.monotonic() - started < 3
+        with pytest.raises(ProcessLookupError):
+            os.kill(before, 0)  # the worker that overran is gone
+        assert pool.call(sleep_for, 0, timeout=5) == "done"
+    finally:
+        pool.close()
+
+
+def test_a_worker_that_dies_is_reported_and_replaced():
+    pool = Isolator(slots=1, context=None)
+    try:
+        with pytest.raises(QueryError, match="too much memory"):
+            pool.call(die, timeout=5)
+        assert pool.call(sleep_for, 0, timeout=5) == "done"
+    finally:
+        pool.close()
+
+
+def test_unexpected_errors_come_back_as_query_errors():
+    pool = Isolator(slots=1, context=None)
+    try:
+        with pytest.raises(QueryError, match="ValueError: broken"):
+            pool.call(fail, timeout=5)
+    finally:
+        pool.close()
