@@ -45,7 +45,8 @@ def synthetic(label: str) -> tuple[Path | None, dict]:
     meta_path = Path(str(out) + ".json")
     if out.is_file() and meta_path.is_file():
         meta = json.loads(meta_path.read_text())
-        if meta.get("target") == target and meta.get("seed") == SEED:
+        if (meta.get("target") == target and meta.get("seed") == SEED
+                and meta.get("version") == generate.SIDECAR_VERSION):
             return out, meta
     print(f"[bench] generating {label} synthetic triples -> {out}", file=sys.stderr, flush=True)
     meta = generate.generate(target, out, SEED)
@@ -72,6 +73,36 @@ def mirror_home(label: str, extra: Path | None) -> Path:
         (home / "data" / "zz-bench").mkdir(parents=True, exist_ok=True)
         (home / "data" / "zz-bench" / extra.name).symlink_to(extra)
     return home
+
+
+# -- the code under test --------------------------------------------------------------------
+
+
+def source_digest(src: Path) -> str:
+    """A short sha256 of every .py file under ``src`` (to tell whether the code changed)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(src.rglob("*.py")):
+        h.update(str(path.relative_to(src)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def snapshot_source() -> Path:
+    """Copy src/r2pkg to WORK/snapshot/src and put it first on the path of this process and
+    of every process it starts, so that one run measures one version of the code even while
+    others edit src/. Returns the snapshot's src folder."""
+    dest = WORK / "snapshot" / "src"
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(ROOT / "src" / "r2pkg", dest / "r2pkg",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    os.environ["PYTHONPATH"] = str(dest) + (os.pathsep + os.environ["PYTHONPATH"]
+                                            if os.environ.get("PYTHONPATH") else "")
+    os.environ["R2PKG_HOME"] = str(ROOT)  # the snapshot is outside the checkout
+    sys.path.insert(0, str(dest))
+    return dest
 
 
 # -- saved queries ---------------------------------------------------------------------------
@@ -123,23 +154,86 @@ def summarize(samples: list[float]) -> dict:
     return {"median": statistics.median(samples), "p95": percentile(samples, 95), "n": len(samples)}
 
 
-def repeat(fn, n: int, budget: float, min_runs: int = 3) -> dict:
-    """Call fn once as warm-up (timed as 'first'), then up to n timed calls within budget s."""
-    t = time.perf_counter()
-    out = fn()
-    first = time.perf_counter() - t
+class CallTimeout(BaseException):
+    """A measured call ran past its time limit (raised by SIGALRM inside Python code).
+
+    A BaseException, so that library code that wraps ``Exception`` (r2pkg's run_query
+    turns any engine error into a QueryError) lets it through."""
+
+
+def _alarm(_signum, _frame):
+    raise CallTimeout()
+
+
+def timed_call(fn, limit: float | None):
+    """(seconds, result) of fn(); CallTimeout if it runs past ``limit`` seconds."""
+    if limit:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        t = time.perf_counter()
+        out = fn()
+        return time.perf_counter() - t, out
+    finally:
+        if limit:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def repeat(fn, n: int, budget: float, min_runs: int = 3, limit: float | None = None) -> dict:
+    """Call fn once as warm-up (timed as 'first'), then up to n timed calls within budget s.
+
+    With ``limit``, a call that runs longer is stopped (CallTimeout propagates on the
+    warm-up; later it ends the series).
+    """
+    first, out = timed_call(fn, limit)
     samples: list[float] = []
     if first > budget:  # too slow to repeat: report the one call
         samples = [first]
     else:
         deadline = time.perf_counter() + budget
-        while len(samples) < n and (len(samples) < min_runs or time.perf_counter() < deadline):
-            t = time.perf_counter()
-            fn()
-            samples.append(time.perf_counter() - t)
+        while len(samples) < n:
+            try:
+                elapsed, _ = timed_call(fn, limit)
+            except CallTimeout:
+                samples.append(float(limit))
+                break
+            samples.append(elapsed)
             if len(samples) >= min_runs and time.perf_counter() > deadline:
                 break
     return {**summarize(samples), "first": first, "out": out, "samples": samples}
+
+
+def probe_in_child(fn, limit: float) -> None:
+    """Run fn() once in a forked child and kill it after ``limit`` seconds (CallTimeout).
+
+    SIGALRM cannot stop a query inside Oxigraph's Rust code, so a query that would run for
+    minutes is caught here before it is measured in-process.
+    """
+    pid = os.fork()
+    if pid == 0:  # child: run, exit at once without cleanup
+        code = 0
+        try:
+            fn()
+        except BaseException:  # noqa: BLE001 - the parent measures again and sees the error
+            code = 1
+        os._exit(code)
+    deadline = time.perf_counter() + limit
+    while time.perf_counter() < deadline:
+        done, _status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return
+        time.sleep(0.005)
+    os.kill(pid, signal.SIGKILL)  # the child this function forked
+    os.waitpid(pid, 0)
+    raise CallTimeout()
+
+
+def limit_memory(gigabytes: float) -> None:
+    """Cap this process's address space so a runaway query fails here, not on the machine."""
+    import resource
+
+    cap = int(gigabytes * 1024**3)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
 
 def proc_status(pid: int | str = "self") -> dict[str, float]:

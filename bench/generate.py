@@ -150,6 +150,7 @@ class Generator:
         self.graph = Graph()
         self.cases: list[str] = []
         self.resolutions: list[str] = []
+        self.resolutions_vii: list[str] = []  # resting on Chapter VII (directly or by an article)
         self.mandates: list[str] = []
         self.pubs: list[str] = []
         self.coercive_responses: list[str] = []
@@ -244,6 +245,8 @@ class Generator:
                + [(r2p("cites"), iri(c)) for c in cites] + self.evidence(1, 2))
         self.claim(f"synth-res-{num}-hasLegalBasis", res, "hasLegalBasis", basis)
         self.resolutions.append(res)
+        if res_basis != CHAPTERS["VI"]:
+            self.resolutions_vii.append(res)
 
         if k % 2 == 0:  # a report of the Secretary-General
             rep = f"{ID}document/A-{45 + k % 30}-{1000 + k}"
@@ -451,7 +454,7 @@ def landmarks(gen: Generator) -> dict:
         "case_depths": [d for _c, d in deepest[:2]],
         "coercive_responses": gen.coercive_responses[-2:],
         "mandates": gen.mandates[-2:] + gen.mandates[:1],
-        "resolutions": gen.resolutions[-2:],
+        "resolutions": gen.resolutions_vii[-2:],
         "clusters": gen.clusters,
     }
 
@@ -466,11 +469,16 @@ def generate(triples: int, out: Path, seed: int = 20091) -> dict:
     with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
         (write_ttl if out.suffix == ".ttl" else write_nt)(gen.graph, fh)
     tmp.replace(out)
-    meta = {"triples": gen.graph.triples, "target": triples, "seed": seed, "file": str(out),
+    meta = {"version": SIDECAR_VERSION, "triples": gen.graph.triples, "target": triples, "seed": seed,
+            "file": str(out),
             "bytes": out.stat().st_size, **landmarks(gen)}
     Path(str(out) + ".json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     meta["seconds"] = round(time.perf_counter() - started, 2)
     return meta
+
+
+#: Bumped when the sidecar's landmarks change, so that cached graphs get a fresh sidecar.
+SIDECAR_VERSION = 2
 
 
 def parse_size(text: str) -> int:

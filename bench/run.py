@@ -45,7 +45,9 @@ STORES = ("oxigraph", "memory", "pyoxigraph")
 def worker(spec: dict) -> dict:
     kind = spec["store"]
     files = [Path(f) for f in spec["files"]]
-    n, budget = spec["repeat"], spec["budget"]
+    n, budget, limit = spec["repeat"], spec["budget"], spec.get("call_timeout")
+    if spec.get("memory_gb"):
+        C.limit_memory(spec["memory_gb"])
     out: dict = {"store": kind, "size": spec["size"], "workloads": {}, "notes": []}
     w = out["workloads"]
 
@@ -69,12 +71,13 @@ def worker(spec: dict) -> dict:
 
         store = open_store(kind, files)
         out["load_s"] = time.perf_counter() - started
-        t = time.perf_counter()
-        out["triples"] = len(store.graph)
-        record("len(graph) [graph_index cache check]", C.repeat(lambda: len(store.graph), n, budget),
-               first=time.perf_counter() - t)
-    status = C.proc_status()
+    status = C.proc_status()  # before anything else runs: len() on Oxigraph alone adds ~400 MB at 1M
     out["rss_peak_mb"], out["rss_after_load_mb"] = status["VmHWM"], status["VmRSS"]
+    if kind != "pyoxigraph":
+        record("len(graph) [graph_index cache check]", C.repeat(lambda: len(store.graph), n, budget))
+        out["triples"] = len(store.graph)
+        status = C.proc_status()
+        out["rss_peak_after_len_mb"] = status["VmHWM"]
 
     # -- saved queries with their defaults --------------------------------------------------
     queries, folder, problems = C.load_queries(Path(spec["queries"]) if spec.get("queries") else None)
@@ -92,8 +95,14 @@ def worker(spec: dict) -> dict:
                 from r2pkg.queries import run_saved
 
                 fn = lambda saved=saved: sum(1 for _ in run_saved(store, saved))  # noqa: E731
-            res = C.repeat(fn, n, budget)
+            if limit:
+                C.probe_in_child(fn, limit)
+            res = C.repeat(fn, n, budget, limit=limit)
             record(f"query: {name}", res, rows=res["out"])
+        except C.CallTimeout:
+            w[f"query: {name}"] = {"error": f"timed out (> {limit:g} s per call)"}
+        except MemoryError:
+            w[f"query: {name}"] = {"error": f"out of memory (> {spec.get('memory_gb')} GB address space)"}
         except Exception as exc:  # noqa: BLE001
             w[f"query: {name}"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
 
@@ -101,8 +110,9 @@ def worker(spec: dict) -> dict:
         return out
 
     # -- authority chains and precedents -----------------------------------------------------
-    from r2pkg.chains import authority_chains, graph_index, precedents
     from rdflib import URIRef
+
+    from r2pkg.chains import authority_chains, graph_index, precedents
 
     marks = spec.get("landmarks") or {}
     t = time.perf_counter()
@@ -122,13 +132,19 @@ def worker(spec: dict) -> dict:
         for node in nodes:
             node = URIRef(node)
             # what a caller does per request: look up the cached index, then walk it
-            res = C.repeat(lambda node=node, fn=fn: fn(graph_index(store), node), n, budget / len(nodes))
+            try:
+                res = C.repeat(lambda node=node, fn=fn: fn(graph_index(store), node), n, budget / len(nodes),
+                               limit=limit)
+            except (C.CallTimeout, MemoryError) as exc:
+                details[str(node).rsplit("/", 1)[-1]] = {"median": float("nan"), "found": type(exc).__name__}
+                continue
             found = res["out"]
             size = (len(found.get("chains", [])) if "chains" in found
                     else len(found.get("draws_on", [])) + len(found.get("drawn_on_by", [])))
             details[str(node).rsplit("/", 1)[-1]] = {"median": res["median"], "found": size}
             pooled += res["samples"]
-        w[f"{label} (per call, {len(nodes)} nodes)"] = C.summarize(pooled) | {"details": details}
+        w[f"{label} (per call, {len(nodes)} nodes)"] = (C.summarize(pooled) if pooled else
+                                                        {"error": "every call timed out"}) | {"details": details}
 
     # -- single-entry validation -------------------------------------------------------------
     from rdflib import Graph
@@ -141,7 +157,11 @@ def worker(spec: dict) -> dict:
     for label, text in entries.items():
         entry = Graph()
         parse_entry_text(entry, text.encode(), label, "turtle")
-        res = C.repeat(lambda entry=entry: validate_entry(store, entry), n, budget)
+        try:
+            res = C.repeat(lambda entry=entry: validate_entry(store, entry), n, budget, limit=limit)
+        except (C.CallTimeout, MemoryError) as exc:
+            w[f"validate_entry: {label}"] = {"error": type(exc).__name__}
+            continue
         report = res["out"]
         if not report.conforms:
             out["notes"].append(f"validation '{label}' did not conform: {report.as_text()[:400]}")
@@ -307,7 +327,8 @@ def fmt_delta(a: float | None, b: float | None) -> str:
 
 def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
     """results[size][store] = worker or http result -> one table."""
-    header = ["workload", "size", "store", "n", "median", "p95", "x pyoxigraph", "Δ pyox ms", "x memory"]
+    header = ["workload", "size", "store", "n", "first call", "median", "p95", "x pyoxigraph", "Δ pyox ms",
+              "x memory"]
     rows: list[list[str]] = []
     for size, by_store in results.items():
         pyox = by_store.get("pyoxigraph", {})
@@ -326,6 +347,9 @@ def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
             rows.append(["RSS peak during load (MB)", size, store, "1", f"{res.get('rss_peak_mb', 0):.0f}", "",
                          fmt_ratio(res.get("rss_peak_mb"), pyox.get("rss_peak_mb")), "",
                          fmt_ratio(res.get("rss_peak_mb"), mem.get("rss_peak_mb"))])
+            if res.get("rss_peak_after_len_mb"):
+                rows.append(["RSS peak after first len(graph) (MB)", size, store, "1",
+                             f"{res['rss_peak_after_len_mb']:.0f}", "", "", "", ""])
             rows.append(["RSS after load (MB)", size, store, "1", f"{res.get('rss_after_load_mb', 0):.0f}", "",
                          fmt_ratio(res.get("rss_after_load_mb"), pyox.get("rss_after_load_mb")), "",
                          fmt_ratio(res.get("rss_after_load_mb"), mem.get("rss_after_load_mb"))])
@@ -341,7 +365,7 @@ def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
                          f"{res.get('serve_rss_peak_mb') or 0:.0f}", "", "", "", ""])
         # workloads, grouped by name
         names: list[str] = []
-        for store, res in by_store.items():
+        for res in by_store.values():
             for name in res.get("workloads", {}):
                 if name not in names:
                     names.append(name)
@@ -366,8 +390,9 @@ def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
                              fmt_time(wl.get("p95")),
                              "" if store == "pyoxigraph" else fmt_ratio(med, p),
                              "" if store == "pyoxigraph" or p is None else fmt_delta(med, p),
-                             "" if store in ("memory", "serve memory") else fmt_ratio(med, m)])
-    return header, rows
+                             "" if store in ("memory", "serve memory", "pyoxigraph") else fmt_ratio(med, m),
+                             fmt_time(wl.get("first")) if wl.get("first") is not None else ""])
+    return header, [r[:4] + [r[9]] + r[4:9] if len(r) == 10 else r[:4] + [""] + r[4:] for r in rows]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -379,10 +404,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip", default="", help="size:store pairs to skip, e.g. 1M:memory,1M:serve memory")
     ap.add_argument("--repeat", type=int, default=20, help="timed calls per workload (at most)")
     ap.add_argument("--budget", type=float, default=4.0, help="seconds per workload (at least 3 calls)")
-    ap.add_argument("--worker-timeout", type=float, default=900.0)
+    ap.add_argument("--worker-timeout", type=float, default=900.0, help="seconds per store and size")
+    ap.add_argument("--call-timeout", type=float, default=15.0,
+                    help="seconds one measured call may run before it is stopped and reported")
+    ap.add_argument("--worker-memory-gb", type=float, default=6.0,
+                    help="address-space cap of each worker, so a runaway query cannot exhaust the machine")
     ap.add_argument("--queries", type=Path, default=None, help="folder of .rq files instead of queries/")
     ap.add_argument("--results", type=Path, default=C.RESULTS, help="markdown file to overwrite")
     ap.add_argument("--json", type=Path, default=C.WORK / "run-results.json", help="raw results")
+    ap.add_argument("--live", action="store_true",
+                    help="measure src/ as it is at each moment instead of a snapshot taken at the start")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -391,11 +422,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     C.WORK.mkdir(parents=True, exist_ok=True)
+    live_src = C.ROOT / "src" / "r2pkg"
+    digest_start = C.source_digest(live_src)
+    measured = live_src if args.live else C.snapshot_source() / "r2pkg"
+    snapshot_time = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     stores = [s.strip() for s in args.stores.split(",") if s.strip()]
     http_stores = [s.strip() for s in args.http_stores.split(",") if s.strip()]
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     began = time.perf_counter()
+    load_start = os.getloadavg()[0]
     from r2pkg.store import bundled_files
 
     results: dict = {}
@@ -409,6 +445,7 @@ def main(argv: list[str] | None = None) -> int:
                 notes.append(f"{size} on {store}: skipped (--skip).")
                 continue
             spec = {"store": store, "size": size, "files": files, "repeat": args.repeat, "budget": args.budget,
+                    "call_timeout": args.call_timeout, "memory_gb": args.worker_memory_gb,
                     "landmarks": meta, "queries": str(args.queries) if args.queries else None}
             print(f"[bench] {size} / {store} ...", file=sys.stderr, flush=True)
             res = run_worker(spec, args.worker_timeout)
@@ -432,6 +469,15 @@ def main(argv: list[str] | None = None) -> int:
             results[size][key] = res
             notes += [f"{size} / {key}: {x}" for x in res.get("notes", [])]
     total = time.perf_counter() - began
+    digest_end = C.source_digest(live_src)
+    import r2pkg
+
+    code_line = (f"Code measured: `src/r2pkg` as of {snapshot_time} (sha256 {C.source_digest(measured)}, "
+                 f"a snapshot copied to `{measured.parent}` and first on every process's path; "
+                 f"imported from `{Path(r2pkg.__file__).parent}`)"
+                 if not args.live else f"Code measured: live `src/r2pkg` (sha256 {digest_start} at start)")
+    if digest_end != digest_start:
+        code_line += f"; `src/r2pkg` was edited during the run (sha256 {digest_end} at the end)"
 
     header, rows = build_rows(results)
     table = C.md_table(header, rows)
@@ -450,7 +496,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{_versions()}  ",
         f"Saved queries read from: `{folder}`  ",
-        f"Total run time: {total / 60:.1f} min",
+        code_line + "  ",
+        f"Total run time: {total / 60:.1f} min; load average (1 min) at start {load_start:.2f}, "
+        f"at end {os.getloadavg()[0]:.2f} (the machine is shared: other sessions' processes ran too)",
         "",
         "Times per call; `n` timed calls after one warm-up call. `x pyoxigraph` and `Δ pyox ms` compare "
         "with the same query run on pyoxigraph.Store directly in this run (for HTTP rows: the direct "
