@@ -54,6 +54,11 @@ class Index:
     property_labels: dict[Node, str] = field(default_factory=dict)
 
     @cached_property
+    def simple_authority(self) -> nx.DiGraph:
+        """The authority edges without parallel edges, for path enumeration (built once)."""
+        return nx.DiGraph(self.authority)
+
+    @cached_property
     def undirected_links(self) -> nx.Graph:
         """The links as an undirected graph, for "how are these two connected?"."""
         return nx.Graph(self.links.to_undirected(as_view=True))
@@ -238,7 +243,7 @@ def authority_chains(index: Index, node: Node) -> dict:
                              "containing instrument: the graph gives it no authority chain.")
         return result
     reachable = nx.descendants(graph, node)
-    simple = nx.DiGraph(graph)
+    simple = index.simple_authority
     ends = sorted((n for n in reachable if n in index.roots or simple.out_degree(n) == 0), key=str)
     for end in ends:
         bucket = "chains" if end in index.roots else "partial"
