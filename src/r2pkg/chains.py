@@ -16,7 +16,7 @@ from functools import cached_property
 from itertools import islice
 
 import networkx as nx
-from rdflib import BNode, Literal, URIRef
+from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
@@ -439,4 +439,4 @@ def _precedents_text(found: dict) -> str:
 
 
 __all__ = ["Index", "as_text", "authority_chains", "authority_cycles", "build_index", "connection",
-           "graph_index", "precedents", "BNode", "Literal"]
+           "graph_index", "precedents"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from r2pkg.namespaces import R2P, R2PID
@@ -180,4 +180,4 @@ def search_labels(store: Store, text: str, limit: int = 50) -> list[Value]:
     return [value_of(store, n) for _, n in hits[:limit]]
 
 
-__all__ = ["SKOS", "Description", "Value", "describe", "href_for", "search_labels", "value_of"]
+__all__ = ["Description", "Value", "describe", "href_for", "search_labels", "value_of"]

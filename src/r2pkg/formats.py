@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.query import Result
-from rdflib.term import Node, Variable
+from rdflib.term import Node
 
 from r2pkg.namespaces import bind_prefixes
 
@@ -177,7 +177,7 @@ def table(names: list[str], rows: list[list[Node | None]], label: Callable[[Node
 
 
 __all__ = [
-    "GRAPH_TYPES", "RESULT_TYPES", "Variable", "rows_of", "select_json", "serialize_ask",
+    "GRAPH_TYPES", "RESULT_TYPES", "render_result", "rows_of", "select_json", "serialize_ask",
     "serialize_graph", "serialize_select", "table",
 ]
 

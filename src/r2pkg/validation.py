@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pyshacl
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
+from rdflib import BNode, Graph, URIRef
+from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 from r2pkg.namespaces import AUTHORITY_PROPERTIES, R2P, R2PID
@@ -307,4 +307,4 @@ def _undeclared_terms(entry: Graph) -> list[Finding]:
 
 
 __all__ = ["Finding", "Report", "validate_entry", "validate_store", "shapes_graph",
-           "vocabulary_graph", "Literal", "OWL", "SKOS"]
+           "vocabulary_graph", "validate_entry_text"]

@@ -26,6 +26,16 @@ def _wants_rdf() -> str | None:
     return _RDF_MEDIA.get(best or "text/html")
 
 
+def _existing_as_rdf(store, node: URIRef) -> Response | None:
+    """404 for an unknown node; its description as RDF if the client prefers RDF; else None."""
+    if not store.exists(node):
+        abort(404)
+    fmt = _wants_rdf()
+    if fmt is None:
+        return None
+    return Response(serialize_graph(concise_bounded(store, node), fmt), mimetype=GRAPH_TYPES[fmt])
+
+
 @bp.get("/")
 def home():
     """Search, the query editor, the saved queries and the figures of the graph."""
@@ -50,11 +60,9 @@ def resource(rest: str):
     """The page of one individual (HTML), or its description as RDF by Accept."""
     store = get_store()
     node = URIRef(str(R2PID) + rest)
-    if not store.exists(node):
-        abort(404)
-    fmt = _wants_rdf()
-    if fmt:
-        return Response(serialize_graph(concise_bounded(store, node), fmt), mimetype=GRAPH_TYPES[fmt])
+    rdf = _existing_as_rdf(store, node)
+    if rdf is not None:
+        return rdf
     is_case = R2P.Case in store.types(node)
     return render_template("pages/resource.html", d=describe(store, node), is_case=is_case)
 
@@ -71,11 +79,9 @@ def term(term: str):
     """One term of the ontology, readable by a lawyer."""
     store = get_store()
     node = URIRef(str(R2P) + term)
-    if not store.exists(node):
-        abort(404)
-    fmt = _wants_rdf()
-    if fmt:
-        return Response(serialize_graph(concise_bounded(store, node), fmt), mimetype=GRAPH_TYPES[fmt])
+    rdf = _existing_as_rdf(store, node)
+    if rdf is not None:
+        return rdf
     return render_template("pages/term.html", t=_term(store, node), d=describe(store, node))
 
 
