@@ -98,6 +98,7 @@ def serve(obj: Context, host: str, port: int, store_spec: str | None, threads: i
 @click.pass_obj
 def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: str, list_: bool) -> None:
     """Run a saved query from queries/ (by name) or a query file."""
+    from r2pkg.answers import answer
     from r2pkg.formats import render_result
     from r2pkg.queries import find_query, run_saved, saved_queries
 
@@ -112,8 +113,12 @@ def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: 
             raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="--param")
         values[key] = value
     saved = find_query(name_or_file)
-    result = run_saved(obj.store, saved, values)
-    click.echo(render_result(result, fmt, obj.store.label), nl=False)
+    if fmt == "table":
+        click.echo(render_result(run_saved(obj.store, saved, values), fmt, obj.store.label), nl=False)
+        return
+    # written straight to bytes: on Oxigraph, by its own writers, with no rdflib terms made
+    body = answer(obj.store, saved.text, fmt, saved.bindings(values)).body
+    click.echo(body if body.endswith(b"\n") else body + b"\n", nl=False)
 
 
 @main.command()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
 from rdflib.query import Result
 from rdflib.term import Node
 
@@ -56,7 +57,7 @@ def term_json(term: Node) -> dict[str, str]:
     if isinstance(term, Literal):
         if term.language:
             out["xml:lang"] = term.language
-        elif term.datatype:
+        elif term.datatype and term.datatype != XSD.string:
             out["datatype"] = str(term.datatype)
     return out
 
@@ -101,7 +102,7 @@ def _term_xml(term: Node) -> str:
     attrs = ""
     if isinstance(term, Literal) and term.language:
         attrs = f" xml:lang={quoteattr(term.language)}"
-    elif isinstance(term, Literal) and term.datatype:
+    elif isinstance(term, Literal) and term.datatype and term.datatype != XSD.string:
         attrs = f" datatype={quoteattr(str(term.datatype))}"
     return f"<literal{attrs}>{escape(str(term))}</literal>"
 
@@ -124,8 +125,19 @@ def select_tsv(names: list[str], rows: Iterable[list[Node | None]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
 def _tsv_term(term: Node) -> str:
-    return term.n3().replace("\t", "\\t").replace("\n", "\\n")
+    """A term as the TSV results format wants it: Turtle syntax, on one line."""
+    if not isinstance(term, Literal):
+        return term.n3()
+    text = f'"{str(term).translate(_TSV_ESCAPES)}"'
+    if term.language:
+        return f"{text}@{term.language}"
+    if term.datatype and term.datatype != XSD.string:  # a simple literal is an xsd:string
+        return f"{text}^^<{term.datatype}>"
+    return text
 
 
 def ask_text(answer: bool, fmt: str) -> str:

@@ -6,9 +6,10 @@ from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
+from r2pkg.answers import answer
 from r2pkg.errors import PayloadTooLarge, QueryError
-from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_ask, serialize_graph, serialize_select
-from r2pkg.sparql import Answer, evaluate_on, parse_query
+from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_graph
+from r2pkg.sparql import parse_query
 from r2pkg.web import get_store, run_task
 
 bp = Blueprint("sparql", __name__)
@@ -45,13 +46,12 @@ def endpoint():
                               hint="shorten the query, or run it against your own copy of the graph.")
     parsed = parse_query(text)
     fmt = _negotiate(parsed.form)
-    media = RESULT_TYPES[fmt] if parsed.form in ("SELECT", "ASK") else GRAPH_TYPES[fmt]
-    answer = _execute(text)
-    body = _serialize(answer, fmt)
-    response = Response(body, mimetype=media)
+    written = run_task(answer, text, fmt, None, int(current_app.config["MAX_RESULT_ROWS"]))
+    media = written.media_type
+    response = Response(written.body, mimetype=media)
     if media.startswith("text/") or media.endswith("json") or media.endswith("xml"):
         response.charset = "utf-8"
-    if answer.truncated:
+    if written.truncated:
         response.headers["X-R2pkg-Truncated"] = str(current_app.config["MAX_RESULT_ROWS"])
     response.headers["Vary"] = "Accept"
     return response
@@ -122,18 +122,6 @@ def _not_acceptable(form: str, table: dict[str, str]) -> None:
                      hint=f"ask for one of: {', '.join(sorted(set(table)))}.")
     err.http_status = 406
     raise err
-
-
-def _execute(text: str) -> Answer:
-    return run_task(evaluate_on, text, None, int(current_app.config["MAX_RESULT_ROWS"]))
-
-
-def _serialize(answer: Answer, fmt: str) -> str:
-    if answer.form == "ASK":
-        return serialize_ask(bool(answer.boolean), fmt)
-    if answer.form == "SELECT":
-        return serialize_select(answer.names, answer.rows, fmt)
-    return serialize_graph(answer.graph(), fmt)
 
 
 def _service_description():

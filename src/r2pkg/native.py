@@ -1,0 +1,136 @@
+"""Oxigraph under rdflib: asking it directly where going through rdflib costs more than the query.
+
+The default store is an rdflib graph on oxrdflib, so every caller can use the rdflib API.
+Two things are slow on that road for large results, and both are measured in ``bench/``:
+oxrdflib builds a fresh rdflib term for every value of every row (a literal costs about
+4 µs), and a result that is only going to be written out as SPARQL JSON never needed rdflib
+terms at all. So, when the graph lives in an embedded Oxigraph store:
+
+* :func:`select` runs a SELECT on pyoxigraph and converts each *distinct* value once;
+* :func:`write_select` runs it and returns the bytes Oxigraph's own result writers produce;
+* :func:`row_bound` tells, from those bytes alone, that a result has at most N rows.
+
+Every function returns ``None`` (or the engine is ``None``) when the graph is not on
+Oxigraph; callers then take the generic rdflib road, which gives the same answers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib.query import Result
+from rdflib.term import Node
+
+from r2pkg.errors import QueryError
+
+if TYPE_CHECKING:
+    import pyoxigraph
+
+#: Our names of SELECT result formats, and the Oxigraph writer for each.
+WRITERS = {"json": "JSON", "xml": "XML", "csv": "CSV", "tsv": "TSV"}
+
+
+def engine(graph: Graph) -> pyoxigraph.Store | None:
+    """The pyoxigraph store holding ``graph``'s triples, if the graph is on oxrdflib."""
+    return getattr(graph.store, "_inner", None)
+
+
+def prefixes(graph: Graph) -> dict[str, str]:
+    """The graph's bound prefixes, which oxrdflib also hands to Oxigraph with every query.
+
+    Read once per store (listing them costs 38 µs, more than a small query): prefixes are
+    bound when the graph is loaded, and the graph is read-only afterwards.
+    """
+    cached = getattr(graph.store, "_r2pkg_prefixes", None)
+    if cached is None:
+        cached = {prefix: str(ns) for prefix, ns in graph.namespaces() if prefix}
+        graph.store._r2pkg_prefixes = cached
+    return cached
+
+
+def run(graph: Graph, text: str, prefix_map: dict[str, str] | None = None):
+    """Run a checked query on the Oxigraph store behind ``graph``, as oxrdflib would."""
+    try:
+        return engine(graph).query(text, prefixes=prefix_map if prefix_map is not None else prefixes(graph))
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise QueryError(f"the query failed while running: {exc}.") from exc
+
+
+def to_rdflib(term) -> Node:
+    """One pyoxigraph term as the rdflib term oxrdflib would give (same datatypes, same forms)."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise QueryError(f"cannot read the value '{term}' (RDF-star triples are not supported).")
+
+
+def select_rows(graph: Graph, text: str, prefix_map: dict[str, str] | None = None,
+                max_rows: int | None = None) -> tuple[list[str], list[list[Node | None]], bool]:
+    """A SELECT's variable names, rows (at most ``max_rows``) and whether rows were cut.
+
+    Each distinct value is converted once: labels and IRIs repeat across rows (a case's
+    label on each of its responses), so the memo saves most of the conversions.
+    """
+    solutions = run(graph, text, prefix_map)
+    names = [v.value for v in solutions.variables]
+    memo: dict[object, Node] = {}
+    rows: list[list[Node | None]] = []
+    for solution in solutions:
+        if max_rows is not None and len(rows) >= max_rows:
+            return names, rows, True
+        row: list[Node | None] = []
+        for term in solution:
+            if term is None:
+                row.append(None)
+                continue
+            value = memo.get(term)
+            if value is None:
+                value = memo[term] = to_rdflib(term)
+            row.append(value)
+        rows.append(row)
+    return names, rows, False
+
+
+def select(graph: Graph, text: str, prefix_map: dict[str, str] | None = None) -> Result:
+    """A SELECT's result as an rdflib Result, read at once as oxrdflib's is."""
+    names, rows, _ = select_rows(graph, text, prefix_map)
+    variables = [Variable(n) for n in names]
+    result = Result("SELECT")
+    result.vars = variables
+    result.bindings = [{v: t for v, t in zip(variables, row) if t is not None} for row in rows]
+    return result
+
+
+def write_select(graph: Graph, text: str, fmt: str, prefix_map: dict[str, str] | None = None) -> bytes:
+    """A SELECT's result in ``fmt`` (json, xml, csv, tsv), written by Oxigraph itself."""
+    import pyoxigraph as ox
+
+    solutions = run(graph, text, prefix_map)
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise QueryError("only a SELECT query can be written as a table of results.")
+    return solutions.serialize(format=getattr(ox.QueryResultsFormat, WRITERS[fmt]))
+
+
+def row_bound(body: bytes, fmt: str) -> int:
+    """An upper bound on the rows in a result Oxigraph wrote, read from the bytes alone.
+
+    Exact for XML and TSV, where no value can contain the row marker (``<`` is escaped in
+    XML, newlines in TSV). In JSON each row is an object that follows ``[`` or ``,``,
+    while a binding follows ``:``; a literal may contain ``,{`` and so only adds to the
+    count. In CSV a quoted literal may contain a line break, which again only adds.
+    """
+    if fmt == "xml":
+        return body.count(b"<result>") + body.count(b"<result/>")
+    if fmt == "tsv":
+        return body.count(b"\n") - 1
+    if fmt == "csv":
+        return body.count(b"\r\n") - 1
+    return body.count(b"[{") + body.count(b",{")

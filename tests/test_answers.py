@@ -1,0 +1,163 @@
+"""Answers as bytes: Oxigraph's own writers and r2pkg's give the same answer, and the row cap is exact."""
+
+from __future__ import annotations
+
+import csv
+import io
+import pickle
+from collections import Counter
+
+import pyoxigraph as ox
+import pytest
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+
+from r2pkg import native
+from r2pkg.answers import Serialized, answer, write
+from r2pkg.queries import queries_dir, saved_queries
+from r2pkg.sparql import Answer, evaluate, run_query
+from r2pkg.store import Store
+
+SAVED = saved_queries()
+FORMATS = ["json", "xml", "tsv", "csv"]
+PARSERS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML, "tsv": ox.QueryResultsFormat.TSV}
+CASES = "PREFIX r2p: <https://w3id.org/r2pkg/ontology#> SELECT ?case WHERE { ?case a r2p:Case }"
+
+
+def rows_of(written: Serialized, fmt: str) -> list[tuple]:
+    """The rows of a written answer, read back by one parser whoever wrote them.
+
+    Blank nodes are compared as blank nodes only: their labels are local to a result.
+    """
+    if fmt == "csv":
+        return [tuple(r) for r in csv.reader(io.StringIO(written.body.decode("utf-8")))][1:]
+    parsed = ox.parse_query_results(written.body, format=PARSERS[fmt])
+    return [tuple("_:" if isinstance(t, ox.BlankNode) else t for t in row) for row in parsed]
+
+
+def generic(store: Store, text: str, fmt: str, bindings=None, max_rows=None) -> Serialized:
+    """The answer by r2pkg's own reading and writers, the road every store can take."""
+    return write(evaluate(store.graph, text, bindings, max_rows), fmt)
+
+
+def case_count(store: Store) -> int:
+    return len(evaluate(store.graph, CASES).rows)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", sorted(SAVED))
+def test_oxigraph_writes_the_same_answer_as_r2pkg(oxigraph_store: Store, name: str, fmt: str):
+    saved = SAVED[name]
+    bindings = saved.bindings()
+    fast = answer(oxigraph_store, saved.text, fmt, bindings)
+    slow = generic(oxigraph_store, saved.text, fmt, bindings)
+    assert fast.media_type == slow.media_type
+    if "ORDER BY" in saved.text.upper():
+        assert rows_of(fast, fmt) == rows_of(slow, fmt)
+    else:
+        assert Counter(rows_of(fast, fmt)) == Counter(rows_of(slow, fmt))
+
+
+@pytest.mark.parametrize("name", sorted(SAVED))
+def test_direct_rows_equal_oxrdflib_rows_term_for_term(oxigraph_store: Store, name: str):
+    """The memoised conversion gives exactly the terms oxrdflib gives (types, datatypes, tags)."""
+    from r2pkg.sparql import bind_parameters, with_prefixes
+
+    saved = SAVED[name]
+    text = with_prefixes(bind_parameters(saved.text, saved.bindings()))
+    through_oxrdflib = [tuple(row) for row in oxigraph_store.graph.query(text)]
+    direct = [tuple(row) for row in run_query(oxigraph_store.graph, text)]
+    assert Counter(direct) == Counter(through_oxrdflib)
+    for a, b in zip(sorted(direct, key=str), sorted(through_oxrdflib, key=str)):
+        for x, y in zip(a, b):
+            assert type(x) is type(y)
+            if isinstance(x, Literal):
+                assert (x.datatype, x.language) == (y.datatype, y.language)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_result_over_the_cap_is_cut_to_the_cap_and_marked(any_store: Store, fmt: str):
+    written = answer(any_store, "SELECT * WHERE { ?s ?p ?o }", fmt, max_rows=7)
+    assert written.truncated
+    assert len(rows_of(written, fmt)) == 7
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_result_exactly_at_the_cap_is_whole(any_store: Store, fmt: str):
+    n = case_count(any_store)
+    whole = answer(any_store, CASES, fmt, max_rows=n)
+    assert not whole.truncated and len(rows_of(whole, fmt)) == n
+    cut = answer(any_store, CASES, fmt, max_rows=n - 1)
+    assert cut.truncated and len(rows_of(cut, fmt)) == n - 1
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_values_that_look_like_row_markers_do_not_change_the_answer(any_store: Store, fmt: str):
+    """A literal full of ',{' and line breaks inflates the row estimate; the answer stays exact."""
+    n = case_count(any_store)
+    text = CASES.replace("?case a r2p:Case", '?case a r2p:Case BIND(",{,{\\r\\n<result>,{" AS ?noise)')
+    text = text.replace("SELECT ?case", "SELECT ?case ?noise")
+    written = answer(any_store, text, fmt, max_rows=n)
+    assert not written.truncated
+    rows = rows_of(written, fmt)
+    assert len(rows) == n
+    assert all(",{,{" in str(row[1]) for row in rows)
+
+
+@pytest.mark.parametrize("query, rows, truncated", [
+    (CASES + " LIMIT 5", 5, False),          # its own LIMIT within the cap: left as written
+    (CASES + " LIMIT 50", 7, True),          # a LIMIT beyond the cap: cut by r2pkg
+    (CASES + " OFFSET 2", 7, True),          # OFFSET alone: LIMIT can follow it
+    (CASES + " VALUES ?case { <https://w3id.org/r2pkg/id/case/rwanda-1994> }", 1, False),  # no LIMIT may follow
+])
+def test_the_cap_holds_whatever_the_query_ends_with(any_store: Store, query: str, rows: int, truncated: bool):
+    written = answer(any_store, query, "json", max_rows=7)
+    assert len(rows_of(written, "json")) == rows
+    assert written.truncated is truncated
+
+
+def test_ask_and_construct_take_the_generic_road_and_answer(oxigraph_store: Store):
+    ask = answer(oxigraph_store, "ASK { ?s ?p ?o }", "json")
+    assert ask.form == "ASK" and b'"boolean": true' in ask.body
+    graph = answer(oxigraph_store, "CONSTRUCT { ?c a <urn:x:Case> } WHERE { ?c a r2p:Case }", "json")
+    assert graph.form == "CONSTRUCT" and graph.media_type == "text/turtle"
+    assert b"urn:x:Case" in graph.body
+
+
+def test_a_simple_literal_is_written_without_a_datatype_by_both_roads(oxigraph_store: Store):
+    text = 'SELECT ?x WHERE { BIND("plain" AS ?x) }'
+    for written in (answer(oxigraph_store, text, "json"), generic(oxigraph_store, text, "json")):
+        assert b"datatype" not in written.body, written.body
+
+
+def test_a_query_error_from_oxigraph_is_a_query_error(oxigraph_store: Store):
+    from r2pkg.errors import QueryError
+
+    with pytest.raises(QueryError, match="failed while running"):
+        answer(oxigraph_store, "SELECT ?x WHERE { ?x nosuchprefix:p ?y }", "json")
+
+
+def test_the_store_without_oxigraph_has_no_engine(memory_store: Store):
+    assert native.engine(memory_store.graph) is None
+
+
+def test_an_answer_survives_the_trip_from_a_worker_term_for_term(any_store: Store):
+    """Answers are pickled as a table of distinct terms; every kind of term comes back intact."""
+    rows = [[URIRef("https://w3id.org/r2pkg/id/case/rwanda-1994"), Literal("Rwanda", lang="en"), None],
+            [BNode("b0"), Literal("1994", datatype=XSD.gYear), Literal("plain")],
+            [URIRef("https://w3id.org/r2pkg/id/case/rwanda-1994"), Literal("Rwanda", lang="en"), Literal(3)]]
+    sent = Answer(form="SELECT", names=["a", "b", "c"], rows=rows, truncated=True)
+    got = pickle.loads(pickle.dumps(sent))
+    assert got.rows == rows and got.truncated and got.names == ["a", "b", "c"]
+    for a, b in zip((v for r in got.rows for v in r), (v for r in rows for v in r)):
+        assert type(a) is type(b)
+        if isinstance(a, Literal):
+            assert (a.datatype, a.language) == (b.datatype, b.language)
+    real = evaluate(any_store.graph, (queries_dir() / "responses-by-pillar.rq").read_text(encoding="utf-8"))
+    assert pickle.loads(pickle.dumps(real)).rows == real.rows
+
+
+def test_a_graph_answer_survives_the_trip_from_a_worker(any_store: Store):
+    sent = evaluate(any_store.graph, "CONSTRUCT { ?c a r2p:Case } WHERE { ?c a r2p:Case }")
+    got = pickle.loads(pickle.dumps(sent))
+    assert got.form == "CONSTRUCT" and set(got.triples) == set(sent.triples) and len(got.triples) >= 20
