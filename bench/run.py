@@ -88,23 +88,33 @@ def worker(spec: dict) -> dict:
         if text is None:
             out["notes"].append(f"{name}: {why}")
             continue
-        try:
-            if kind == "pyoxigraph":
-                fn = lambda text=text: _consume_ox(store.query(text))  # noqa: E731
-            else:
-                from r2pkg.queries import run_saved
+        if kind == "pyoxigraph":
+            # the floor: every value of every row handed to Python; and what an Oxigraph
+            # server does before sending, the result written as SPARQL JSON
+            calls = {f"query: {name}": lambda text=text: _consume_ox(store.query(text)),
+                     f"query as JSON: {name}": lambda text=text: len(
+                         store.query(text).serialize(format=ox.QueryResultsFormat.JSON))}
+        else:
+            from r2pkg.answers import answer
+            from r2pkg.queries import run_saved
 
-                fn = lambda saved=saved: sum(1 for _ in run_saved(store, saved))  # noqa: E731
-            if limit:
-                C.probe_in_child(fn, limit)
-            res = C.repeat(fn, n, budget, limit=limit)
-            record(f"query: {name}", res, rows=res["out"])
-        except C.CallTimeout:
-            w[f"query: {name}"] = {"error": f"timed out (> {limit:g} s per call)"}
-        except MemoryError:
-            w[f"query: {name}"] = {"error": f"out of memory (> {spec.get('memory_gb')} GB address space)"}
-        except Exception as exc:  # noqa: BLE001
-            w[f"query: {name}"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            # what `r2pkg query NAME --format json` does; and the Python API's rdflib rows
+            calls = {f"query: {name}": lambda saved=saved: len(
+                         answer(store, saved.text, "json", saved.bindings()).body),
+                     f"query as rdflib rows: {name}": lambda saved=saved: sum(1 for _ in run_saved(store, saved))}
+        for label, fn in calls.items():
+            try:
+                if limit:
+                    C.probe_in_child(fn, limit)
+                res = C.repeat(fn, n, budget, limit=limit)
+                counted = label.startswith("query: ") if kind == "pyoxigraph" else "rdflib rows" in label
+                record(label, res, **({"rows": res["out"]} if counted else {"bytes": res["out"]}))
+            except C.CallTimeout:
+                w[label] = {"error": f"timed out (> {limit:g} s per call)"}
+            except MemoryError:
+                w[label] = {"error": f"out of memory (> {spec.get('memory_gb')} GB address space)"}
+            except Exception as exc:  # noqa: BLE001
+                w[label] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
 
     if kind == "pyoxigraph":
         return out
@@ -328,7 +338,7 @@ def fmt_delta(a: float | None, b: float | None) -> str:
 def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
     """results[size][store] = worker or http result -> one table."""
     header = ["workload", "size", "store", "n", "first call", "median", "p95", "x pyoxigraph", "Δ pyox ms",
-              "x memory"]
+              "x memory", "Δ pyox JSON ms"]
     rows: list[list[str]] = []
     for size, by_store in results.items():
         pyox = by_store.get("pyoxigraph", {})
@@ -371,8 +381,12 @@ def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
                     names.append(name)
         order = lambda nm: (nm.startswith("HTTP"), nm.startswith("query") is False, nm)  # noqa: E731
         for name in sorted(names, key=order):
-            base = name.replace("HTTP /sparql: ", "query: ")
+            query = name.split(": ", 1)[-1]
+            base = f"query: {query}" if name.startswith(("HTTP /sparql: ", "query as rdflib rows: ")) else name
             p = pyox.get("workloads", {}).get(base, {}).get("median")
+            # an answer sent as JSON, against Oxigraph writing the same JSON
+            pj = (pyox.get("workloads", {}).get(f"query as JSON: {query}", {}).get("median")
+                  if name.startswith(("HTTP /sparql: ", "query: ")) else None)
             for store, res in by_store.items():
                 wl = res.get("workloads", {}).get(name)
                 if wl is None:
@@ -391,8 +405,11 @@ def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
                              "" if store == "pyoxigraph" else fmt_ratio(med, p),
                              "" if store == "pyoxigraph" or p is None else fmt_delta(med, p),
                              "" if store in ("memory", "serve memory", "pyoxigraph") else fmt_ratio(med, m),
-                             fmt_time(wl.get("first")) if wl.get("first") is not None else ""])
-    return header, [r[:4] + [r[9]] + r[4:9] if len(r) == 10 else r[:4] + [""] + r[4:] for r in rows]
+                             fmt_time(wl.get("first")) if wl.get("first") is not None else "",
+                             "" if store == "pyoxigraph" or pj is None else fmt_delta(med, pj)])
+    # columns were gathered as: name size store n median p95 x-pyox Δ x-mem [first Δ-JSON]
+    return header, [r[:4] + [r[9]] + r[4:9] + [r[10]] if len(r) == 11 else r[:4] + [""] + r[4:] + [""]
+                    for r in rows]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -503,7 +520,10 @@ def main(argv: list[str] | None = None) -> int:
         "Times per call; `n` timed calls after one warm-up call. `x pyoxigraph` and `Δ pyox ms` compare "
         "with the same query run on pyoxigraph.Store directly in this run (for HTTP rows: the direct "
         "in-process query, so the gap is all of r2pkg's and HTTP's overhead); `x memory` with rdflib "
-        "memory (for HTTP rows: `r2pkg serve --store memory`).",
+        "memory (for HTTP rows: `r2pkg serve --store memory`). `Δ pyox JSON ms` compares an answer "
+        "written as SPARQL JSON (`query:` rows on r2pkg stores, HTTP rows) with pyoxigraph writing "
+        "the same JSON (`query as JSON:`). `query as rdflib rows:` is the Python API (`run_saved`), "
+        "compared with pyoxigraph reading every value.",
         "",
         table,
         "",
@@ -533,8 +553,9 @@ def _details(results: dict) -> list[str]:
             rows = {name: wl.get("rows") for name, wl in res.get("workloads", {}).items() if "rows" in wl}
             if rows and store != "pyoxigraph":
                 ref = by_store.get("pyoxigraph", {}).get("workloads", {})
-                diff = [f"{k} ({v} vs {ref[k].get('rows')})" for k, v in rows.items()
-                        if k in ref and ref[k].get("rows") != v]
+                same = {k: k.replace("query as rdflib rows: ", "query: ") for k in rows}
+                diff = [f"{k} ({v} vs {ref[same[k]].get('rows')})" for k, v in rows.items()
+                        if same[k] in ref and ref[same[k]].get("rows") != v]
                 if diff:
                     lines.append(f"- {size} / {store}: row counts differ from pyoxigraph: {', '.join(diff)}")
             if res.get("wall_s"):

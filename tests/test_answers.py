@@ -161,3 +161,17 @@ def test_a_graph_answer_survives_the_trip_from_a_worker(any_store: Store):
     sent = evaluate(any_store.graph, "CONSTRUCT { ?c a r2p:Case } WHERE { ?c a r2p:Case }")
     got = pickle.loads(pickle.dumps(sent))
     assert got.form == "CONSTRUCT" and set(got.triples) == set(sent.triples) and len(got.triples) >= 20
+
+
+def test_a_row_with_nothing_bound_is_still_a_row(oxigraph_store: Store):
+    """SPARQL counts it, Oxigraph and oxrdflib keep it; rdflib's Result would drop an empty dict."""
+    text = "SELECT ?x WHERE { OPTIONAL { ?s <urn:x:none> ?x } }"
+    assert len(list(run_query(oxigraph_store.graph, text))) == len(list(oxigraph_store.graph.query(text))) == 1
+    assert rows_of(answer(oxigraph_store, text, "json"), "json") == [(None,)]
+
+
+def test_direct_rows_read_like_rdflib_rows(oxigraph_store: Store):
+    rows = list(run_query(oxigraph_store.graph, CASES + " ORDER BY ?case LIMIT 2"))
+    assert rows[0].case == rows[0]["case"] == rows[0][0] and rows[0].asdict() == {"case": rows[0][0]}
+    result = run_query(oxigraph_store.graph, CASES)
+    assert len(result) == case_count(oxigraph_store) == len(result.bindings)

@@ -77,7 +77,7 @@ def _written_by_oxigraph(graph, parsed, fmt: str, max_rows: int | None) -> Seria
     text = parsed.text if max_rows is None else parsed.capped(max_rows)
     if text is None:
         return None
-    body = native.write_select(graph, text, fmt, native.prefixes(graph))
+    body = native.write_select(graph, text, fmt)
     if max_rows is not None and text is not parsed.text and native.row_bound(body, fmt) > max_rows:
         return None
     return Serialized(body, RESULT_TYPES[fmt], False, "SELECT")

@@ -42,6 +42,7 @@ class ParsedQuery:
     limit: int | None = None  # the query's own top-level LIMIT
     values_at_end: bool = False  # a VALUES block after the solution modifiers
 
+    @functools.lru_cache(maxsize=512)  # noqa: B019 - parsed queries are cached too, and few
     def capped(self, max_rows: int) -> str | None:
         """The text, limited to ``max_rows + 1`` rows so that a cut is seen, or None if it cannot be.
 
@@ -160,7 +161,13 @@ def bind_parameters(text: str, bindings: Mapping[str, Node] | None) -> str:
     """
     if not bindings:
         return text
-    for name, value in bindings.items():
+    return _bind(text, tuple(bindings.items()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _bind(text: str, bindings: tuple[tuple[str, Node], ...]) -> str:
+    """Cached by text and values: the same saved query is asked with the same values again and again."""
+    for name, value in bindings:
         term = term_for(value)
         text = re.sub(r"[?$]" + re.escape(name) + r"(?![\w])", lambda _m, t=term: t, text)
     return text
@@ -168,6 +175,17 @@ def bind_parameters(text: str, bindings: Mapping[str, Node] | None) -> str:
 
 _DECLARED = re.compile(r"(?i)PREFIX\s+([\w-]*)\s*:")
 _USED = re.compile(r"(?<![\w?$<.-])([A-Za-z][\w-]*):")
+
+
+@functools.lru_cache(maxsize=512)
+def undeclared_prefixes(text: str) -> frozenset[str]:
+    """Prefixes the query seems to use without declaring them (a word before a colon).
+
+    Whole-line comments are left out (a saved query's header is full of ``key:`` lines);
+    a word in a string may still be taken for a prefix, which only costs a little time.
+    """
+    code = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
+    return frozenset(_USED.findall(code)) - frozenset(_DECLARED.findall(code))
 
 
 @functools.lru_cache(maxsize=512)
@@ -184,7 +202,7 @@ def run_query(graph: Graph, text: str, bindings: Mapping[str, Node] | None = Non
     text = with_prefixes(bind_parameters(text, bindings))
     parsed = parse_query(text)
     if parsed.form == "SELECT" and native.engine(graph) is not None:
-        return native.select(graph, text, native.prefixes(graph))
+        return native.select(graph, text)
     try:
         return graph.query(text)
     except QueryError:
@@ -261,7 +279,7 @@ def evaluate(graph: Graph, text: str, bindings: Mapping[str, Node] | None = None
     if native.engine(graph) is not None:
         text = with_prefixes(bind_parameters(text, bindings))
         if parse_query(text).form == "SELECT":
-            names, rows, truncated = native.select_rows(graph, text, native.prefixes(graph), max_rows)
+            names, rows, truncated = native.select_rows(graph, text, max_rows)
             return Answer(form="SELECT", names=names, rows=rows, truncated=truncated)
         bindings = None
     result = run_query(graph, text, bindings)
