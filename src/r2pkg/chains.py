@@ -10,7 +10,7 @@ A node whose chain reaches no root is a finding, reported with how far it gets.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
@@ -57,6 +57,16 @@ class Index:
     def simple_authority(self) -> nx.DiGraph:
         """The authority edges without parallel edges, for path enumeration (built once)."""
         return nx.DiGraph(self.authority)
+
+    @cached_property
+    def cases_by_feature(self) -> dict[tuple[str, Node], set[Node]]:
+        """Which cases have each (kind, node) feature, so similar cases are found without a scan."""
+        found: dict[tuple[str, Node], set[Node]] = defaultdict(set)
+        for case, kinds in self.features.items():
+            for kind, nodes in kinds.items():
+                for node in nodes:
+                    found[(kind, node)].add(case)
+        return dict(found)
 
     @cached_property
     def undirected_links(self) -> nx.Graph:
@@ -330,19 +340,37 @@ def precedents(index: Index, case: Node, limit: int = 10) -> dict:
                                               "evidence": _draws_evidence(index, other, case, depth)})
     involved = {case} | {URIRef(x["iri"]) for x in result["draws_on"] + result["drawn_on_by"]}
     result["edges"] = sorted([str(a), str(b)] for a, b in graph.subgraph(involved).edges())
-    mine = index.features.get(case, {})
-    scored = []
-    for other in index.cases - {case}:
-        theirs = index.features.get(other, {})
-        shared = {k: sorted((index.ref(n) for n in mine.get(k, set()) & theirs.get(k, set())), key=lambda r: r["label"])
-                  for k in ("crimes", "pillars", "organs", "tools")}
-        score = sum(len(v) for v in shared.values())
-        if score:
-            scored.append({**index.ref(other), "score": score, "shared": shared})
-    scored.sort(key=lambda s: (-s["score"], s["label"]))
-    result["similar"] = scored[:limit]
+    result["similar"] = _similar(index, case, limit)
     result["timeline"] = _timeline(index, case, result)
     return result
+
+
+SIMILARITY_KINDS = ("crimes", "pillars", "organs", "tools")
+
+
+def _similar(index: Index, case: Node, limit: int) -> list[dict]:
+    """The cases sharing most crimes, pillars, organs and tools with ``case`` (ties by label).
+
+    Scores are counted from the feature → cases index, so only cases sharing something are
+    looked at; what they share is spelled out only for the ``limit`` kept.
+    """
+    mine = index.features.get(case, {})
+    scores: Counter[Node] = Counter()
+    for kind in SIMILARITY_KINDS:
+        for node in mine.get(kind, ()):
+            scores.update(index.cases_by_feature.get((kind, node), ()))
+    scores.pop(case, None)
+    ranked = sorted(((other, n) for other, n in scores.items() if other in index.cases),
+                    key=lambda item: (-item[1], index.label(item[0]), str(item[0])))
+    best = ranked[:limit]
+    similar = []
+    for other, score in best:
+        theirs = index.features.get(other, {})
+        shared = {k: sorted((index.ref(n) for n in mine.get(k, set()) & theirs.get(k, set())),
+                            key=lambda r: r["label"])
+                  for k in SIMILARITY_KINDS}
+        similar.append({**index.ref(other), "score": score, "shared": shared})
+    return similar
 
 
 def _draws_evidence(index: Index, later: Node, earlier: Node, depth: int) -> list[dict]:
