@@ -109,6 +109,18 @@ def test_saved_query_page_and_json(client):
     assert client.get("/queries/no-such-query").status_code == 404
 
 
+def test_saved_query_as_json_gives_its_expected_rows_and_marks_a_cut(client, store):
+    from r2pkg.queries import saved_queries
+    from r2pkg.web import create_app
+
+    expected = saved_queries()["lessons-from-a-case"].expect["rows"]
+    data = client.get("/queries/lessons-from-a-case?format=json").get_json()
+    assert len(data["results"]["bindings"]) == expected
+    small = create_app({"TESTING": True, "MAX_RESULT_ROWS": 2}, store=store).test_client()
+    cut = small.get("/queries/lessons-from-a-case", headers={"Accept": "application/json"})
+    assert cut.headers["X-R2pkg-Truncated"] == "2" and len(cut.get_json()["results"]["bindings"]) == 2
+
+
 def test_healthz(client, store):
     assert client.get("/healthz").get_json() == {"status": "ok", "store": store.kind, "triples": len(store.graph)}
 

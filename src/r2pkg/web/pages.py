@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
+from r2pkg.answers import answer as write_answer
 from r2pkg.describe import concise_bounded, describe, search_labels, value_of
 from r2pkg.formats import GRAPH_TYPES, serialize_graph
 from r2pkg.namespaces import R2P, R2PID
@@ -130,13 +131,15 @@ def saved(name: str):
     query = get_queries().get(name) or abort(404)
     given = {p.name: request.args[p.name] for p in query.parameters if p.name in request.args}
     bindings = query.bindings(given)
-    answer = run_task(evaluate_on, query.text, bindings, int(current_app.config["MAX_RESULT_ROWS"]))
+    cap = int(current_app.config["MAX_RESULT_ROWS"])
     fmt = request.args.get("format")
     if fmt == "json" or (fmt is None and request.accept_mimetypes.best == "application/json"):
-        from r2pkg.formats import select_json
-
-        return jsonify(select_json(answer.names, answer.rows) if answer.form == "SELECT"
-                       else {"boolean": answer.boolean})
+        written = run_task(write_answer, query.text, "json", bindings, cap)  # SPARQL JSON, as /sparql
+        response = Response(written.body, mimetype="application/json")
+        if written.truncated:
+            response.headers["X-R2pkg-Truncated"] = str(cap)
+        return response
+    answer = run_task(evaluate_on, query.text, bindings, cap)
     rows = [[None if v is None else value_of(store, v) for v in row] for row in answer.rows]
     return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows)
 
