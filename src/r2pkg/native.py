@@ -6,12 +6,13 @@ oxrdflib builds a fresh rdflib term for every value of every row (a literal cost
 4 µs), and a result that is only going to be written out as SPARQL JSON never needed rdflib
 terms at all. So, when the graph lives in an embedded Oxigraph store:
 
-* :func:`select` runs a SELECT on pyoxigraph and converts each *distinct* value once;
+* :func:`select_rows` / :func:`select` run a SELECT on pyoxigraph and convert each
+  *distinct* value once;
 * :func:`write_select` runs it and returns the bytes Oxigraph's own result writers produce;
 * :func:`row_bound` tells, from those bytes alone, that a result has at most N rows.
 
-Every function returns ``None`` (or the engine is ``None``) when the graph is not on
-Oxigraph; callers then take the generic rdflib road, which gives the same answers.
+Callers check :func:`engine` first: it is ``None`` for the rdflib memory store and for a
+remote endpoint, which take the generic rdflib road and give the same answers.
 """
 
 from __future__ import annotations

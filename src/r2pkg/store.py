@@ -102,7 +102,9 @@ NATIVE_FORMATS = {".ttl": "TURTLE", ".nt": "N_TRIPLES"}
 
 def _native_loader(graph: Graph):
     """A function loading a file straight into the Oxigraph store behind ``graph``, if any."""
-    inner = getattr(graph.store, "_inner", None)
+    from r2pkg.native import engine
+
+    inner = engine(graph)
     if inner is None:
         return None
     import pyoxigraph
@@ -226,7 +228,9 @@ class Store:
         ``len()`` runs a COUNT over every triple (2.5 s at a million), Oxigraph's own 75 ms.
         """
         if self._triples is None:
-            inner = getattr(self.graph.store, "_inner", None)
+            from r2pkg.native import engine
+
+            inner = engine(self.graph)
             self._triples = len(inner) if inner is not None else len(self.graph)
         return self._triples
 
