@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from r2pkg.cli import OUTBUF_OVERFLOW
 from r2pkg.store import Store, open_store
 from r2pkg.web import create_app
 
@@ -66,7 +67,7 @@ def live_server(store: Store):
     import waitress
 
     app = create_app({"TESTING": True, "QUERY_TIMEOUT": 3.0, "MAX_QUERY_LENGTH": 20_000}, store=store)
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8, outbuf_overflow=OUTBUF_OVERFLOW)
     stopping = threading.Event()
 
     def run() -> None:

@@ -75,3 +75,19 @@ def test_unexpected_errors_come_back_as_query_errors():
             pool.call(fail, timeout=5)
     finally:
         pool.close()
+
+
+def echo(context, data):
+    return data
+
+
+def test_large_messages_cross_whole_both_ways():
+    """Tasks and answers of several megabytes (past any pipe buffer) arrive byte for byte."""
+    pool = Isolator(slots=1, context=None)
+    try:
+        for size in (0, 1, 65_536, 1_048_577, 5_000_003):
+            data = os.urandom(size)
+            assert pool.call(echo, data, timeout=10) == data
+    finally:
+        pool.close()
+

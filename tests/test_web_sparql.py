@@ -171,3 +171,23 @@ def test_rdflib_sparqlstore_with_its_default_settings(live_server):
     remote = Graph(store=SPARQLStore(query_endpoint=f"{live_server}/sparql"))
     assert len(list(remote.query(SELECT))) == 4
     assert len(remote.query(CONSTRUCT).graph) == 3
+
+
+def test_a_large_answer_arrives_whole_with_its_cut_and_the_engine_time(live_server):
+    """Ten thousand rows (over a megabyte, past waitress's default spool size) in one piece."""
+    import time
+
+    started = time.perf_counter()
+    status, headers, body = get(f"{live_server}/sparql?query={q('SELECT * WHERE { ?s ?p ?o }')}")
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    assert status == 200 and len(body) > 1_048_576
+    assert len(json.loads(body)["results"]["bindings"]) == 10_000
+    assert headers["X-R2pkg-Truncated"] == "10000"
+    timing = headers["Server-Timing"]
+    assert timing.startswith("query;dur=") and 'desc="query run and written"' in timing
+    assert 0 < float(timing.split(";")[1].removeprefix("dur=")) < elapsed_ms
+
+
+def test_the_engine_time_is_sent_with_a_saved_query_as_json(client):
+    response = client.get("/queries/lessons-from-a-case?format=json")
+    assert response.status_code == 200 and response.headers["Server-Timing"].startswith("query;dur=")

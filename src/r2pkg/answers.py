@@ -12,8 +12,9 @@ the server process.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rdflib.term import Node
 
@@ -24,12 +25,15 @@ from r2pkg.sparql import Answer, bind_parameters, evaluate, parse_query, with_pr
 
 @dataclass(frozen=True)
 class Serialized:
-    """An answer ready to send: its bytes, media type, and whether rows were cut off."""
+    """An answer ready to send: its bytes, media type, whether rows were cut off, and the
+    seconds spent running the query and writing it (sent as ``Server-Timing``, so that a
+    client can tell the engine's time from the network's)."""
 
     body: bytes
     media_type: str
     truncated: bool = False
     form: str = "SELECT"
+    seconds: float | None = None
 
 
 def fit_format(form: str, fmt: str) -> str:
@@ -45,13 +49,14 @@ def answer(store, text: str, fmt: str, bindings: Mapping[str, Node] | None = Non
 
     ``store`` comes first so that a query worker can run this as its task.
     """
+    started = time.perf_counter()
     text = with_prefixes(bind_parameters(text, bindings))
     parsed = parse_query(text)
     fmt = fit_format(parsed.form, fmt)
     written = _written_by_oxigraph(store.graph, parsed, fmt, max_rows)
-    if written is not None:
-        return written
-    return write(evaluate(store.graph, text, None, max_rows), fmt)
+    if written is None:
+        written = write(evaluate(store.graph, text, None, max_rows), fmt)
+    return replace(written, seconds=time.perf_counter() - started)
 
 
 def write(result: Answer, fmt: str) -> Serialized:

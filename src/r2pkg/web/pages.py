@@ -12,6 +12,7 @@ from r2pkg.formats import GRAPH_TYPES, serialize_graph
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.sparql import evaluate_on
 from r2pkg.web import get_queries, get_store, run_task
+from r2pkg.web.sparql import answer_response
 
 bp = Blueprint("pages", __name__)
 
@@ -135,10 +136,7 @@ def saved(name: str):
     fmt = request.args.get("format")
     if fmt == "json" or (fmt is None and request.accept_mimetypes.best == "application/json"):
         written = run_task(write_answer, query.text, "json", bindings, cap)  # SPARQL JSON, as /sparql
-        response = Response(written.body, mimetype="application/json")
-        if written.truncated:
-            response.headers["X-R2pkg-Truncated"] = str(cap)
-        return response
+        return answer_response(written, "application/json")
     answer = run_task(evaluate_on, query.text, bindings, cap)
     rows = [[None if v is None else value_of(store, v) for v in row] for row in answer.rows]
     return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows)
