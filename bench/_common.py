@@ -326,12 +326,21 @@ class Server:
 ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
 
 
-def http_query(conn: http.client.HTTPConnection, text: str) -> tuple[int, int]:
-    """One GET /sparql round trip on a kept-alive connection: (status, body bytes)."""
+def http_query(conn: http.client.HTTPConnection, text: str) -> tuple[int, int, float | None]:
+    """One GET /sparql round trip on a kept-alive connection: (status, body bytes, the
+    server's own time for the query in seconds, from its ``Server-Timing`` header)."""
     conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": text}), headers={"Accept": ACCEPT})
     resp = conn.getresponse()
     body = resp.read()
-    return resp.status, len(body)
+    return resp.status, len(body), server_timing(resp.getheader("Server-Timing"))
+
+
+def server_timing(header: str | None) -> float | None:
+    """The ``dur`` of the first metric of a Server-Timing header, in seconds."""
+    for part in (header or "").split(";"):
+        if part.strip().startswith("dur="):
+            return float(part.strip()[4:]) / 1000
+    return None
 
 
 # -- output ----------------------------------------------------------------------------------

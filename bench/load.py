@@ -47,7 +47,7 @@ def run_level(port: int, texts: list[tuple[str, str]], clients: int, requests: i
             name, text = texts[i % len(texts)]
             t = time.perf_counter()
             try:
-                code, _size = C.http_query(conn, text)
+                code, _size, _engine = C.http_query(conn, text)
             except (OSError, http.client.HTTPException) as exc:
                 code = type(exc).__name__
                 conn.close()

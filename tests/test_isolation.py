@@ -91,3 +91,37 @@ def test_large_messages_cross_whole_both_ways():
     finally:
         pool.close()
 
+
+
+def written_answer(context, size):
+    from r2pkg.answers import Serialized
+
+    return Serialized(bytes(range(256)) * (size // 256), "application/sparql-results+json", True, "SELECT", 0.5)
+
+
+def unpicklable(context):
+    return lambda: None
+
+
+def test_a_written_answer_crosses_out_of_band_intact():
+    """An answer's body travels beside the pickle, not inside it, and arrives as it left."""
+    pool = Isolator(slots=1, context=None)
+    try:
+        for size in (0, 256, 3_000_064):
+            got = pool.call(written_answer, size, timeout=10)
+            assert got.body == bytes(range(256)) * (size // 256)
+            assert (got.media_type, got.truncated, got.form, got.seconds) == (
+                "application/sparql-results+json", True, "SELECT", 0.5)
+    finally:
+        pool.close()
+
+
+def test_an_answer_that_cannot_be_sent_back_is_a_query_error_and_the_worker_stays():
+    pool = Isolator(slots=1, context=None)
+    try:
+        before = pool.call(pid_of, timeout=5)
+        with pytest.raises(QueryError, match="could not be sent back"):
+            pool.call(unpicklable, timeout=5)
+        assert pool.call(pid_of, timeout=5) == before
+    finally:
+        pool.close()

@@ -12,6 +12,7 @@ the server process.
 
 from __future__ import annotations
 
+import pickle
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -29,11 +30,25 @@ class Serialized:
     seconds spent running the query and writing it (sent as ``Server-Timing``, so that a
     client can tell the engine's time from the network's)."""
 
-    body: bytes
+    body: bytes | bytearray
     media_type: str
     truncated: bool = False
     form: str = "SELECT"
     seconds: float | None = None
+
+    def __reduce_ex__(self, protocol):
+        """Offer the body out of band, so a query worker sends it without copying it."""
+        if protocol < 5:
+            return super().__reduce_ex__(protocol)
+        return _rebuilt, (pickle.PickleBuffer(self.body), self.media_type, self.truncated, self.form, self.seconds)
+
+
+def _rebuilt(body, media_type: str, truncated: bool, form: str, seconds: float | None) -> Serialized:
+    """A Serialized from its pickled parts; an out-of-band body arrives as a view of the
+    buffer it was read into, which is kept as the body."""
+    if isinstance(body, memoryview):
+        body = body.obj if isinstance(body.obj, bytes | bytearray) and body.nbytes == len(body.obj) else bytes(body)
+    return Serialized(body, media_type, truncated, form, seconds)
 
 
 def fit_format(form: str, fmt: str) -> str:

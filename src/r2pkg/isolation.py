@@ -10,7 +10,9 @@ query that would exhaust the machine. The server's threads go on serving meanwhi
 
 Tasks are module-level functions called as ``fn(context, *args)``, where ``context`` is
 the object the pool was made with (the store); they travel by name, so nothing but their
-arguments and results is pickled.
+arguments and results is pickled. Large byte strings that offer themselves out of band
+(pickle protocol 5, as :class:`r2pkg.answers.Serialized` does) cross the pipe as they
+are, without being copied into the pickle and out of it again.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from r2pkg.errors import QueryError, QueryTimeout, R2pkgError
 
 #: Address space a worker may add to what the server already uses.
 DEFAULT_MEMORY_HEADROOM = 2 * 1024**3
-_HEADER = struct.Struct("!Q")
+_FRAME = struct.Struct("!QI")  # pickle length, number of out-of-band buffers
+_SIZE = struct.Struct("!Q")
 #: Pipe capacity asked for (Linux's default ceiling, /proc/sys/fs/pipe-max-size). With the
 #: default 64 KiB, a 2 MB answer crosses in 30 hand-offs between worker and server.
 _PIPE_SIZE = 1 << 20
@@ -52,16 +55,6 @@ class _Worker:
             _serve(task_r, reply_w, context, headroom)
         os.close(task_r)
         os.close(reply_w)
-
-    def send(self, message: bytes) -> None:
-        _send(self.task_w, message)
-
-    def receive(self, deadline: float) -> bytes | bytearray | None:
-        """The reply, b"" if the worker died, or None if the deadline passed first."""
-        header = _read_exactly(self.reply_r, _HEADER.size, deadline)
-        if not header:
-            return header
-        return _read_exactly(self.reply_r, _HEADER.unpack(header)[0], deadline)
 
     def kill(self) -> None:
         for fd in (self.task_w, self.reply_r):
@@ -112,23 +105,20 @@ class Isolator:
         except queue.Empty:
             worker = _Worker(self.context, self.memory_headroom)
         try:
-            worker.send(pickle.dumps((fn, args), protocol=pickle.HIGHEST_PROTOCOL))
-            reply = worker.receive(deadline)
-        except OSError:
-            reply = b""
-        if reply is None:
+            _send(worker.task_w, (fn, args))
+            status, value = _receive(worker.reply_r, deadline)
+        except _Late:
             worker.kill()
             raise QueryTimeout(
                 f"the query was stopped after {timeout:g} s (timed out).",
                 hint="narrow it with more specific patterns, a LIMIT, or simpler FILTERs "
                 "(nested regular-expression quantifiers are a common cause).",
-            )
-        if not reply:
+            ) from None
+        except (_Closed, OSError):
             worker.kill()
             raise QueryError("the query was stopped because it used too much memory.",
-                             hint="narrow it with more specific patterns or a LIMIT.")
+                             hint="narrow it with more specific patterns or a LIMIT.") from None
         self._idle.put(worker)
-        status, value = pickle.loads(reply)
         if status == "ok":
             return value
         raise value
@@ -157,12 +147,15 @@ def _serve(task_fd: int, reply_fd: int, context: Any, headroom: int) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _limit_memory(headroom)
         while True:
-            header = _read_exactly(task_fd, _HEADER.size, None)
-            if not header:
+            try:
+                fn, args = _receive(task_fd, None)
+            except _Closed:
                 break  # the server closed the pipe: it has gone away
-            fn, args = pickle.loads(_read_exactly(task_fd, _HEADER.unpack(header)[0], None))
             outcome = _run(fn, context, args)
-            _send(reply_fd, pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+            try:
+                _send(reply_fd, outcome)
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # pickled before any write
+                _send(reply_fd, ("err", QueryError(f"the answer could not be sent back: {exc}.")))
     except BaseException:  # noqa: BLE001 - a worker must never return into the server
         code = 1
     finally:
@@ -199,10 +192,36 @@ def _widen(fd: int) -> None:
         pass  # not Linux, or over the user's pipe-buffer allowance
 
 
-def _send(fd: int, message: bytes) -> None:
-    """A length header, then the message (written as it is: concatenating would copy it)."""
-    _write_all(fd, _HEADER.pack(len(message)))
-    _write_all(fd, message)
+class _Closed(Exception):
+    """The other end of the pipe went away (a worker that died, or a server that left)."""
+
+
+class _Late(Exception):
+    """The deadline passed before the whole message arrived."""
+
+
+def _send(fd: int, obj: Any) -> None:
+    """``obj`` pickled, its out-of-band buffers written as they are after it.
+
+    Frame: pickle length and buffer count, each buffer's length, the pickle, the buffers.
+    Everything is pickled before anything is written, so a value that cannot be pickled
+    leaves the pipe clean.
+    """
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(obj, protocol=5, buffer_callback=buffers.append)
+    raws = [b.raw() for b in buffers]
+    _write_all(fd, _FRAME.pack(len(data), len(raws)) + b"".join(_SIZE.pack(r.nbytes) for r in raws))
+    _write_all(fd, data)
+    for raw in raws:
+        _write_all(fd, raw)
+
+
+def _receive(fd: int, deadline: float | None) -> Any:
+    """The next object sent with :func:`_send`; _Late or _Closed when it cannot come whole."""
+    size, count = _FRAME.unpack(_read_exactly(fd, _FRAME.size, deadline))
+    sizes = [_SIZE.unpack(_read_exactly(fd, _SIZE.size, deadline))[0] for _ in range(count)]
+    data = _read_exactly(fd, size, deadline)
+    return pickle.loads(data, buffers=[_read_exactly(fd, n, deadline) for n in sizes])
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -211,11 +230,11 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _read_exactly(fd: int, size: int, deadline: float | None) -> bytearray | None:
-    """``size`` bytes, empty at end of file, or None when the deadline passes first.
+def _read_exactly(fd: int, size: int, deadline: float | None) -> bytearray:
+    """``size`` bytes read straight into one buffer (joining chunks would copy them twice).
 
-    Read straight into one buffer: gathering chunks and joining them copies a large
-    answer twice more.
+    :raises _Late: the deadline passed first.
+    :raises _Closed: the pipe ended first.
     """
     buffer = bytearray(size)
     view = memoryview(buffer)
@@ -224,9 +243,9 @@ def _read_exactly(fd: int, size: int, deadline: float | None) -> bytearray | Non
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
-                return None
+                raise _Late()
         got = os.readv(fd, [view[done:]])
         if not got:
-            return bytearray()
+            raise _Closed()
         done += got
     return buffer
