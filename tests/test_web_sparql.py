@@ -191,3 +191,23 @@ def test_a_large_answer_arrives_whole_with_its_cut_and_the_engine_time(live_serv
 def test_the_engine_time_is_sent_with_a_saved_query_as_json(client):
     response = client.get("/queries/lessons-from-a-case?format=json")
     assert response.status_code == 200 and response.headers["Server-Timing"].startswith("query;dur=")
+
+
+def test_another_wsgi_server_gets_plain_bytes_and_the_whole_answer(store):
+    """Waitress is handed slices of the body; any other server (here werkzeug's, as behind
+    'r2pkg serve --dev') gets bytes, as PEP 3333 asks, and the same answer."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from r2pkg.web import create_app
+
+    app = create_app({"TESTING": True}, store=store)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        status, headers, body = get(f"http://127.0.0.1:{server.port}/sparql?query={q('SELECT * WHERE { ?s ?p ?o }')}")
+    finally:
+        server.shutdown()
+    assert status == 200 and int(headers["Content-Length"]) == len(body) > 1_048_576
+    assert len(json.loads(body)["results"]["bindings"]) == 10_000

@@ -44,8 +44,8 @@ class Serialized:
 
 
 def _rebuilt(body, media_type: str, truncated: bool, form: str, seconds: float | None) -> Serialized:
-    """A Serialized from its pickled parts; an out-of-band body arrives as a view of the
-    buffer it was read into, which is kept as the body."""
+    """A Serialized from its pickled parts. An out-of-band body arrives as a read-only view
+    of the buffer it was read into; that buffer is kept as the body, uncopied."""
     if isinstance(body, memoryview):
         body = body.obj if isinstance(body.obj, bytes | bytearray) and body.nbytes == len(body.obj) else bytes(body)
     return Serialized(body, media_type, truncated, form, seconds)

