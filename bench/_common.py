@@ -269,6 +269,7 @@ class Server:
     started: float = 0.0
     first_answer: float | None = None
     log: Path | None = None
+    path: str = "/sparql"
 
     def start(self, timeout: float = 900.0) -> float:
         """Start it; return seconds from process start to the first answered /sparql query."""
@@ -326,10 +327,10 @@ class Server:
 ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
 
 
-def http_query(conn: http.client.HTTPConnection, text: str) -> tuple[int, int, float | None]:
-    """One GET /sparql round trip on a kept-alive connection: (status, body bytes, the
-    server's own time for the query in seconds, from its ``Server-Timing`` header)."""
-    conn.request("GET", "/sparql?" + urllib.parse.urlencode({"query": text}), headers={"Accept": ACCEPT})
+def http_query(conn: http.client.HTTPConnection, text: str, path: str = "/sparql") -> tuple[int, int, float | None]:
+    """One GET round trip on a kept-alive connection: (status, body bytes, the server's own
+    time for the query in seconds, from its ``Server-Timing`` header, if it sends one)."""
+    conn.request("GET", path + "?" + urllib.parse.urlencode({"query": text}), headers={"Accept": ACCEPT})
     resp = conn.getresponse()
     body = resp.read()
     return resp.status, len(body), server_timing(resp.getheader("Server-Timing"))
@@ -341,6 +342,76 @@ def server_timing(header: str | None) -> float | None:
         if part.strip().startswith("dur="):
             return float(part.strip()[4:]) / 1000
     return None
+
+
+OXIGRAPH_BIN = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+
+
+@dataclass
+class OxigraphServer:
+    """The `oxigraph` server (in memory, as r2pkg's default store) on 127.0.0.1:port, loaded
+    with the same files over its Graph Store endpoint: a real SPARQL server to compare with."""
+
+    files: list[Path]
+    port: int = 0
+    proc: subprocess.Popen | None = None
+    log: Path | None = None
+    path: str = "/query"
+
+    @staticmethod
+    def available() -> bool:
+        return Path(OXIGRAPH_BIN).exists()
+
+    def start(self, timeout: float = 600.0) -> float:
+        """Start it and load every file; return the seconds that took."""
+        self.port = free_port()
+        self.log = WORK / f"oxigraph-server-{self.port}.log"
+        started = time.perf_counter()
+        self.proc = subprocess.Popen([OXIGRAPH_BIN, "serve", "--bind", f"127.0.0.1:{self.port}"],
+                                     stdout=subprocess.DEVNULL, stderr=open(self.log, "wb"), start_new_session=True)
+        deadline = started + timeout
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/query?query=ASK%7B%7D")
+                conn.getresponse().read()
+                conn.close()
+                break
+            except OSError:
+                if time.perf_counter() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"the oxigraph server did not start; see {self.log}") from None
+                time.sleep(0.05)
+        for path in self.files:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+            conn.request("POST", "/store?default", body=Path(path).read_bytes(),
+                         headers={"Content-Type": "text/turtle"})
+            resp = conn.getresponse()
+            resp.read()
+            conn.close()
+            if resp.status >= 300:
+                self.stop()
+                raise RuntimeError(f"the oxigraph server refused {path}: {resp.status}")
+        return time.perf_counter() - started
+
+    def status(self) -> dict[str, float]:
+        return proc_status(self.proc.pid) if self.proc else {}
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def __enter__(self) -> OxigraphServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 # -- output ----------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ import _common as C  # noqa: E402
 ID = "https://w3id.org/r2pkg/id/"
 SAPG = ID + "mandate/special-adviser-prevention-of-genocide"
 STORES = ("oxigraph", "memory", "pyoxigraph")
+OXIGRAPH_SERVER = "oxigraph-server"  # an HTTP baseline: Oxigraph's own server, in memory
 
 
 # =============================================================================================
@@ -259,11 +260,17 @@ claim:bench-coercive-sanctions-hasLegalBasis a r2p:Claim ;
 def http_bench(label: str, synthetic: Path | None, store: str, n: int, budget: float,
                queries_folder: Path | None) -> dict:
     out: dict = {"store": store, "workloads": {}, "notes": []}
-    home = C.mirror_home(label, synthetic)
     queries, _folder, problems = C.load_queries(queries_folder)
     out["notes"] += problems
-    with C.Server(home, store=store) as server:
-        out["serve_first_answer_s"] = server.start()
+    if store == OXIGRAPH_SERVER:  # the baseline: a real SPARQL server on the same engine
+        from r2pkg.store import bundled_files
+
+        server = C.OxigraphServer(bundled_files(C.ROOT) + ([synthetic] if synthetic else []))
+    else:
+        server = C.Server(C.mirror_home(label, synthetic), store=store)
+    with server:
+        started = server.start()
+        out["server_load_s" if store == OXIGRAPH_SERVER else "serve_first_answer_s"] = started
         status = server.status()
         out["serve_rss_peak_mb"], out["serve_rss_mb"] = status.get("VmHWM"), status.get("VmRSS")
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
@@ -279,7 +286,7 @@ def http_bench(label: str, synthetic: Path | None, store: str, n: int, budget: f
                 nonlocal conn
                 started = time.perf_counter()
                 try:
-                    code, size, engine = C.http_query(conn, text)
+                    code, size, engine = C.http_query(conn, text, server.path)
                 except (OSError, http.client.HTTPException):
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=120)
@@ -346,7 +353,7 @@ def fmt_delta(a: float | None, b: float | None) -> str:
 def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
     """results[size][store] = worker or http result -> one table."""
     header = ["workload", "size", "store", "n", "first call", "median", "p95", "x pyoxigraph", "Δ pyox ms",
-              "x memory", "Δ pyox JSON ms", "Δ server query ms"]
+              "x memory", "Δ pyox JSON ms", "Δ server query ms", "Δ oxigraph server ms"]
     rows: list[list[str]] = []
     for size, by_store in results.items():
         pyox = by_store.get("pyoxigraph", {})
@@ -378,6 +385,12 @@ def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
                 if store.startswith("serve") and res.get("error"):
                     rows.append(["serve to first answer", size, store, "", res["error"][:80], "", "", "", ""])
                 continue
+            if store == f"serve {OXIGRAPH_SERVER}":
+                rows.append(["start and load over HTTP", size, store, "1", fmt_time(res.get("server_load_s")),
+                             "", "", "", ""])
+                rows.append(["server RSS after loading (MB)", size, store, "1",
+                             f"{res.get('serve_rss_peak_mb') or 0:.0f}", "", "", "", ""])
+                continue
             other = by_store.get("serve memory", {})
             rows.append(["serve to first answer", size, store, "1", fmt_time(res.get("serve_first_answer_s")), "",
                          "", "", fmt_ratio(res.get("serve_first_answer_s"), other.get("serve_first_answer_s"))])
@@ -404,6 +417,8 @@ def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
                 if "error" in wl:
                     rows.append([name, size, store, "", "error: " + wl["error"][:60], "", "", "", ""])
                     continue
+                ox_server = (by_store.get(f"serve {OXIGRAPH_SERVER}", {}).get("workloads", {})
+                             .get(name, {}).get("median"))
                 if name.startswith("HTTP"):
                     m = by_store.get("serve memory", {}).get("workloads", {}).get(name, {}).get("median")
                 else:
@@ -417,18 +432,21 @@ def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
                              "" if store in ("memory", "serve memory", "pyoxigraph") else fmt_ratio(med, m),
                              fmt_time(wl.get("first")) if wl.get("first") is not None else "",
                              "" if store == "pyoxigraph" or pj is None else fmt_delta(med, pj),
-                             fmt_delta(wl["beyond_engine"], 0) if wl.get("beyond_engine") is not None else ""])
-    # columns were gathered as: name size store n median p95 x-pyox Δ x-mem [first Δ-JSON Δ-server]
-    padded = [r + [""] * (12 - len(r)) for r in rows]
-    return header, [r[:4] + [r[9]] + r[4:9] + r[10:12] for r in padded]
+                             fmt_delta(wl["beyond_engine"], 0) if wl.get("beyond_engine") is not None else "",
+                             fmt_delta(med, ox_server) if ox_server and store == "serve oxigraph" else ""])
+    # columns were gathered as: name size store n median p95 x-pyox Δ x-mem [first Δ-JSON Δ-server Δ-ox-server]
+    padded = [r + [""] * (13 - len(r)) for r in rows]
+    return header, [r[:4] + [r[9]] + r[4:9] + r[10:13] for r in padded]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="10k,100k", help="comma list of bundled, 10k, 100k, 1M, or a number")
     ap.add_argument("--stores", default=",".join(STORES), help="comma list of oxigraph, memory, pyoxigraph")
-    ap.add_argument("--http-stores", default="oxigraph,memory",
-                    help="stores for `r2pkg serve` HTTP runs (empty for none)")
+    ap.add_argument("--http-stores", default="oxigraph,memory" + (f",{OXIGRAPH_SERVER}" if C.OxigraphServer.available()
+                                                                  else ""),
+                    help=f"stores for `r2pkg serve` HTTP runs (empty for none); {OXIGRAPH_SERVER} is Oxigraph's "
+                         "own server, as a baseline")
     ap.add_argument("--skip", default="", help="size:store pairs to skip, e.g. 1M:memory,1M:serve memory")
     ap.add_argument("--repeat", type=int, default=20, help="timed calls per workload (at most)")
     ap.add_argument("--budget", type=float, default=4.0, help="seconds per workload (at least 3 calls)")
@@ -536,7 +554,9 @@ def main(argv: list[str] | None = None) -> int:
         "the same JSON (`query as JSON:`). `Δ server query ms` (HTTP rows) is the round trip minus "
         "the time the server itself spent running and writing the query, which it sends in its "
         "`Server-Timing` header: what r2pkg and HTTP add, measured on the same call, free of the "
-        "few-percent differences between two processes running the same query. "
+        "few-percent differences between two processes running the same query. `Δ oxigraph server ms` "
+        "compares `r2pkg serve` with Oxigraph's own SPARQL server (`oxigraph serve`, in memory, "
+        "loaded with the same files) answering the same query over HTTP with the same client. "
         "`query as rdflib rows:` is the Python API (`run_saved`), compared with pyoxigraph reading "
         "every value.",
         "",
