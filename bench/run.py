@@ -25,6 +25,7 @@ import http.client
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -308,6 +309,95 @@ def http_bench(label: str, synthetic: Path | None, store: str, n: int, budget: f
     return out
 
 
+def paired_http_bench(label: str, synthetic: Path | None, n: int, budget: float,
+                      queries_folder: Path | None, with_oxigraph_server: bool) -> dict[str, dict]:
+    """`r2pkg serve` (default store) measured call by call against pyoxigraph in this process
+    writing the same JSON, and against Oxigraph's own server, taking turns.
+
+    Measured in separate runs, two processes running the same 100 ms query differ by a few
+    percent, more than the 3 ms the target allows; taking turns cancels that drift.
+    """
+    import pyoxigraph as ox
+
+    from r2pkg.store import bundled_files
+
+    files = bundled_files(C.ROOT) + ([synthetic] if synthetic else [])
+    direct = ox.Store()
+    for f in files:
+        direct.load(path=str(f), format=ox.RdfFormat.TURTLE)
+    queries, _folder, problems = C.load_queries(queries_folder)
+    ours: dict = {"store": "oxigraph", "workloads": {}, "notes": list(problems), "paired": True}
+    theirs: dict = {"store": OXIGRAPH_SERVER, "workloads": {}, "notes": [], "paired": True}
+    servers = [C.Server(C.mirror_home(label, synthetic), store="oxigraph")]
+    if with_oxigraph_server:
+        servers.append(C.OxigraphServer(files))
+    try:
+        ours["serve_first_answer_s"] = servers[0].start()
+        status = servers[0].status()
+        ours["serve_rss_peak_mb"], ours["serve_rss_mb"] = status.get("VmHWM"), status.get("VmRSS")
+        if with_oxigraph_server:
+            theirs["server_load_s"] = servers[1].start()
+            theirs["serve_rss_peak_mb"] = servers[1].status().get("VmHWM")
+        conns = [http.client.HTTPConnection("127.0.0.1", s.port, timeout=120) for s in servers]
+        for name, saved in queries.items():
+            text, why = C.query_text(saved)
+            if text is None:
+                ours["notes"].append(f"{name}: {why}")
+                continue
+            samples = _take_turns(direct, text, servers, conns, n, budget)
+            d, h, e = samples["direct"], samples["ours"], samples["engine"]
+            label_ = f"HTTP /sparql: {name}"
+            bad = [code for code in samples["statuses"] if code != 200]
+            ours["workloads"][label_] = C.summarize(h[1:]) | {
+                "first": h[0], "bytes": samples["bytes"], "errors": len(bad), "statuses": sorted(set(bad)),
+                "beyond_engine": statistics.median(x - y for x, y in zip(h[1:], e[1:])),
+                "paired_direct": statistics.median(d[1:]),
+                "paired_delta_direct": statistics.median(x - y for x, y in zip(h[1:], d[1:]))}
+            if with_oxigraph_server:
+                o = samples["theirs"]
+                ours["workloads"][label_]["paired_delta_oxserver"] = statistics.median(
+                    x - y for x, y in zip(h[1:], o[1:]))
+                theirs["workloads"][label_] = C.summarize(o[1:]) | {
+                    "first": o[0], "bytes": samples["their_bytes"],
+                    "paired_delta_direct": statistics.median(x - y for x, y in zip(o[1:], d[1:]))}
+        for conn in conns:
+            conn.close()
+        ours["serve_rss_peak_after_mb"] = servers[0].status().get("VmHWM")
+    finally:
+        for server in servers:
+            server.stop()
+    return {"serve oxigraph": ours} | ({f"serve {OXIGRAPH_SERVER}": theirs} if with_oxigraph_server else {})
+
+
+def _take_turns(direct, text: str, servers: list, conns: list, n: int, budget: float) -> dict:
+    """One warm-up round, then rounds of: pyoxigraph writes the JSON, r2pkg answers over
+    HTTP, Oxigraph's server answers over HTTP; until n rounds or the budget is spent."""
+    import pyoxigraph as ox
+
+    out: dict = {"direct": [], "ours": [], "engine": [], "theirs": [], "statuses": [], "bytes": 0,
+                 "their_bytes": 0}
+    deadline = time.perf_counter() + 3 * budget
+    while len(out["direct"]) < n + 1:
+        t = time.perf_counter()
+        direct.query(text).serialize(format=ox.QueryResultsFormat.JSON)
+        out["direct"].append(time.perf_counter() - t)
+        for i, (server, conn) in enumerate(zip(servers, conns)):
+            t = time.perf_counter()
+            code, size, engine = C.http_query(conn, text, server.path)
+            elapsed = time.perf_counter() - t
+            if i == 0:
+                out["ours"].append(elapsed)
+                out["engine"].append(engine if engine is not None else elapsed)
+                out["statuses"].append(code)
+                out["bytes"] = size
+            else:
+                out["theirs"].append(elapsed)
+                out["their_bytes"] = size
+        if len(out["direct"]) >= 4 and time.perf_counter() > deadline:
+            break
+    return out
+
+
 # =============================================================================================
 # parent: orchestrate, tabulate
 # =============================================================================================
@@ -348,6 +438,12 @@ def fmt_delta(a: float | None, b: float | None) -> str:
     if a is None or b is None:
         return "–"
     return f"{(a - b) * 1000:+.1f}"
+
+
+def _paired_or(workload: dict, key: str, otherwise: str) -> str:
+    """A difference measured call by call (marked ``p``), or the one from separate runs."""
+    value = workload.get(key)
+    return f"{value * 1000:+.1f} p" if value is not None else otherwise
 
 
 def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
@@ -431,9 +527,12 @@ def build_rows(results: dict) -> tuple[list[str], list[list[str]]]:
                              "" if store == "pyoxigraph" or p is None else fmt_delta(med, p),
                              "" if store in ("memory", "serve memory", "pyoxigraph") else fmt_ratio(med, m),
                              fmt_time(wl.get("first")) if wl.get("first") is not None else "",
-                             "" if store == "pyoxigraph" or pj is None else fmt_delta(med, pj),
+                             _paired_or(wl, "paired_delta_direct",
+                                        "" if store == "pyoxigraph" or pj is None else fmt_delta(med, pj)),
                              fmt_delta(wl["beyond_engine"], 0) if wl.get("beyond_engine") is not None else "",
-                             fmt_delta(med, ox_server) if ox_server and store == "serve oxigraph" else ""])
+                             _paired_or(wl, "paired_delta_oxserver",
+                                        fmt_delta(med, ox_server) if ox_server and store == "serve oxigraph"
+                                        else "")])
     # columns were gathered as: name size store n median p95 x-pyox Δ x-mem [first Δ-JSON Δ-server Δ-ox-server]
     padded = [r + [""] * (13 - len(r)) for r in rows]
     return header, [r[:4] + [r[9]] + r[4:9] + r[10:13] for r in padded]
@@ -447,6 +546,9 @@ def main(argv: list[str] | None = None) -> int:
                                                                   else ""),
                     help=f"stores for `r2pkg serve` HTTP runs (empty for none); {OXIGRAPH_SERVER} is Oxigraph's "
                          "own server, as a baseline")
+    ap.add_argument("--unpaired", action="store_true",
+                    help="measure `r2pkg serve --store oxigraph` alone, not taking turns with pyoxigraph "
+                         "and Oxigraph's server")
     ap.add_argument("--skip", default="", help="size:store pairs to skip, e.g. 1M:memory,1M:serve memory")
     ap.add_argument("--repeat", type=int, default=20, help="timed calls per workload (at most)")
     ap.add_argument("--budget", type=float, default=4.0, help="seconds per workload (at least 3 calls)")
@@ -500,8 +602,24 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr, flush=True)
             results[size][store] = res
             notes += [f"{size} / {store}: {x}" for x in res.get("notes", [])]
+        paired = not args.unpaired and "oxigraph" in http_stores and f"{size}:serve oxigraph" not in skip
+        if paired:
+            with_ox = OXIGRAPH_SERVER in http_stores and f"{size}:serve {OXIGRAPH_SERVER}" not in skip
+            print(f"[bench] {size} / serve oxigraph{' and ' + OXIGRAPH_SERVER if with_ox else ''}, "
+                  "paired with pyoxigraph ...", file=sys.stderr, flush=True)
+            t = time.perf_counter()
+            try:
+                both = paired_http_bench(size, synthetic, args.repeat, args.budget, args.queries, with_ox)
+            except Exception as exc:  # noqa: BLE001
+                both = {"serve oxigraph": {"error": f"{type(exc).__name__}: {exc}", "workloads": {}}}
+            print(f"[bench] {size} / paired HTTP: {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+            for key, res in both.items():
+                results[size][key] = res
+                notes += [f"{size} / {key}: {x}" for x in res.get("notes", [])]
         for store in http_stores:
             key = f"serve {store}"
+            if key in results[size]:
+                continue  # measured in turns above
             if f"{size}:{key}" in skip:
                 notes.append(f"{size} HTTP on {store}: skipped (--skip).")
                 continue
@@ -557,6 +675,9 @@ def main(argv: list[str] | None = None) -> int:
         "few-percent differences between two processes running the same query. `Δ oxigraph server ms` "
         "compares `r2pkg serve` with Oxigraph's own SPARQL server (`oxigraph serve`, in memory, "
         "loaded with the same files) answering the same query over HTTP with the same client. "
+        "A figure marked `p` was measured in turns: for each call, pyoxigraph in the harness "
+        "process writes the JSON, then `r2pkg serve` answers, then Oxigraph's server answers, and "
+        "the figure is the median of the per-call differences (`--unpaired` measures each alone). "
         "`query as rdflib rows:` is the Python API (`run_saved`), compared with pyoxigraph reading "
         "every value.",
         "",
