@@ -211,3 +211,22 @@ def test_another_wsgi_server_gets_plain_bytes_and_the_whole_answer(store):
         server.shutdown()
     assert status == 200 and int(headers["Content-Length"]) == len(body) > 1_048_576
     assert len(json.loads(body)["results"]["bindings"]) == 10_000
+
+
+def test_under_waitress_the_answer_is_handed_over_as_a_file_not_copied(store):
+    """Waitress names its own file wrapper in the environ; the answer goes through it."""
+    from waitress.buffers import ReadOnlyFileBasedBuffer
+
+    from r2pkg.answers import Serialized
+    from r2pkg.web import create_app
+    from r2pkg.web.sparql import answer_response
+
+    app = create_app({"TESTING": True}, store=store)
+    body = b'{"head":{"vars":[]},"results":{"bindings":[{}]}}'
+    with app.test_request_context(environ_base={"wsgi.file_wrapper": ReadOnlyFileBasedBuffer}):
+        handed = answer_response(Serialized(bytearray(body), "application/sparql-results+json"))
+    assert isinstance(handed.response, ReadOnlyFileBasedBuffer) and handed.content_length == len(body)
+    assert b"".join(bytes(chunk) for chunk in handed.response) == body
+    with app.test_request_context():
+        plain = answer_response(Serialized(bytearray(body), "application/sparql-results+json"))
+    assert plain.get_data() == body and type(plain.response[0]) is bytes
