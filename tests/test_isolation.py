@@ -125,3 +125,16 @@ def test_an_answer_that_cannot_be_sent_back_is_a_query_error_and_the_worker_stay
         assert pool.call(pid_of, timeout=5) == before
     finally:
         pool.close()
+
+
+def test_a_task_that_cannot_be_sent_leaves_the_worker_in_service():
+    import pickle
+
+    pool = Isolator(slots=1, context=None)
+    try:
+        before = pool.call(pid_of, timeout=5)
+        with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+            pool.call(echo, lambda: None, timeout=5)
+        assert pool.call(pid_of, timeout=5) == before
+    finally:
+        pool.close()

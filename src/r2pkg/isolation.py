@@ -118,6 +118,11 @@ class Isolator:
             worker.kill()
             raise QueryError("the query was stopped because it used too much memory.",
                              hint="narrow it with more specific patterns or a LIMIT.") from None
+        except Exception:
+            # pickling the task or unpickling the reply failed, each before or after a whole
+            # message: the pipes are in step and the worker can take the next task
+            self._idle.put(worker)
+            raise
         self._idle.put(worker)
         if status == "ok":
             return value
