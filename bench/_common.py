@@ -256,8 +256,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Started:
+    """A server in a child process (``self.proc``, its own process group) that this harness
+    started and stops, with its children, when the ``with`` block ends."""
+
+    proc: subprocess.Popen | None
+
+    def status(self) -> dict[str, float]:
+        return proc_status(self.proc.pid) if self.proc else {}
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
 @dataclass
-class Server:
+class Server(_Started):
     """`r2pkg serve` on 127.0.0.1:port in a child process that this harness started."""
 
     home: Path
@@ -301,27 +329,6 @@ class Server:
         self.stop()
         raise TimeoutError(f"r2pkg serve did not answer within {timeout:g} s; see {self.log}")
 
-    def status(self) -> dict[str, float]:
-        return proc_status(self.proc.pid) if self.proc else {}
-
-    def stop(self) -> None:
-        """Stop the server this object started (its own process group: it and its query children)."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-        except ProcessLookupError:
-            pass
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 ACCEPT = "application/sparql-results+json, text/turtle;q=0.9"
@@ -348,7 +355,7 @@ OXIGRAPH_BIN = shutil.which("oxigraph") or str(Path(sys.executable).with_name("o
 
 
 @dataclass
-class OxigraphServer:
+class OxigraphServer(_Started):
     """The `oxigraph` server (in memory, as r2pkg's default store) on 127.0.0.1:port, loaded
     with the same files over its Graph Store endpoint: a real SPARQL server to compare with."""
 
@@ -394,24 +401,6 @@ class OxigraphServer:
                 raise RuntimeError(f"the oxigraph server refused {path}: {resp.status}")
         return time.perf_counter() - started
 
-    def status(self) -> dict[str, float]:
-        return proc_status(self.proc.pid) if self.proc else {}
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def __enter__(self) -> OxigraphServer:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 # -- output ----------------------------------------------------------------------------------

@@ -16,9 +16,10 @@ from rdflib import Graph
 from r2pkg.errors import R2pkgError
 from r2pkg.store import STORE_KINDS, Store, open_store
 
-#: Waitress copies a response over ``outbuf_overflow`` bytes (1 MB by default) into a
-#: temporary file before sending it. An answer is already whole in memory, so the file only
-#: adds a write and a read: 2 ms on a 2 MB answer. Up to 16 MB stays in memory.
+#: Waitress copies a response body over ``outbuf_overflow`` bytes (1 MB by default) into a
+#: temporary file before sending it. Query answers bypass that buffer (see
+#: ``web.sparql.answer_response``); pages and dumps are whole in memory already, so the file
+#: would only add a write and a read (2 ms on 2 MB). Up to 16 MB stays in memory.
 OUTBUF_OVERFLOW = 16 * 1024**2
 STORE_HELP = f"where the graph lives: {', '.join(STORE_KINDS)}, or a SPARQL endpoint URL."
 

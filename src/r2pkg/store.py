@@ -22,6 +22,7 @@ from rdflib.term import Node
 
 from r2pkg.errors import InputError, UnknownNodeError
 from r2pkg.namespaces import R2P, R2PID, bind_prefixes
+from r2pkg.native import engine
 from r2pkg.rdfinput import parse_file
 
 #: Store specs understood by :func:`open_store`; anything starting with http(s) is remote.
@@ -102,8 +103,6 @@ NATIVE_FORMATS = {".ttl": "TURTLE", ".nt": "N_TRIPLES"}
 
 def _native_loader(graph: Graph):
     """A function loading a file straight into the Oxigraph store behind ``graph``, if any."""
-    from r2pkg.native import engine
-
     inner = engine(graph)
     if inner is None:
         return None
@@ -228,8 +227,6 @@ class Store:
         ``len()`` runs a COUNT over every triple (2.5 s at a million), Oxigraph's own 75 ms.
         """
         if self._triples is None:
-            from r2pkg.native import engine
-
             inner = engine(self.graph)
             self._triples = len(inner) if inner is not None else len(self.graph)
         return self._triples
