@@ -128,6 +128,8 @@ class Store:
     #: Views computed from the graph once (the chain index), by name.
     derived: dict[str, object] = field(default_factory=dict, repr=False)
     _stats: dict[str, int] | None = field(default=None, repr=False)
+    #: Bumped by every write; caches of whole-graph views (dumps, indexes) are keyed by it.
+    version: int = 0
 
     # -- queries -------------------------------------------------------------------
 
@@ -189,6 +191,26 @@ class Store:
             hint="give a full IRI, a prefixed name such as case:rwanda-1994, or an exact "
             "label; search the labels on the home page or with the saved query 'find-by-label'.",
         )
+
+    @property
+    def uses_network(self) -> bool:
+        """True when answering a query needs the network (the graph lives behind an endpoint).
+
+        Query workers of a store that does not are cut off from the network.
+        """
+        return self.is_remote
+
+    def add_graph(self, entry: Graph) -> None:
+        """Add an entry's triples as one unit, and forget every view derived from the graph."""
+        if self.is_remote:
+            raise InputError("this store is read-only: the graph lives behind a SPARQL endpoint.")
+        with self._lock:
+            self.graph.addN((s, p, o, self.graph) for s, p, o in entry)
+            self._labels = None
+            self._triples = None
+            self._stats = None
+            self.derived.clear()
+            self.version += 1
 
     @property
     def is_remote(self) -> bool:
