@@ -25,7 +25,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
@@ -160,15 +160,22 @@ def _safe(exc: Exception, endpoint: Endpoint) -> str:
 
 
 def graph_store_url(target: str, graph_iri: str | None, given: bool = False) -> str:
-    """The Graph Store Protocol URL of a graph, for ``target``: a query endpoint (whose
-    ``/store`` is used, as on Oxigraph and Fuseki) or, when ``given``, the store URL itself."""
-    base = target
+    """The Graph Store Protocol URL of a graph.
+
+    ``target`` is a query endpoint (``…/query``, ``…/sparql``: its ``/store`` is used, as on
+    Oxigraph), a server's bare address (``/store`` is added), or, otherwise or when
+    ``given``, the Graph Store URL itself (Fuseki's ``/ds/data``, Virtuoso's
+    ``/sparql-graph-crud-auth``).
+    """
+    base = target.rstrip("/") if not given else target
     if not given:
         for suffix in ("/query", "/sparql", "/update"):
             if base.endswith(suffix):
-                base = base[: -len(suffix)]
+                base = base[: -len(suffix)] + "/store"
                 break
-        base = base + "/store" if not base.endswith(("/store", "/data")) else base
+        else:
+            if urlsplit(base).path in ("", "/"):
+                base += "/store"
     sep = "&" if "?" in base else "?"
     return base + (f"{sep}graph={quote(graph_iri, safe='')}" if graph_iri else f"{sep}default")
 
