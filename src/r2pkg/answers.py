@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from r2pkg import native
 from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_ask, serialize_graph, serialize_select
-from r2pkg.sparql import Answer, bind_parameters, evaluate, parse_query, with_prefixes
+from r2pkg.sparql import Answer, evaluate, parse_query
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,11 @@ def answer(store, text: str, fmt: str, bindings: Mapping[str, Node] | None = Non
     ``store`` comes first so that a query worker can run this as its task.
     """
     started = time.perf_counter()
-    text = with_prefixes(bind_parameters(text, bindings))
-    parsed = parse_query(text)
+    parsed = parse_query(text, bindings)  # the one reading: its text is what runs
     fmt = fit_format(parsed.form, fmt)
     written = _written_by_oxigraph(store.graph, parsed, fmt, max_rows)
     if written is None:
-        written = write(evaluate(store.graph, text, None, max_rows), fmt)
+        written = write(evaluate(store.graph, parsed.text, None, max_rows), fmt)
     return replace(written, seconds=time.perf_counter() - started)
 
 
