@@ -121,3 +121,23 @@ def test_a_page_shows_an_inferred_claim_as_inferred(any_store: Store):
     assert marked and marked[0][1] == [ID + "crime/crimes-against-humanity"]
     assert not any(p.iri == "https://w3id.org/r2pkg/ontology#concernsCrime" and "inferred" not in p.text
                    for p, _ in d.properties)
+
+
+LEFT_OPEN = ["algeria-french-violations", "cote-d-ivoire", "gaza", "haiti", "hungary-soviet-invasion",
+             "sierra-leone", "south-africa-truth-and-reconciliation", "timor-leste-2006", "zimbabwe",
+             "chad", "ethiopia-eritrea", "mozambique-1992-1993", "nepal", "sudan-north-south-2004-2005"]
+
+
+def test_a_case_whose_sources_leave_scope_open_is_undetermined(any_store: Store):
+    g = any_store.graph
+    r2p = "https://w3id.org/r2pkg/ontology#"
+    for slug in LEFT_OPEN:
+        case = URIRef(ID + "case/" + slug)
+        assert set(g.objects(case, URIRef(r2p + "scopeStatus"))) == {URIRef(r2p + "Undetermined")}, slug
+    # an editor's reading of scope is a claim, never the case's status
+    chad = PREFIX + f"""ASK {{ ?c r2p:claimSubject <{ID}case/chad> ; r2p:claimProperty r2p:scopeStatus ;
+        r2p:claimValue r2p:OutOfScope ; r2p:evidence/r2p:assertion r2p:Inferred }}"""
+    assert bool(run_query(g, chad))
+    # Contested only where sources report disagreement: none of the bundled cases
+    contested = PREFIX + "SELECT ?c WHERE { ?c r2p:scopeStatus r2p:Contested }"
+    assert _rows(any_store, contested) == []
