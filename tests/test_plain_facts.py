@@ -141,3 +141,16 @@ def test_a_case_whose_sources_leave_scope_open_is_undetermined(any_store: Store)
     # Contested only where sources report disagreement: none of the bundled cases
     contested = PREFIX + "SELECT ?c WHERE { ?c r2p:scopeStatus r2p:Contested }"
     assert _rows(any_store, contested) == []
+
+
+def test_attributions_keep_the_sources_voice(any_store: Store):
+    g = any_store.graph
+    described = PREFIX + """SELECT ?who WHERE { ?n r2p:evidence ?e . ?e r2p:attributedTo ?who ;
+        r2p:quote ?q . FILTER(CONTAINS(?q, "have been described as involving")) }"""
+    whos = {str(r[0]) for r in _rows(any_store, described)}
+    assert len(whos) == 1 and "not named" in next(iter(whos))  # passive voice: no describer
+    outcome = str(g.value(URIRef(ID + "response/kenya-2007-2008-au-mediation"),
+                          URIRef("https://w3id.org/r2pkg/ontology#outcome")))
+    assert "One Tarrytown participant pointed out" in outcome
+    editor_numbers = PREFIX + """SELECT ?n WHERE { ?r r2p:recommendationNumber ?n . FILTER(CONTAINS(?n, ".")) }"""
+    assert _rows(any_store, editor_numbers) == []  # sub-numbers are the editor's: r2p:editorNumber
