@@ -24,6 +24,10 @@ def _cases(store: Store) -> list[URIRef]:
 def _nodes_with_authority_edges(store: Store) -> list[URIRef]:
     g = store.graph
     nodes = set(g.subjects(R2P.hasLegalBasis, None)) | set(g.subjects(R2P.establishedBy, None))
+    # and the subjects of authority claims, so that chains through an editor's inferred hop
+    # (kept off the plain graph) are compared too
+    nodes |= {g.value(c, R2P.claimSubject) for c in g.subjects(R2P.claimProperty, R2P.hasLegalBasis)}
+    nodes |= {g.value(c, R2P.claimSubject) for c in g.subjects(R2P.claimProperty, R2P.establishedBy)}
     return sorted((n for n in nodes if isinstance(n, URIRef)), key=str)
 
 

@@ -40,7 +40,7 @@ def test_search_over_labels(client):
 
 def test_resource_page_shows_properties_evidence_and_inverse_links(client):
     html = client.get("/id/document/S-2004-567").get_data(as_text=True)
-    assert "founding instrument of" in html
+    assert "founding instrument of (inferred by an editor, not a stated fact)" in html
     assert "/id/mandate/special-adviser-prevention-of-genocide" in html
     case = client.get("/id/case/somalia").get_data(as_text=True)
     assert "drawn on by" in case and "Evidence" in case

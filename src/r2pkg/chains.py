@@ -5,6 +5,12 @@ sub-property of ``r2p:authorityProperty``) until it reaches a root: the UN Chart
 2005 World Summit Outcome, or another treaty. Every hop carries the claims that support
 it, stated or inferred; where sources disagree about a hop, both claims are shown.
 A node whose chain reaches no root is a finding, reported with how far it gets.
+
+A plain triple is a stated fact; an editor's inference lives only in an ``r2p:Claim``
+whose evidence is all ``r2p:Inferred``. Such claims still take part in chains and
+precedents, but as *inferred* hops (``"assertion": "inferred"``, ``"inferred": true``),
+never as plain ones; similar cases are scored on stated features only, and features
+shared only through an inference are listed apart.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ class Index:
     dates: dict[Node, str]
     responses: dict[Node, list[Node]]
     cases: set[Node]
+    inferred_features: dict[Node, dict[str, set[Node]]] = field(default_factory=dict)
+    inferred_precedents: set[tuple[Node, Node]] = field(default_factory=set)
     version: int = 0
     property_labels: dict[Node, str] = field(default_factory=dict)
 
@@ -155,11 +163,54 @@ def build_index(store: Store) -> Index:
             "value": g.value(claim, R2P.claimValue),
             "evidence": [_citation(store, c) for c in g.objects(claim, R2P.evidence)],
         })
+    inferred = _inferred_only(g, claims)
+    for (s, prop, o) in inferred:
+        if prop in authority_properties(store) and isinstance(o, URIRef) and not authority.has_edge(s, o, key=prop):
+            authority.add_edge(s, o, key=prop, prop=prop, inferred=True)
+    inferred_precedents = {(s, o) for (s, prop, o) in inferred
+                           if prop == R2P.drawsOn and isinstance(o, URIRef) and not precedent.has_edge(s, o)}
+    for s, o in inferred_precedents:
+        precedent.add_edge(s, o, inferred=True)
     features, dates, responses = _case_features(store, cases)
     labels = dict(store.labels)
     return Index(authority=authority, precedent=precedent, links=links, roots=roots, labels=labels,
                  claims=dict(claims), features=features, dates=dates, responses=responses,
-                 cases=cases, property_labels={p: store.label(p) for p in CONNECTION_PROPERTIES})
+                 cases=cases, property_labels={p: store.label(p) for p in CONNECTION_PROPERTIES},
+                 inferred_features=_inferred_features(g, cases, responses, inferred),
+                 inferred_precedents=inferred_precedents)
+
+
+def _inferred_only(g, claims: dict[tuple[Node, Node], list[dict]]) -> set[tuple[Node, Node, Node]]:
+    """(subject, property, value) held only by claims whose every citation is inferred, with no plain triple."""
+    found: set[tuple[Node, Node, Node]] = set()
+    stated: set[tuple[Node, Node, Node]] = set()
+    for (s, prop), items in claims.items():
+        for c in items:
+            key = (s, prop, c["value"])
+            if any(e.get("assertion") == "stated" for e in c["evidence"]):
+                stated.add(key)
+            elif c["evidence"]:
+                found.add(key)
+    return {k for k in found - stated if k not in g}
+
+
+def _inferred_features(g, cases: set[Node], responses: dict[Node, list[Node]],
+                       inferred: set[tuple[Node, Node, Node]]) -> dict[Node, dict[str, set[Node]]]:
+    """The crimes, pillars and tools a case has only through an editor's inference."""
+    by_subject: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
+    for s, prop, o in inferred:
+        by_subject[s].append((prop, o))
+    kinds = {R2P.concernsCrime: "crimes", R2P.pillar: "pillars", R2P.instrument: "tools", R2P.actor: "organs"}
+    out: dict[Node, dict[str, set[Node]]] = {}
+    for case in cases:
+        found: dict[str, set[Node]] = defaultdict(set)
+        for subject in [case, *responses.get(case, [])]:
+            for prop, o in by_subject.get(subject, []):
+                if prop in kinds:
+                    found[kinds[prop]].add(o)
+        if found:
+            out[case] = dict(found)
+    return out
 
 
 def _citation(store: Store, node: Node) -> dict:
@@ -226,6 +277,9 @@ def _hop(index: Index, s: Node, o: Node, prop: Node) -> dict:
     hop["assertion"] = ("structural" if hop["structural"] else
                         "stated" if "stated" in assertions else
                         "inferred" if "inferred" in assertions else "no claim recorded")
+    hop["inferred"] = bool(index.authority[s][o][prop].get("inferred"))
+    if hop["inferred"]:
+        hop["assertion"] = "inferred"
     return hop
 
 
@@ -261,7 +315,8 @@ def authority_chains(index: Index, node: Node) -> dict:
             for hops in _path_hops(index, path):
                 if len(result[bucket]) < MAX_PATHS:
                     entry = {"root": index.ref(end)} if bucket == "chains" else {"ends_at": index.ref(end)}
-                    result[bucket].append({**entry, "hops": hops})
+                    result[bucket].append({**entry, "hops": hops,
+                                           "inferred": any(h["inferred"] for h in hops)})
     result["chains"].sort(key=lambda c: (len(c["hops"]), c["root"]["label"]))
     result["partial"].sort(key=lambda c: (len(c["hops"]), c["ends_at"]["label"]))
     result["reaches_root"] = bool(result["chains"])
@@ -328,22 +383,33 @@ def precedents(index: Index, case: Node, limit: int = 10) -> dict:
     result = {"case": index.ref(case), "draws_on": [], "drawn_on_by": [], "similar": [], "timeline": [],
               "edges": []}
     if case in graph:
-        for other, depth in sorted(nx.single_source_shortest_path_length(graph, case).items(), key=lambda x: (x[1], str(x[0]))):
+        for other, path in sorted(nx.single_source_shortest_path(graph, case).items(), key=lambda x: (len(x[1]), str(x[0]))):
             if other != case:
+                depth = len(path) - 1
                 result["draws_on"].append({**index.ref(other), "depth": depth,
+                                           "inferred": _path_inferred(index, path),
                                            "evidence": _draws_evidence(index, case, other, depth)})
-        for other, depth in sorted(nx.single_source_shortest_path_length(graph.reverse(copy=False), case).items(), key=lambda x: (x[1], str(x[0]))):
+        for other, path in sorted(nx.single_source_shortest_path(graph.reverse(copy=False), case).items(), key=lambda x: (len(x[1]), str(x[0]))):
             if other != case:
+                depth = len(path) - 1
                 result["drawn_on_by"].append({**index.ref(other), "depth": depth,
+                                              "inferred": _path_inferred(index, path[::-1]),
                                               "evidence": _draws_evidence(index, other, case, depth)})
     involved = {case} | {URIRef(x["iri"]) for x in result["draws_on"] + result["drawn_on_by"]}
     result["edges"] = sorted([str(a), str(b)] for a, b in graph.subgraph(involved).edges())
+    result["inferred_edges"] = sorted([str(a), str(b)] for a, b in graph.subgraph(involved).edges()
+                                      if (a, b) in index.inferred_precedents)
     result["similar"] = _similar(index, case, limit)
     result["timeline"] = _timeline(index, case, result)
     return result
 
 
 SIMILARITY_KINDS = ("crimes", "pillars", "organs", "tools")
+
+
+def _path_inferred(index: Index, path: list[Node]) -> bool:
+    """True when a precedent path (later → earlier) passes through an editor's inferred link."""
+    return any((a, b) in index.inferred_precedents for a, b in zip(path, path[1:]))
 
 
 def _similar(index: Index, case: Node, limit: int) -> list[dict]:
@@ -367,8 +433,24 @@ def _similar(index: Index, case: Node, limit: int) -> list[dict]:
         shared = {k: sorted((index.ref(n) for n in mine.get(k, set()) & theirs.get(k, set())),
                             key=lambda r: r["label"])
                   for k in SIMILARITY_KINDS}
-        similar.append({**index.ref(other), "score": score, "shared": shared})
+        similar.append({**index.ref(other), "score": score, "shared": shared,
+                        "shared_inferred": _shared_inferred(index, case, other)})
     return similar
+
+
+def _shared_inferred(index: Index, case: Node, other: Node) -> dict[str, list[dict]]:
+    """Features the two cases share only through an editor's inference (not counted in the score)."""
+    mine_all = {k: index.features.get(case, {}).get(k, set()) | index.inferred_features.get(case, {}).get(k, set())
+                for k in SIMILARITY_KINDS}
+    theirs_all = {k: index.features.get(other, {}).get(k, set()) | index.inferred_features.get(other, {}).get(k, set())
+                  for k in SIMILARITY_KINDS}
+    out = {}
+    for k in SIMILARITY_KINDS:
+        stated = index.features.get(case, {}).get(k, set()) & index.features.get(other, {}).get(k, set())
+        extra = (mine_all[k] & theirs_all[k]) - stated
+        if extra:
+            out[k] = sorted((index.ref(n) for n in extra), key=lambda r: r["label"])
+    return out
 
 
 def _draws_evidence(index: Index, later: Node, earlier: Node, depth: int) -> list[dict]:
@@ -422,7 +504,8 @@ def _evidence_text(evidence: list[dict]) -> str:
 def _hops_text(hops: list[dict]) -> list[str]:
     lines = []
     for hop in hops:
-        lines.append(f"  {hop['from']['label']} —{hop['property_label']}→ {hop['to']['label']}  ({hop['assertion']})")
+        arrow = f"┄{hop['property_label']} (inferred by an editor)┄>" if hop.get("inferred") else f"—{hop['property_label']}→"
+        lines.append(f"  {hop['from']['label']} {arrow} {hop['to']['label']}  ({hop['assertion']})")
         ev = _evidence_text(hop["evidence"])
         if ev:
             lines.append(f"      source: {ev}")
@@ -435,7 +518,8 @@ def _hops_text(hops: list[dict]) -> list[str]:
 def _chains_text(found: dict) -> str:
     lines = [f"{found['node']['label']} <{found['node']['iri']}>", found["message"]]
     for i, chain in enumerate(found["chains"], 1):
-        lines.append(f"\nchain {i} → {chain['root']['label']}")
+        mark = " (passes an editor's inferred link)" if chain.get("inferred") else ""
+        lines.append(f"\nchain {i} → {chain['root']['label']}{mark}")
         lines.extend(_hops_text(chain["hops"]))
     for part in found.get("partial", []):
         lines.append(f"\nbranch that stops short of a root, at {part['ends_at']['label']}")
@@ -449,14 +533,18 @@ def _precedents_text(found: dict) -> str:
     lines = [found["case"]["label"] + f" <{found['case']['iri']}>"]
     lines.append("\ndraws on:" if found["draws_on"] else "\ndraws on: nothing recorded")
     for item in found["draws_on"]:
-        lines.append(f"  {'  ' * (item['depth'] - 1)}{item['label']} (depth {item['depth']}) {_evidence_text(item['evidence'])}")
+        mark = " [inferred link]" if item.get("inferred") else ""
+        lines.append(f"  {'  ' * (item['depth'] - 1)}{item['label']} (depth {item['depth']}){mark} {_evidence_text(item['evidence'])}")
     lines.append("\ndrawn on by:" if found["drawn_on_by"] else "\ndrawn on by: nothing recorded")
     for item in found["drawn_on_by"]:
-        lines.append(f"  {'  ' * (item['depth'] - 1)}{item['label']} (depth {item['depth']}) {_evidence_text(item['evidence'])}")
+        mark = " [inferred link]" if item.get("inferred") else ""
+        lines.append(f"  {'  ' * (item['depth'] - 1)}{item['label']} (depth {item['depth']}){mark} {_evidence_text(item['evidence'])}")
     lines.append("\nmost similar cases (shared crimes, pillars, organs, tools):")
     for item in found["similar"]:
         shared = "; ".join(f"{k}: {', '.join(r['label'] for r in v)}" for k, v in item["shared"].items() if v)
-        lines.append(f"  {item['score']:2d}  {item['label']} — {shared}")
+        inferred = "; ".join(f"{k}: {', '.join(r['label'] for r in v)}" for k, v in item.get("shared_inferred", {}).items())
+        lines.append(f"  {item['score']:2d}  {item['label']} — {shared}"
+                     + (f" (also, inferred by an editor, not counted: {inferred})" if inferred else ""))
     if found["timeline"]:
         lines.append("\ntimeline:")
         for e in found["timeline"]:

@@ -113,15 +113,19 @@ def precedents_svg(found: dict) -> str:
     for item in found["drawn_on_by"]:
         nodes[item["iri"]] = item["label"]
         layer[item["iri"]] = deepest - item["depth"]
+    inferred = {tuple(e) for e in found.get("inferred_edges", [])}
     for src, dst in found.get("edges", []):
-        edges.append((src, dst, "draws on", ""))
+        kind = "inferred" if (src, dst) in inferred else ""
+        edges.append((src, dst, "draws on (inferred)" if kind else "draws on", kind))
     if not found.get("edges"):
         for item in found["draws_on"]:
             if item["depth"] == 1:
-                edges.append((case["iri"], item["iri"], "draws on", ""))
+                kind = "inferred" if item.get("inferred") else ""
+                edges.append((case["iri"], item["iri"], "draws on (inferred)" if kind else "draws on", kind))
         for item in found["drawn_on_by"]:
             if item["depth"] == 1:
-                edges.append((item["iri"], case["iri"], "draws on", ""))
+                kind = "inferred" if item.get("inferred") else ""
+                edges.append((item["iri"], case["iri"], "draws on (inferred)" if kind else "draws on", kind))
     return layered(nodes, edges, layer, css, f"Precedents of {case['label']}")
 
 

@@ -105,11 +105,22 @@ def describe(store: Store, node: URIRef) -> Description:
         name = INVERSE_NAMES.get(p, f"{store.label(p)} (of)")
         inverse.setdefault(name, []).append(value_of(store, s))
     claims = [claim_summary(store, c) for c in g.subjects(R2P.claimSubject, node)]
+    marked: dict[str, tuple[Value, list[Value]]] = {}
+    for c in claims:  # an editor's inference is shown beside the facts, marked, never as one
+        if c["standing"] == "inferred":
+            text = f"{c['property'].text} (inferred by an editor, not a stated fact)"
+            name = Value(text=text, iri=c["property"].iri, href=c["property"].href)
+            marked.setdefault(text, (name, []))[1].append(c["value"])
+    for claim in g.subjects(R2P.claimValue, node):
+        subject, prop = g.value(claim, R2P.claimSubject), g.value(claim, R2P.claimProperty)
+        if subject is not None and prop is not None and inferred_only(store, claim):
+            name = INVERSE_NAMES.get(prop, f"{store.label(prop)} (of)") + " (inferred by an editor, not a stated fact)"
+            inverse.setdefault(name, []).append(value_of(store, subject))
     return Description(
         iri=str(node),
         label=store.label(node),
         types=[value_of(store, t) for t in sorted(store.types(node), key=str)],
-        properties=[(value_of(store, p), vals) for p, vals in props.items()],
+        properties=[(value_of(store, p), vals) for p, vals in props.items()] + sorted(marked.values(), key=lambda m: m[0].text),
         evidence=evidence,
         inverse=sorted(((k, sorted(v, key=lambda x: x.text)) for k, v in inverse.items())),
         claims=claims,
@@ -135,14 +146,33 @@ def citation(store: Store, node: Node) -> dict:
     }
 
 
-def claim_summary(store: Store, claim: Node) -> dict:
-    """A claim with its property, value and evidence."""
+def inferred_only(store: Store, claim: Node) -> bool:
+    """True when the claim rests only on an editor's inference and no plain triple says the same.
+
+    Such a claim is never a fact of the plain graph (contract: "What a triple means"), so a
+    page shows it apart, marked as inferred.
+    """
     g = store
+    s, p, o = (g.value(claim, R2P.claimSubject), g.value(claim, R2P.claimProperty),
+               g.value(claim, R2P.claimValue))
+    assertions = {g.value(e, R2P.assertion) for e in g.objects(claim, R2P.evidence)}
+    return (R2P.Inferred in assertions and R2P.Stated not in assertions
+            and None not in (s, p, o) and (s, p, o) not in g)
+
+
+def claim_summary(store: Store, claim: Node) -> dict:
+    """A claim with its property, value, evidence and standing (stated, inferred, or a reported view)."""
+    g = store
+    s, p, o = (g.value(claim, R2P.claimSubject), g.value(claim, R2P.claimProperty),
+               g.value(claim, R2P.claimValue))
+    standing = ("inferred" if inferred_only(store, claim) else
+                "stated" if None not in (s, p, o) and (s, p, o) in g else "reported, not in the plain graph")
     return {
         "claim": value_of(store, claim),
-        "property": value_of(store, g.value(claim, R2P.claimProperty) or R2P.claimProperty),
-        "value": value_of(store, g.value(claim, R2P.claimValue) or Literal("")),
+        "property": value_of(store, p or R2P.claimProperty),
+        "value": value_of(store, o if o is not None else Literal("")),
         "evidence": [citation(store, e) for e in g.objects(claim, R2P.evidence)],
+        "standing": standing,
     }
 
 
