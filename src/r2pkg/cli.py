@@ -123,7 +123,7 @@ def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: 
         click.echo(render_result(run_saved(obj.store, saved, values), fmt, obj.store.label), nl=False)
         return
     # written straight to bytes: on Oxigraph, by its own writers, with no rdflib terms made
-    body = answer(obj.store, saved.text, fmt, saved.bindings(values)).body
+    body = answer(obj.store, saved.text, fmt, saved.bindings(values, store=obj.store)).body
     click.echo(body if body.endswith(b"\n") else body + b"\n", nl=False)
 
 
