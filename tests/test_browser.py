@@ -40,6 +40,33 @@ def wait_for(driver, css: str, timeout: float = 15):
     return WebDriverWait(driver, timeout).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def editor(browser):
+    """The CodeMirror editor's content element, once the bundle has started it."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return !!window.r2pkgEditor"))
+    return wait_for(browser, "#query-editor .cm-content")
+
+
+def set_query(browser, text: str) -> None:
+    """Replace the editor's text at once (typing is tested on its own)."""
+    editor(browser)
+    browser.execute_script(
+        "const v = window.r2pkgEditor; v.dispatch({changes: {from: 0, to: v.state.doc.length, insert: arguments[0]}});",
+        text)
+
+
+def type_query(browser, text: str) -> None:
+    """Clear the editor and type into it key by key, as a person would."""
+    from selenium.webdriver.common.keys import Keys
+
+    content = editor(browser)
+    content.click()
+    content.send_keys(Keys.CONTROL, "a")
+    content.send_keys(Keys.DELETE)
+    content.send_keys(text)
+
+
 def test_home_runs_the_editor_query_and_follows_a_result_link(browser, live_server):
     from selenium.webdriver.common.by import By
 
@@ -61,9 +88,7 @@ def test_editor_shows_a_syntax_error_with_its_position(browser, live_server):
     from selenium.webdriver.common.by import By
 
     browser.get(live_server + "/")
-    area = browser.find_element(By.ID, "query")
-    area.clear()
-    area.send_keys("SELECT * WHERE {\n?s ?p\n}")
+    set_query(browser, "SELECT * WHERE {\n?s ?p\n}")
     browser.find_element(By.ID, "run").click()
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -96,3 +121,67 @@ def test_chain_and_precedents_pages_render_their_pictures(browser, live_server):
     assert len(svg.find_elements(By.TAG_NAME, "rect")) >= 2
     assert wait_for(browser, "#timeline-picture svg").size["height"] > 30
     browser.save_screenshot("/tmp/r2pkg-precedents.png")
+
+
+def test_editor_completes_runs_with_ctrl_enter_pages_a_truncated_answer_and_downloads_csv(
+        browser, live_server, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    browser.get(live_server + "/")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script(
+        "return document.querySelector('#query-editor') && window.r2pkgEditor && true"))
+    # completion of the graph's own classes, served by the app
+    type_query(browser, "SELECT ?c ?l WHERE { ?c a r2p:Cas")
+    option = WebDriverWait(browser, 10).until(lambda d: next(
+        (o for o in d.find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li")
+         if o.find_element(By.CSS_SELECTOR, ".cm-completionLabel").text == "r2p:Case"), None))
+    assert "case" in option.text.lower()
+    option.click()
+    content = editor(browser)
+    content.send_keys(" ; rdfs:label ?l ")
+    text = browser.execute_script("return window.r2pkgEditor.state.doc.toString()")
+    assert text.startswith("SELECT ?c ?l WHERE { ?c a r2p:Case ; rdfs:label ?l") and text.rstrip().endswith("}")
+    # Ctrl+Enter runs it: a table, the row count and the time
+    content.send_keys(Keys.CONTROL, Keys.ENTER)
+    table = wait_for(browser, "#results-table")
+    assert len(table.find_elements(By.CSS_SELECTOR, "a[href^='/id/case/']")) >= 20
+    WebDriverWait(browser, 10).until(lambda d: " ms" in d.find_element(By.ID, "query-status").text)
+    assert "rows in" in browser.find_element(By.ID, "query-status").text
+    assert "?query=" in browser.find_element(By.ID, "share").get_attribute("href")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#history option")) >= 2
+    # a truncated answer: the notice, and pages
+    type_query(browser, "SELECT * WHERE { ?s ?p ?o }")
+    editor(browser).send_keys(Keys.CONTROL, Keys.ENTER)
+    notice = wait_for(browser, "#truncated-notice", timeout=30)
+    assert "cut at 10000 rows" in notice.text
+    info = browser.find_element(By.ID, "page-info")
+    assert "rows 1–50 of 10000" in info.text
+    browser.find_element(By.ID, "page-next").click()
+    WebDriverWait(browser, 5).until(lambda d: "rows 51–100" in d.find_element(By.ID, "page-info").text)
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")) == 50
+    box = browser.find_element(By.CSS_SELECTOR, ".table-scroll")
+    assert box.size["width"] <= browser.find_element(By.TAG_NAME, "main").size["width"]
+    # sorting by a column
+    browser.find_element(By.CSS_SELECTOR, "#results-table th button.sort").click()
+    WebDriverWait(browser, 5).until(lambda d: "▲" in d.find_element(By.CSS_SELECTOR, "#results-table th").text)
+    # downloads fit a SELECT (no Turtle) and come with a file name
+    formats = [a.get_attribute("data-format") for a in browser.find_elements(By.CSS_SELECTOR, "#downloads a")]
+    assert formats == ["csv", "tsv", "json", "xml"]
+    browser.find_element(By.CSS_SELECTOR, "#downloads a[data-format=csv]").click()
+    target = tmp_path / "r2pkg-results.csv"
+    WebDriverWait(browser, 20).until(lambda d: target.is_file() and target.stat().st_size > 0)
+    assert sorted(target.read_text(encoding="utf-8").splitlines()[0].strip().split(",")) == ["o", "p", "s"]
+
+
+def test_editor_downloads_a_graph_in_rdf_formats(browser, live_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(live_server + "/")
+    set_query(browser, "CONSTRUCT WHERE { <https://w3id.org/r2pkg/id/pillar/1> ?p ?o }")
+    WebDriverWait(browser, 5).until(lambda d: [a.get_attribute("data-format") for a in
+                                              d.find_elements(By.CSS_SELECTOR, "#downloads a")]
+                                    == ["turtle", "jsonld", "ntriples"])

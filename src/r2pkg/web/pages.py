@@ -9,8 +9,8 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from r2pkg.answers import answer as write_answer
 from r2pkg.describe import concise_bounded, describe, search_labels, value_of
 from r2pkg.formats import GRAPH_TYPES, serialize_graph
-from r2pkg.namespaces import R2P, R2PID
-from r2pkg.sparql import evaluate_on
+from r2pkg.namespaces import PREFIXES, R2P, R2PID
+from r2pkg.sparql import bind_parameters, evaluate_on
 from r2pkg.web import get_queries, get_store, run_task
 from r2pkg.web.sparql import answer_response
 
@@ -43,7 +43,18 @@ def home():
     """Search, the query editor, the saved queries and the figures of the graph."""
     store = get_store()
     return render_template("pages/home.html", stats=store.stats(), queries=get_queries().values(),
-                           query=request.args.get("query", ""))
+                           query=request.args.get("query", ""), prefixes=sorted(PREFIXES))
+
+
+@bp.get("/editor/vocabulary.json")
+def vocabulary():
+    """What the query editor completes: the prefixes the server declares, the ontology's classes
+    and properties with their labels. Served here so the editor never asks a remote service."""
+    from r2pkg.editor_vocabulary import vocabulary as build
+
+    response = jsonify(build(get_store()))
+    response.cache_control.max_age = 300
+    return response
 
 
 @bp.get("/search")
@@ -54,7 +65,7 @@ def search():
     hits = search_labels(store, text, current_app.config["SEARCH_LIMIT"])
     if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
         return jsonify([{"iri": h.iri, "label": h.text} for h in hits])
-    return render_template("pages/search.html", q=text, hits=hits)
+    return render_template("pages/search.html", q=text, search_text=text, hits=hits)
 
 
 @bp.get("/id/<path:rest>")
@@ -131,7 +142,7 @@ def saved(name: str):
     store = get_store()
     query = get_queries().get(name) or abort(404)
     given = {p.name: request.args[p.name] for p in query.parameters if p.name in request.args}
-    bindings = query.bindings(given)
+    bindings = query.bindings(given, store=store)
     cap = int(current_app.config["MAX_RESULT_ROWS"])
     fmt = request.args.get("format")
     if fmt == "json" or (fmt is None and request.accept_mimetypes.best == "application/json"):
@@ -139,7 +150,9 @@ def saved(name: str):
         return answer_response(written, "application/json")
     answer = run_task(evaluate_on, query.text, bindings, cap)
     rows = [[None if v is None else value_of(store, v) for v in row] for row in answer.rows]
-    return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows)
+    # the editor gets the query as it ran: the bindings written in, so it gives the same rows
+    bound = bind_parameters(query.text, bindings) if bindings else query.text
+    return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows, bound_text=bound)
 
 
 @bp.get("/dump.<ext>")
