@@ -4,6 +4,7 @@
 // that pages and sorts and never runs off the page, the server's truncation notice, the
 // query's time, downloads fitted to the query form, a shareable link and a history.
 // No inline script or style attribute is written, so a strict Content-Security-Policy holds.
+import "./csp-styles.js"; // first: CodeMirror's styles without an inline <style> element
 import { autocompletion, closeBrackets, completionKeymap } from "@codemirror/autocomplete";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { bracketMatching, defaultHighlightStyle, syntaxHighlighting } from "@codemirror/language";

@@ -54,12 +54,9 @@ def _local(iri: str | None) -> str | None:
     return "/id/" + iri[len(base):] if iri and iri.startswith(base) else iri
 
 
-_STYLE = ("<style>rect.node{fill:#eef3f8;stroke:#0b3d62}rect.root{fill:#e3f1e3;stroke:#1f6f1f}"
-          "rect.start{fill:#fff4dc;stroke:#a26a00}rect.stop{fill:#fbe4e4;stroke:#a00}"
-          "text{font:12px sans-serif;fill:#111}line,path{stroke:#555;fill:none}"
-          "text.edge{font-size:10px;fill:#444}line.inferred{stroke-dasharray:5 3}"
-          "line.unsupported{stroke:#999;stroke-dasharray:1 3}g.legend text{font-size:11px}"
-          "circle.marker{fill:#0b3d62;stroke:none}</style>")
+# The pictures are drawn inline in the pages, so their colours and dashes live in
+# web/static/style.css (under "svg.r2pkg-picture"): an inline <style> element would be refused
+# by the pages' Content-Security-Policy (style-src 'self').
 
 #: What the legend explains: (css class of the box, what it means).
 LEGEND_BOXES = (("start", "the node asked about"), ("root", "a root: the Charter, the 2005 Outcome or a treaty"),
@@ -90,9 +87,9 @@ def legend(y: float, boxes: bool = True) -> tuple[str, float]:
 def _svg(width: float, height: float, body: list[str], title: str) -> str:
     defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
             'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="r2pkg-picture" role="img" aria-label="{escape(title)}" '
             f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">'
-            f"<title>{escape(title)}</title>{_STYLE}{defs}{''.join(body)}</svg>")
+            f"<title>{escape(title)}</title>{defs}{''.join(body)}</svg>")
 
 
 def _edge_css(kind: str) -> str:

@@ -100,7 +100,14 @@ def precedents():
 
     store = get_store()
     case = store.resolve(_required("case"))
-    found = find_precedents(graph_index(store), case)
+    index = graph_index(store)
+    if case not in index.cases:
+        kinds = ", ".join(sorted(store.label(t) for t in store.types(case))) or "no class"
+        raise InputError(
+            f"{store.label(case)} is not a case (it is: {kinds}); precedents are recorded between cases.",
+            hint=f"see its page at /id/{str(case).split('/id/', 1)[-1]}, or its authority chain at "
+                 f"/chain?node={case}; pick a case from the saved query 'cases-involving-all-four-crimes' or search.")
+    found = find_precedents(index, case)
     if wants_json():
         return jsonify(found)
     return render_template("api/precedents.html", found=found, svg=precedents_svg(found),
