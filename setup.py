@@ -1,13 +1,18 @@
-"""Build step that pyproject.toml cannot express: ship the bundled graph inside the wheel.
+"""Build steps that pyproject.toml cannot express.
 
-The graph's folders (ontology/, data/, queries/) stay at the top of the source tree, where
-editors and other tools expect them; at build time they are copied, whatever files they
-hold then, into the package as ``r2pkg/graph/``, which ``r2pkg.store.bundle`` finds when no
-source checkout is around. An editable install reads the checkout itself and copies nothing.
+- The query editor's bundle is rebuilt (npm ci && npm run build in frontend/) when it is
+  missing or older than its sources, so 'pip install -e .' on a fresh checkout does all the
+  set-up. The bundle is committed, so a normal install needs no Node at all.
+- The bundled graph ships inside the wheel: its folders (ontology/, data/, queries/) stay at
+  the top of the source tree, where editors and other tools expect them; at build time they
+  are copied, whatever files they hold then, into the package as ``r2pkg/graph/``, which
+  ``r2pkg.store.bundle`` finds when no source checkout is around. An editable install reads
+  the checkout itself and copies nothing.
 """
 
 from __future__ import annotations
 
+import runpy
 import shutil
 from pathlib import Path
 
@@ -19,10 +24,12 @@ GRAPH_FOLDERS = ("ontology", "data", "queries")
 HERE = Path(__file__).resolve().parent
 
 
-class BuildPyWithGraph(build_py):
-    """build_py, plus a copy of the graph's folders into the built package."""
+class BuildPy(build_py):
+    """build_py, after making sure the editor bundle matches frontend/, plus the graph's folders."""
 
     def run(self) -> None:
+        frontend = runpy.run_path(str(HERE / "src" / "r2pkg" / "frontend.py"))
+        frontend["ensure_built"](HERE / "frontend")
         super().run()
         if getattr(self, "editable_mode", False):
             return
@@ -34,4 +41,4 @@ class BuildPyWithGraph(build_py):
                                 ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*"))
 
 
-setup(cmdclass={"build_py": BuildPyWithGraph})
+setup(cmdclass={"build_py": BuildPy})

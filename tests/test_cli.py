@@ -49,6 +49,20 @@ def test_unknown_saved_query_exits_2(runner):
     assert "no saved query is called 'no-such-question'" in result.output
 
 
+def test_saved_query_parameter_by_prefixed_name(runner):
+    result = runner.invoke(main, ["query", "precedents-draws-on", "--param", "case=case:rwanda-1994"])
+    assert result.exit_code == 0, result.output
+    assert "Somalia" in result.output and "(1 rows)" in result.output or "(1 row)" in result.output
+    as_json = runner.invoke(main, ["query", "precedents-draws-on", "--param", "case=case:rwanda-1994", "--format", "json"])
+    assert [b["earlierLabel"]["value"] for b in json.loads(as_json.output)["results"]["bindings"]] == ["Somalia"]
+
+
+def test_saved_query_parameter_naming_nothing_exits_2(runner):
+    result = runner.invoke(main, ["query", "precedents-draws-on", "--param", "case=case:rwanda-1995"])
+    assert result.exit_code == 2
+    assert "names no node of the graph: 'case:rwanda-1995'" in result.output
+
+
 def test_validate_bundled_graph_exits_0(runner):
     result = runner.invoke(main, ["validate"])
     assert result.exit_code == 0, result.output

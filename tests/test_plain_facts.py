@@ -34,7 +34,7 @@ SELECT ?r ?pillar WHERE {
 
 
 def _rows(store: Store, text: str) -> list:
-    return list(run_query(store.graph, text))
+    return run_query(store, text).rows
 
 
 def test_no_plain_triple_rests_only_on_an_inferred_claim(any_store: Store):
@@ -65,7 +65,7 @@ def test_kenya_is_given_no_crime_and_darfur_no_genocide_in_the_plain_graph(any_s
     # the editor's readings are still there, as claims, asked for explicitly
     inferred = PREFIX + f"""ASK {{ ?c r2p:claimSubject <{ID}case/kenya-2007-2008> ;
         r2p:claimProperty r2p:concernsCrime ; r2p:evidence/r2p:assertion r2p:Inferred }}"""
-    assert bool(run_query(any_store.graph, inferred))
+    assert run_query(any_store, inferred).boolean
 
 
 def test_no_response_pillar_or_editor_tool_is_a_plain_triple(any_store: Store):
@@ -129,7 +129,7 @@ LEFT_OPEN = ["algeria-french-violations", "cote-d-ivoire", "gaza", "haiti", "hun
 
 
 def test_a_case_whose_sources_leave_scope_open_is_undetermined(any_store: Store):
-    g = any_store.graph
+    g = any_store
     r2p = "https://w3id.org/r2pkg/ontology#"
     for slug in LEFT_OPEN:
         case = URIRef(ID + "case/" + slug)
@@ -137,14 +137,14 @@ def test_a_case_whose_sources_leave_scope_open_is_undetermined(any_store: Store)
     # an editor's reading of scope is a claim, never the case's status
     chad = PREFIX + f"""ASK {{ ?c r2p:claimSubject <{ID}case/chad> ; r2p:claimProperty r2p:scopeStatus ;
         r2p:claimValue r2p:OutOfScope ; r2p:evidence/r2p:assertion r2p:Inferred }}"""
-    assert bool(run_query(g, chad))
+    assert run_query(any_store, chad).boolean
     # Contested only where sources report disagreement: none of the bundled cases
     contested = PREFIX + "SELECT ?c WHERE { ?c r2p:scopeStatus r2p:Contested }"
     assert _rows(any_store, contested) == []
 
 
 def test_attributions_keep_the_sources_voice(any_store: Store):
-    g = any_store.graph
+    g = any_store
     described = PREFIX + """SELECT ?who WHERE { ?n r2p:evidence ?e . ?e r2p:attributedTo ?who ;
         r2p:quote ?q . FILTER(CONTAINS(?q, "have been described as involving")) }"""
     whos = {str(r[0]) for r in _rows(any_store, described)}

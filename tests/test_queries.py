@@ -133,6 +133,32 @@ def test_an_iri_parameter_cannot_break_out_of_its_brackets(any_store: Store, val
     assert len(any_store.graph) == size
 
 
-def test_an_iri_parameter_must_be_a_full_iri(any_store: Store):
+def test_without_a_store_an_iri_parameter_must_be_a_full_iri():
     with pytest.raises(InputError, match="full IRI"):
-        run_saved(any_store, find_query("precedents-draws-on"), {"case": "rwanda-1994"})
+        find_query("precedents-draws-on").bindings({"case": "rwanda-1994"})
+
+
+@pytest.mark.parametrize("name", [
+    "case:rwanda-1994",
+    "https://w3id.org/r2pkg/id/case/rwanda-1994",
+    "Rwanda, genocide (1994)",
+    "rwanda, GENOCIDE (1994)",
+])
+def test_an_iri_parameter_takes_every_name_the_product_takes(any_store: Store, name: str):
+    rows = list(run_saved(any_store, find_query("precedents-draws-on"), {"case": name}))
+    assert [str(row[1]) for row in rows] == ["Somalia"]
+
+
+@pytest.mark.parametrize("name", ["case:rwanda-1995", "rwanda-1994", "https://w3id.org/r2pkg/id/case/nowhere",
+                                  "Rwanda 1994"])
+def test_an_iri_parameter_that_names_nothing_is_an_error_not_an_empty_answer(any_store: Store, name: str):
+    with pytest.raises(InputError, match=f"names no node of the graph: '{name}'"):
+        run_saved(any_store, find_query("precedents-draws-on"), {"case": name})
+
+
+def test_an_enumerated_iri_parameter_takes_a_prefixed_name(any_store: Store):
+    query = find_query("responses-by-pillar")
+    name = next(p.name for p in query.parameters if p.choices)
+    assert run_saved(any_store, query, {name: "pillar:3"}) is not None
+    with pytest.raises(InputError, match="not one of the values"):
+        run_saved(any_store, query, {name: "case:rwanda-1994"})

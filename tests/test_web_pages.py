@@ -157,3 +157,28 @@ def test_validate_reports_parse_errors_with_line(client):
                            headers={"Accept": "application/json"})
     assert response.status_code == 400
     assert "line 2" in json.loads(response.data)["error"]["message"]
+
+
+def test_saved_query_page_takes_a_prefixed_name_and_links_the_editor_with_it(client):
+    import html as html_module
+    from urllib.parse import parse_qs, urlparse
+
+    response = client.get("/queries/precedents-draws-on?case=case:rwanda-1994")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    table = html.split("<table")[1].split("</table>")[0]
+    assert "Somalia" in table and "Great Lakes" not in table
+    link = html.split('id="open-in-editor" href="')[1].split("\"")[0]
+    link = html_module.unescape(link)
+    text = parse_qs(urlparse(link).query)["query"][0]
+    assert "<https://w3id.org/r2pkg/id/case/rwanda-1994>" in text and "?_case_iri" not in text
+    data = client.get("/queries/precedents-draws-on?case=case:rwanda-1994&format=json").get_json()
+    assert [b["earlierLabel"]["value"] for b in data["results"]["bindings"]] == ["Somalia"]
+
+
+def test_saved_query_page_with_a_name_of_nothing_answers_400(client):
+    response = client.get("/queries/precedents-draws-on?case=case:rwanda-1995")
+    assert response.status_code == 400
+    assert "names no node of the graph" in response.get_data(as_text=True)
+    as_json = client.get("/queries/precedents-draws-on?case=case:rwanda-1995&format=json")
+    assert as_json.status_code == 400 and "case:rwanda-1995" in as_json.get_json()["error"]["message"]

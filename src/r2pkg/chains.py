@@ -366,13 +366,17 @@ def connection(index: Index, start: Node, end: Node, limit: int = 8) -> dict:
 
 
 def _link(index: Index, a: Node, b: Node) -> dict:
-    if index.links.has_edge(a, b):
-        prop = next(iter(index.links[a][b]))
-        return {"from": index.ref(a), "to": index.ref(b), "property": str(prop),
-                "property_label": index.label(prop), "direction": "forward"}
-    prop = next(iter(index.links[b][a]))
+    """One link of a connection path, with the claims' sources and stated/inferred as on a chain hop."""
+    forward = index.links.has_edge(a, b)
+    s, o = (a, b) if forward else (b, a)
+    prop = next(iter(index.links[s][o]))
+    evidence = [e for c in index.claims.get((s, prop), []) if c["value"] == o for e in c["evidence"]]
+    assertions = {e.get("assertion") for e in evidence}
     return {"from": index.ref(a), "to": index.ref(b), "property": str(prop),
-            "property_label": index.label(prop), "direction": "inverse"}
+            "property_label": index.label(prop), "direction": "forward" if forward else "inverse",
+            "evidence": evidence,
+            "assertion": "structural" if prop == R2P.partOf else "stated" if "stated" in assertions
+            else "inferred" if "inferred" in assertions else "no claim recorded"}
 
 
 # -- precedents ---------------------------------------------------------------------------

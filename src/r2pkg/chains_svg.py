@@ -4,15 +4,46 @@ from __future__ import annotations
 
 from html import escape
 
-BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 230, 46, 70, 22, 16
+BOX_W, LINE_H, GAP_X, GAP_Y, PAD = 230, 15, 70, 22, 16
+CHARS_PER_LINE = 34  # at 12px sans-serif in a 230px box
 
 
-def _box(x: float, y: float, label: str, href: str | None, css: str) -> str:
-    text = escape(label if len(label) <= 34 else label[:32] + "…")
-    title = escape(label)
-    inner = (f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" class="{css}"/>'
-             f'<text x="{x + BOX_W / 2}" y="{y + BOX_H / 2 + 4}" text-anchor="middle">{text}</text>'
-             f"<title>{title}</title>")
+def wrap(label: str, width: int = CHARS_PER_LINE) -> list[str]:
+    """The whole label over as many lines as it needs: words are never cut, and a word
+    longer than a line (a symbol, an IRI) is broken at a slash or hyphen, else split."""
+    lines: list[str] = []
+    current = ""
+    for word in label.split():
+        while len(word) > width:
+            cut = max(word.rfind("/", 0, width), word.rfind("-", 0, width)) + 1 or width
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:cut])
+            word = word[cut:]
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+def box_height(label: str) -> float:
+    return len(wrap(label)) * LINE_H + 16
+
+
+def _box(x: float, y: float, label: str, href: str | None, css: str, height: float | None = None) -> str:
+    lines = wrap(label)
+    height = height or box_height(label)
+    top = y + (height - len(lines) * LINE_H) / 2 + LINE_H - 3
+    spans = "".join(f'<tspan x="{x + BOX_W / 2}" y="{top + i * LINE_H:.1f}">{escape(line)}</tspan>'
+                    for i, line in enumerate(lines))
+    inner = (f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{height:.0f}" rx="6" class="{css}"/>'
+             f'<text text-anchor="middle">{spans}</text>'
+             f"<title>{escape(label)}</title>")
     if href:
         return f'<a href="{escape(href)}">{inner}</a>'
     return inner
@@ -23,30 +54,64 @@ def _local(iri: str | None) -> str | None:
     return "/id/" + iri[len(base):] if iri and iri.startswith(base) else iri
 
 
+# The pictures are drawn inline in the pages, so their colours and dashes live in
+# web/static/style.css (under "svg.r2pkg-picture"): an inline <style> element would be refused
+# by the pages' Content-Security-Policy (style-src 'self').
+
+#: What the legend explains: (css class of the box, what it means).
+LEGEND_BOXES = (("start", "the node asked about"), ("root", "a root: the Charter, the 2005 Outcome or a treaty"),
+                ("stop", "where a branch stops short of a root"), ("node", "a step on the way"))
+LEGEND_LINES = (("", "stated by a source, or structural (part of)"), ("inferred", "inferred by an editor"),
+                ("unsupported", "no claim recorded for this link"))
+
+
+def legend(y: float, boxes: bool = True) -> tuple[str, float]:
+    """A key to the colours and dashes, drawn under the picture; returns it and its height."""
+    parts = [f'<g class="legend" transform="translate({PAD},{y:.0f})">']
+    row = 0
+    if boxes:
+        for i, (css, meaning) in enumerate(LEGEND_BOXES):
+            x = (i % 2) * 360
+            row = i // 2
+            parts.append(f'<rect x="{x}" y="{row * 20}" width="26" height="14" rx="3" class="{css}"/>'
+                         f'<text x="{x + 34}" y="{row * 20 + 11}">{escape(meaning)}</text>')
+        row += 1
+    for i, (css, meaning) in enumerate(LEGEND_LINES):
+        x = i * 250
+        parts.append(f'<line x1="{x}" y1="{row * 20 + 7}" x2="{x + 26}" y2="{row * 20 + 7}" class="{css}"/>'
+                     f'<text x="{x + 34}" y="{row * 20 + 11}">{escape(meaning)}</text>')
+    parts.append("</g>")
+    return "".join(parts), (row + 1) * 20 + 8
+
+
 def _svg(width: float, height: float, body: list[str], title: str) -> str:
-    style = ("<style>rect.node{fill:#eef3f8;stroke:#0b3d62}rect.root{fill:#e3f1e3;stroke:#1f6f1f}"
-             "rect.start{fill:#fff4dc;stroke:#a26a00}rect.stop{fill:#fbe4e4;stroke:#a00}"
-             "text{font:12px sans-serif;fill:#111}line,path{stroke:#555;fill:none}"
-             "text.edge{font-size:10px;fill:#444}line.inferred{stroke-dasharray:5 3}</style>")
     defs = ('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
             'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="r2pkg-picture" role="img" aria-label="{escape(title)}" '
             f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}">'
-            f"<title>{escape(title)}</title>{style}{defs}{''.join(body)}</svg>")
+            f"<title>{escape(title)}</title>{defs}{''.join(body)}</svg>")
+
+
+def _edge_css(kind: str) -> str:
+    return {"inferred": "inferred", "no claim recorded": "unsupported"}.get(kind, "")
 
 
 def layered(nodes: dict[str, str], edges: list[tuple[str, str, str, str]], layer_of: dict[str, int],
-            css_of: dict[str, str], title: str) -> str:
-    """Draw nodes in columns by layer, with labelled arrows between them."""
+            css_of: dict[str, str], title: str, with_legend: bool = True) -> str:
+    """Draw nodes in columns by layer, each box as tall as its wrapped label, with labelled arrows."""
     columns: dict[int, list[str]] = {}
     for iri in nodes:
         columns.setdefault(layer_of.get(iri, 0), []).append(iri)
     pos: dict[str, tuple[float, float]] = {}
+    heights = {iri: box_height(label) for iri, label in nodes.items()}
+    bottom = PAD
     for layer, members in sorted(columns.items()):
-        for row, iri in enumerate(sorted(members, key=lambda i: nodes[i])):
-            pos[iri] = (PAD + layer * (BOX_W + GAP_X), PAD + row * (BOX_H + GAP_Y))
+        y = PAD
+        for iri in sorted(members, key=lambda i: nodes[i]):
+            pos[iri] = (PAD + layer * (BOX_W + GAP_X), y)
+            y += heights[iri] + GAP_Y
+        bottom = max(bottom, y - GAP_Y)
     width = PAD * 2 + (max(columns) + 1 if columns else 1) * (BOX_W + GAP_X) - GAP_X
-    height = PAD * 2 + max((len(m) for m in columns.values()), default=1) * (BOX_H + GAP_Y) - GAP_Y
     body = []
     for src, dst, label, kind in edges:
         if src not in pos or dst not in pos:
@@ -54,13 +119,20 @@ def layered(nodes: dict[str, str], edges: list[tuple[str, str, str, str]], layer
         (x1, y1), (x2, y2) = pos[src], pos[dst]
         forward = x2 >= x1
         sx, ex = (x1 + BOX_W, x2) if forward else (x1, x2 + BOX_W)
-        sy, ey = y1 + BOX_H / 2, y2 + BOX_H / 2
-        css = "inferred" if kind == "inferred" else ""
-        body.append(f'<line x1="{sx}" y1="{sy}" x2="{ex}" y2="{ey}" class="{css}" marker-end="url(#arrow)"/>')
-        body.append(f'<text class="edge" x="{(sx + ex) / 2}" y="{(sy + ey) / 2 - 4}" text-anchor="middle">{escape(label)}</text>')
+        sy, ey = y1 + heights[src] / 2, y2 + heights[dst] / 2
+        body.append(f'<line x1="{sx}" y1="{sy:.1f}" x2="{ex}" y2="{ey:.1f}" class="{_edge_css(kind)}" '
+                    f'marker-end="url(#arrow)"><title>{escape(label)}: {escape(kind or "")}</title></line>')
+        body.append(f'<text class="edge" x="{(sx + ex) / 2}" y="{(sy + ey) / 2 - 4:.1f}" text-anchor="middle">'
+                    f'{escape(label)}</text>')
     for iri, label in nodes.items():
         x, y = pos[iri]
-        body.append(_box(x, y, label, _local(iri), css_of.get(iri, "node")))
+        body.append(_box(x, y, label, _local(iri), css_of.get(iri, "node"), heights[iri]))
+    height = bottom + PAD
+    if with_legend:
+        key, key_height = legend(height)
+        body.append(key)
+        height += key_height
+        width = max(width, 760)
     return _svg(width, height, body, title)
 
 
@@ -93,7 +165,8 @@ def chain_svg(found: dict) -> str:
             nodes.setdefault(link["to"]["iri"], link["to"]["label"])
             layer[link["to"]["iri"]] = max(layer.get(link["to"]["iri"], 0), depth)
             a, b = (link["from"]["iri"], link["to"]["iri"])
-            edge = (a, b, link["property_label"], "") if link["direction"] == "forward" else (b, a, link["property_label"], "")
+            kind = link.get("assertion", "")
+            edge = (a, b, link["property_label"], kind) if link["direction"] == "forward" else (b, a, link["property_label"], kind)
             if edge not in edges:
                 edges.append(edge)
     return layered(nodes, edges, layer, css, f"Authority chain of {start['label']}")
@@ -143,12 +216,14 @@ def timeline_svg(found: dict) -> str:
     body = [f'<line x1="40" y1="30" x2="{width - 40}" y2="30"/>']
     for year in sorted(set(years)):
         body.append(f'<text x="{x_of(year)}" y="20" text-anchor="middle">{year}</text>')
+    for year in sorted(set(years)):  # a tick on the axis, not a line down through the rows' text
+        body.append(f'<line x1="{x_of(year)}" y1="25" x2="{x_of(year)}" y2="35" class="tick"/>')
     for i, e in enumerate(events):
         x = x_of(int(e["date"][:4]))
         y = 50 + 18 * i
-        body.append(f'<line x1="{x}" y1="30" x2="{x}" y2="{y - 4}" class="inferred"/>')
+        body.append(f'<circle cx="{x}" cy="{y - 4}" r="3" class="marker"><title>{escape(e["date"])}</title></circle>')
         label = escape(f"{e['date']} · {e['kind']} · {e['label']}")
         href = _local(e.get("iri"))
-        text = f'<text x="{x + 4}" y="{y}">{label}</text>'
+        text = f'<text x="{x + 8}" y="{y}">{label}</text>'
         body.append(f'<a href="{escape(href)}">{text}</a>' if href else text)
     return _svg(width + 300, height, body, f"Timeline of {found['case']['label']}")

@@ -133,7 +133,7 @@ def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: 
         click.echo(render_result(run_saved(obj.store, saved, values), fmt, obj.store.label), nl=False)
         return
     # written straight to bytes: on Oxigraph, by its own writers, with no rdflib terms made
-    body = answer(obj.store, saved.text, fmt, saved.bindings(values)).body
+    body = answer(obj.store, saved.text, fmt, saved.bindings(values, store=obj.store)).body
     click.echo(body if body.endswith(b"\n") else body + b"\n", nl=False)
 
 
@@ -179,11 +179,14 @@ def new_case(slug: str, output: Path | None) -> None:
 @main.command()
 @click.argument("node")
 @click.option("--to", "target", default=None, help="show only how NODE connects to this node.")
-@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@click.option("--format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "json", "bibtex", "ris"]),
+              help="bibtex and ris: the documents and publications on the chain, for a reference manager.")
 @store_option
 @click.pass_obj
 def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
     """The authority chain(s) of a node, down to the Charter or another root."""
+    from r2pkg.chain_cite import as_bibtex, as_ris, chain_sources
     from r2pkg.chains import authority_chains, connection, graph_index
 
     index = graph_index(obj.store)
@@ -193,7 +196,11 @@ def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
         _emit(found, fmt)
         sys.exit(0 if found["paths"] else 1)
     found = authority_chains(index, start)
-    _emit(found, fmt)
+    if fmt in ("bibtex", "ris"):
+        sources = chain_sources(obj.store, found)
+        click.echo(as_bibtex(sources, found["node"]["label"]) if fmt == "bibtex" else as_ris(sources), nl=False)
+    else:
+        _emit(found, fmt)
     sys.exit(0 if found["reaches_root"] else 1)
 
 

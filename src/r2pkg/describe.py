@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -81,6 +82,10 @@ def value_of(store: Store, node: Node) -> Value:
     if isinstance(node, BNode):
         return Value(text="(anonymous node)")
     iri = str(node)
+    if href_for(iri) is None and node not in store.labels:
+        # an outside link (an official text on undocs.org, un.org): its address says more than
+        # its last segment ("1", "chapter-7") would
+        return Value(text=re.sub(r"^https?://(www\.)?", "", iri), iri=iri, href=iri)
     return Value(text=store.label(node), iri=iri, href=href_for(iri) or iri)
 
 

@@ -50,8 +50,14 @@ class SavedQuery:
     parameters: tuple[Parameter, ...] = ()
     expect: Mapping[str, object] = field(default_factory=dict)
 
-    def bindings(self, values: Mapping[str, str] | None = None, use_defaults: bool = True) -> dict[str, Node]:
-        """Turn user-given strings into typed values; a missing required one is an error."""
+    def bindings(self, values: Mapping[str, str] | None = None, use_defaults: bool = True,
+                 store: Store | None = None) -> dict[str, Node]:
+        """Turn user-given strings into typed values; a missing required one is an error.
+
+        With a ``store``, an IRI parameter takes every name the rest of the product takes
+        (full IRI, prefixed name, exact label) and a name of no node is an error: a typo
+        must never come back as an empty, "successful" answer.
+        """
         values = dict(values or {})
         unknown = set(values) - {p.name for p in self.parameters}
         if unknown:
@@ -71,20 +77,16 @@ class SavedQuery:
                         hint=f"give it as --param {p.name}=VALUE (CLI) or ?{p.name}=VALUE (web).",
                     )
                 continue
-            out[p.variable] = _typed(p, raw)
+            out[p.variable] = _typed(p, raw, store)
         return out
 
 
-def _typed(p: Parameter, raw: str) -> Node:
-    if p.choices and raw not in p.choices:
-        raise InputError(
-            f"'{raw}' is not one of the values allowed for '{p.name}'.",
-            hint=f"choose one of: {', '.join(p.choices)}.",
-        )
+def _typed(p: Parameter, raw: str, store: Store | None = None) -> Node:
     if p.kind == "iri":
-        if not re.match(r"^[a-z][a-z0-9+.-]*:", raw, re.I):
-            raise InputError(f"the parameter '{p.name}' needs a full IRI, not '{raw}'.")
-        return URIRef(raw)
+        node = _node(p, raw, store)
+        _check_choice(p, str(node))
+        return node
+    _check_choice(p, raw)
     if p.kind == "integer":
         if not re.fullmatch(r"-?\d+", raw.strip()):
             raise InputError(f"the parameter '{p.name}' needs a whole number, not '{raw}'.")
@@ -92,6 +94,45 @@ def _typed(p: Parameter, raw: str) -> Node:
     if p.kind == "en":
         return Literal(raw, lang="en")
     return Literal(raw)
+
+
+def _check_choice(p: Parameter, value: str) -> None:
+    if p.choices and value not in p.choices:
+        raise InputError(
+            f"'{value}' is not one of the values allowed for '{p.name}'.",
+            hint=f"choose one of: {', '.join(p.choices)}.",
+        )
+
+
+def _node(p: Parameter, raw: str, store: Store | None) -> URIRef:
+    """The node an IRI parameter names; without a store only a full IRI can be taken."""
+    if store is None:
+        if not re.match(r"^[a-z][a-z0-9+.-]*:", raw, re.I):
+            raise InputError(f"the parameter '{p.name}' needs a full IRI, not '{raw}'.")
+        return URIRef(raw)
+    try:
+        if _NOT_IN_IRI.search(raw.strip()):  # a label, or nothing: never try it as an IRI
+            return _by_label(store, raw)
+        return store.resolve(raw)
+    except UnknownNodeError as exc:
+        raise InputError(
+            f"the parameter '{p.name}' names no node of the graph: '{raw.strip()}'.",
+            hint="give a full IRI, a prefixed name such as case:rwanda-1994, or an exact label; "
+            "search the labels with the saved query 'find-by-label'.",
+        ) from exc
+
+
+_NOT_IN_IRI = re.compile(r'[\s<>"{}|^`\\]')
+
+
+def _by_label(store: Store, text: str) -> URIRef:
+    """The node whose label is exactly ``text`` (case aside), as ``Store.resolve`` matches labels."""
+    folded = text.strip().casefold()
+    matches = sorted((n for n, lab in store.labels.items() if isinstance(n, URIRef) and lab.casefold() == folded),
+                     key=str)
+    if not matches:
+        raise UnknownNodeError(f"no node of the graph is called '{text.strip()}'.")
+    return matches[0]
 
 
 def queries_dir(root: Path | None = None) -> Path:
@@ -182,4 +223,4 @@ def find_query(name_or_file: str, root: Path | None = None) -> SavedQuery:
 
 def run_saved(store: Store, query: SavedQuery, values: Mapping[str, str] | None = None) -> Answer:
     """Run a saved query with its parameters bound (defaults fill what is not given)."""
-    return store.query(query.text, query.bindings(values))
+    return store.query(query.text, query.bindings(values, store=store))

@@ -143,6 +143,9 @@ class Store(ABC):
     def transitive_subjects(self, predicate: Node, obj: Node) -> Iterator[Node]:
         return self.graph.transitive_subjects(predicate, obj)
 
+    def transitive_objects(self, subject: Node, predicate: Node) -> Iterator[Node]:
+        return self.graph.transitive_objects(subject, predicate)
+
     def namespaces(self) -> Iterator[tuple[str, URIRef]]:
         return self.graph.namespaces()
 

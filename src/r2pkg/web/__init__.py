@@ -36,12 +36,13 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
     app.extensions["r2pkg.isolator"] = Isolator(slots=int(app.config["QUERY_SLOTS"]), context=store)
     app.extensions["r2pkg.queries"] = saved_queries()
 
-    from r2pkg.web import api, errors, pages, sparql
+    from r2pkg.web import api, cors, errors, pages, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
+    cors.register(app)
     return app
 
 

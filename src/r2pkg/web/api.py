@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 
+from r2pkg.chain_notes import cites_instead, root_texts
 from r2pkg.entries import parse_entry_text
 from r2pkg.errors import InputError
 from r2pkg.namespaces import bind_prefixes
@@ -66,9 +67,28 @@ def chain():
     index = graph_index(store)
     target = request.args.get("to")
     found = connection(index, node, store.resolve(target)) if target else authority_chains(index, node)
+    fmt = request.args.get("format")
+    if fmt in ("bibtex", "ris") and not target:
+        return _cite(store, found, fmt)
     if wants_json():
         return jsonify(found)
-    return render_template("api/chain.html", found=found, svg=chain_svg(found))
+    return render_template("api/chain.html", found=found, svg=chain_svg(found),
+                           instead=None if target or found["chains"] or found["partial"] else cites_instead(store, node),
+                           root_texts=root_texts(store, found))
+
+
+def _cite(store, found: dict, fmt: str) -> Response:
+    """The chain's documents and publications as a BibTeX or RIS file to download."""
+    from r2pkg.chain_cite import as_bibtex, as_ris, chain_sources
+
+    sources = chain_sources(store, found)
+    body = as_bibtex(sources, found["node"]["label"]) if fmt == "bibtex" else as_ris(sources)
+    name = found["node"]["iri"].rstrip("/").rsplit("/", 1)[-1]
+    ext, media = ("bib", "application/x-bibtex") if fmt == "bibtex" else ("ris", "application/x-research-info-systems")
+    response = Response(body, mimetype=media)
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="chain-{name}.{ext}"'
+    return response
 
 
 @bp.get("/precedents")
@@ -80,7 +100,14 @@ def precedents():
 
     store = get_store()
     case = store.resolve(_required("case"))
-    found = find_precedents(graph_index(store), case)
+    index = graph_index(store)
+    if case not in index.cases:
+        kinds = ", ".join(sorted(store.label(t) for t in store.types(case))) or "no class"
+        raise InputError(
+            f"{store.label(case)} is not a case (it is: {kinds}); precedents are recorded between cases.",
+            hint=f"see its page at /id/{str(case).split('/id/', 1)[-1]}, or its authority chain at "
+                 f"/chain?node={case}; pick a case from the saved query 'cases-involving-all-four-crimes' or search.")
+    found = find_precedents(index, case)
     if wants_json():
         return jsonify(found)
     return render_template("api/precedents.html", found=found, svg=precedents_svg(found),

@@ -7,16 +7,19 @@ from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
 from r2pkg.answers import answer as write_answer
+from r2pkg.citator import citations
 from r2pkg.describe import concise_bounded, describe, search_labels, value_of
+from r2pkg.errors import InputError
 from r2pkg.formats import GRAPH_TYPES, serialize_graph
-from r2pkg.namespaces import R2P, R2PID
-from r2pkg.sparql import evaluate_on
+from r2pkg.namespaces import PREFIXES, R2P, R2PID
+from r2pkg.sparql import bind_parameters, evaluate_on
 from r2pkg.web import get_queries, get_store, run_task
 from r2pkg.web.sparql import answer_response
 
 bp = Blueprint("pages", __name__)
 
-_RDF_MEDIA = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}
+_RDF_MEDIA = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples",
+              "application/rdf+xml": "rdfxml"}
 
 
 def _wants_rdf() -> str | None:
@@ -43,7 +46,18 @@ def home():
     """Search, the query editor, the saved queries and the figures of the graph."""
     store = get_store()
     return render_template("pages/home.html", stats=store.stats(), queries=get_queries().values(),
-                           query=request.args.get("query", ""))
+                           query=request.args.get("query", ""), prefixes=sorted(PREFIXES))
+
+
+@bp.get("/editor/vocabulary.json")
+def vocabulary():
+    """What the query editor completes: the prefixes the server declares, the ontology's classes
+    and properties with their labels. Served here so the editor never asks a remote service."""
+    from r2pkg.editor_vocabulary import vocabulary as build
+
+    response = jsonify(build(get_store()))
+    response.cache_control.max_age = 300
+    return response
 
 
 @bp.get("/search")
@@ -54,7 +68,7 @@ def search():
     hits = search_labels(store, text, current_app.config["SEARCH_LIMIT"])
     if request.args.get("format") == "json" or request.accept_mimetypes.best == "application/json":
         return jsonify([{"iri": h.iri, "label": h.text} for h in hits])
-    return render_template("pages/search.html", q=text, hits=hits)
+    return render_template("pages/search.html", q=text, search_text=text, hits=hits)
 
 
 @bp.get("/id/<path:rest>")
@@ -66,14 +80,59 @@ def resource(rest: str):
     if rdf is not None:
         return rdf
     is_case = R2P.Case in store.types(node)
-    return render_template("pages/resource.html", d=describe(store, node), is_case=is_case)
+    found = citations(store, node)
+    shown = found if (found["cites"] or found["cited_by"] or _is_document(store, node)) else None
+    return render_template("pages/resource.html", d=describe(store, node), is_case=is_case, cited=shown)
+
+
+def _is_document(store, node: URIRef) -> bool:
+    """True for a node whose class is r2p:Document or below it."""
+    g = store
+    return any(R2P.Document in set(g.transitive_objects(t, RDFS.subClassOf)) for t in store.types(node))
+
+
+@bp.get("/citator")
+def citator():
+    """What a document cites and what cites it (``?document=``), with treatments: HTML or JSON."""
+    from r2pkg.web.errors import wants_json
+
+    store = get_store()
+    name = request.args.get("document", "").strip()
+    if not name:
+        raise InputError("the parameter 'document' is missing.", hint="add ?document=doc:S-RES-1674 (or an IRI or label).")
+    found = citations(store, store.resolve(name))
+    if wants_json():
+        return jsonify(found)
+    return render_template("pages/citator.html", c=found)
 
 
 @bp.get("/ontology")
 def ontology():
-    """Every class, property, concept scheme and shape, with its label and definition."""
+    """Every class, property, concept scheme and shape, with its label and definition; or the
+    ontology files themselves as RDF (Turtle, JSON-LD, N-Triples, RDF/XML) by Accept or ?format=."""
     store = get_store()
+    fmt = _wants_rdf()
+    if fmt is not None:
+        response = Response(serialize_graph(_ontology_graph(store), fmt), mimetype=GRAPH_TYPES[fmt])
+        response.headers["Vary"] = "Accept"
+        return response
     return render_template("pages/ontology.html", sections=_ontology_sections(store))
+
+
+def _ontology_graph(store):
+    """The triples of ontology/*.ttl (classes, properties, schemes, shapes), not the data."""
+    from rdflib import Graph
+
+    from r2pkg.namespaces import bind_prefixes
+    from r2pkg.store import project_root
+
+    cached = store.derived.get("ontology-graph")
+    if cached is None:
+        cached = bind_prefixes(Graph())
+        for path in sorted((project_root() / "ontology").glob("*.ttl")):
+            cached.parse(path, format="turtle")
+        store.derived["ontology-graph"] = cached
+    return cached
 
 
 @bp.get("/ontology/<term>")
@@ -89,17 +148,65 @@ def term(term: str):
 
 def _term(store, node) -> dict:
     g = store
+    label, definition = store.label(node), str(g.value(node, SKOS.definition) or g.value(node, RDFS.comment)
+                                               or g.value(node, SH.description) or g.value(node, SH.message) or "")
+    if _is_shape(g, node):
+        label, definition = _shape_label(store, node), definition or _shape_text(store, node)
     return {
         "iri": str(node),
         "name": str(node)[len(str(R2P)):],
-        "label": store.label(node),
-        "definition": str(g.value(node, SKOS.definition) or g.value(node, RDFS.comment)
-                          or g.value(node, SH.description) or g.value(node, SH.message) or ""),
+        "label": label,
+        "definition": definition,
         "scope_note": str(g.value(node, SKOS.scopeNote) or ""),
         "domain": [value_of(store, v) for v in g.objects(node, RDFS.domain)],
         "range": [value_of(store, v) for v in g.objects(node, RDFS.range)],
         "superclass": [value_of(store, v) for v in g.objects(node, RDFS.subClassOf)],
     }
+
+
+_SHAPE_TYPES = (SH.NodeShape, SH.PropertyShape, SH.SPARQLConstraint)
+_TARGETS = ((SH.targetClass, "every {}"), (SH.targetSubjectsOf, "every subject of {}"),
+            (SH.targetObjectsOf, "every object of {}"), (SH.targetNode, "{}"))
+
+
+def _is_shape(g, node) -> bool:
+    return any((node, RDF.type, t) in g for t in _SHAPE_TYPES)
+
+
+def _targets(store, node) -> str:
+    g = store
+    found = [pattern.format(store.label(o)) for prop, pattern in _TARGETS for o in g.objects(node, prop)]
+    return ", ".join(sorted(found))
+
+
+def _shape_label(store, node) -> str:
+    """A shape's own name (rdfs:label, sh:name), else what it checks, never its IRI's tail."""
+    g = store
+    own = g.value(node, RDFS.label) or g.value(node, SH.name)
+    if own is not None:
+        return str(own)
+    if g.value(node, SH.path) is not None:
+        return f"{store.label(g.value(node, SH.path))} (property check)"
+    targets = _targets(store, node)
+    return f"checks on {targets}" if targets else store.label(node)
+
+
+def _shape_text(store, node) -> str:
+    """For a shape with no description: what it applies to and the checks it groups, in words."""
+    g = store
+    parts = []
+    targets = _targets(store, node)
+    if targets:
+        parts.append(f"Applies to {targets}.")
+    checks = [_shape_label(store, c) for prop in (SH.property, SH.sparql) for c in g.objects(node, prop)]
+    if checks:
+        parts.append("Checks: " + "; ".join(sorted(checks)) + ".")
+    counts = [(SH.minCount, "at least {} value(s)"), (SH.maxCount, "at most {} value(s)"),
+              (SH["class"], "values of class {}"), (SH.datatype, "values of type {}"), (SH.pattern, "matching {}")]
+    for prop, pattern in counts:
+        for o in g.objects(node, prop):
+            parts.append(pattern.format(store.label(o) if isinstance(o, URIRef) else str(o)) + ".")
+    return " ".join(parts)
 
 
 def _ontology_sections(store) -> list[tuple[str, list[dict]]]:
@@ -131,7 +238,7 @@ def saved(name: str):
     store = get_store()
     query = get_queries().get(name) or abort(404)
     given = {p.name: request.args[p.name] for p in query.parameters if p.name in request.args}
-    bindings = query.bindings(given)
+    bindings = query.bindings(given, store=store)
     cap = int(current_app.config["MAX_RESULT_ROWS"])
     fmt = request.args.get("format")
     if fmt == "json" or (fmt is None and request.accept_mimetypes.best == "application/json"):
@@ -139,7 +246,9 @@ def saved(name: str):
         return answer_response(written, "application/json")
     answer = run_task(evaluate_on, query.text, bindings, cap)
     rows = [[None if v is None else value_of(store, v) for v in row] for row in answer.rows]
-    return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows)
+    # the editor gets the query as it ran: the bindings written in, so it gives the same rows
+    bound = bind_parameters(query.text, bindings) if bindings else query.text
+    return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows, bound_text=bound)
 
 
 @bp.get("/dump.<ext>")

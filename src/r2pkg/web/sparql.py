@@ -22,6 +22,9 @@ FORMAT_ALIASES = {
     "ttl": "text/turtle", "json-ld": "application/ld+json", "nt": "application/n-triples",
     "srj": "application/sparql-results+json", "srx": "application/sparql-results+xml",
 }
+#: The file extension of each answer format, for the names of downloads.
+FILE_EXTENSIONS = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "ttl",
+                   "jsonld": "jsonld", "ntriples": "nt", "rdfxml": "rdf"}
 _RESULT_MEDIA = {v: k for k, v in RESULT_TYPES.items()} | {
     "application/json": "json", "application/xml": "xml", "text/xml": "xml",
 }
@@ -45,6 +48,9 @@ def endpoint():
     written = run_task(answer, parsed.text, fmt, None, int(current_app.config["MAX_RESULT_ROWS"]))
     response = answer_response(written)
     response.headers["Vary"] = "Accept"
+    if request.args.get("format"):  # a download link: the file gets a name fitted to its form
+        kind = "graph" if parsed.form in ("CONSTRUCT", "DESCRIBE") else "results"
+        response.headers["Content-Disposition"] = f'attachment; filename="r2pkg-{kind}.{FILE_EXTENSIONS.get(fmt, fmt)}"'
     return response
 
 

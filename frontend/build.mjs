@@ -1,0 +1,46 @@
+// Builds the query editor into src/r2pkg/web/static/ (editor.js, editor.css) and writes
+// editor.stamp, the hash of every input, so the Python side can tell a stale bundle.
+import { build } from "esbuild";
+import { createHash } from "node:crypto";
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const out = join(here, "..", "src", "r2pkg", "web", "static");
+
+/** The files whose content decides the bundle (kept in step with r2pkg.frontend.INPUTS). */
+function inputs() {
+  const files = ["package.json", "package-lock.json", "build.mjs"];
+  const walk = (dir) => {
+    for (const name of readdirSync(join(here, dir)).sort()) {
+      const path = join(dir, name);
+      if (statSync(join(here, path)).isDirectory()) { walk(path); } else { files.push(path); }
+    }
+  };
+  walk("src");
+  return files.map((f) => relative(here, join(here, f)).split("\\").join("/")).sort();
+}
+
+export function stamp() {
+  const hash = createHash("sha256");
+  for (const file of inputs()) {
+    hash.update(file + "\0");
+    hash.update(readFileSync(join(here, file)));
+    hash.update("\0");
+  }
+  return hash.digest("hex");
+}
+
+await build({
+  entryPoints: [join(here, "src", "editor.js")],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2020"],
+  legalComments: "linked",
+  outfile: join(out, "editor.js"),
+});
+copyFileSync(join(here, "src", "editor.css"), join(out, "editor.css"));
+writeFileSync(join(out, "editor.stamp"), stamp() + "\n");
+console.log("built editor.js, editor.css and editor.stamp in " + out);
