@@ -171,6 +171,9 @@ def build_index(store: Store) -> Index:
                            if prop == R2P.drawsOn and isinstance(o, URIRef) and not precedent.has_edge(s, o)}
     for s, o in inferred_precedents:
         precedent.add_edge(s, o, inferred=True)
+    for (s, prop, o) in inferred:  # an editor's link still connects two nodes, drawn as inferred
+        if prop in CONNECTION_PROPERTIES and isinstance(o, URIRef) and not links.has_edge(s, o, key=prop):
+            links.add_edge(s, o, key=prop, prop=prop, inferred=True)
     features, dates, responses = _case_features(store, cases)
     labels = dict(store.labels)
     return Index(authority=authority, precedent=precedent, links=links, roots=roots, labels=labels,
