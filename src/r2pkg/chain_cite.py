@@ -43,12 +43,12 @@ class Source:
 
 
 def _text(store: Store, node, prop) -> str | None:
-    value = store.graph.value(node, prop)
+    value = store.value(node, prop)
     return None if value is None else str(value)
 
 
 def _citable(store: Store, node: URIRef) -> bool:
-    g = store.graph
+    g = store
     return ((node, RDF.type, R2P.Publication) in g or (node, R2P.symbol, None) in g
             or (node, DCTERMS.title, None) in g)
 
@@ -61,7 +61,7 @@ def _container(store: Store, node: URIRef) -> tuple[URIRef, str | None] | None:
         seen.add(current)
         if _citable(store, current):
             return current, pinpoint
-        parent = store.graph.value(current, R2P.partOf)
+        parent = store.value(current, R2P.partOf)
         if not isinstance(parent, URIRef):
             return None
         pinpoint = pinpoint or store.label(current)
@@ -70,7 +70,7 @@ def _container(store: Store, node: URIRef) -> tuple[URIRef, str | None] | None:
 
 
 def _source(store: Store, node: URIRef) -> Source:
-    g = store.graph
+    g = store
     is_publication = (node, RDF.type, R2P.Publication) in g
     symbol = _text(store, node, R2P.symbol)
     organ = g.value(node, R2P.issuedBy)

@@ -42,7 +42,7 @@ def cites_instead(store: Store, node: URIRef) -> dict:
 
 def root_texts(store: Store, found: dict) -> list[dict]:
     """The official text (``r2p:text``) the graph holds for any node on the chains, nearest the root first."""
-    g = store.graph
+    g = store
     out: list[dict] = []
     seen: set[str] = set()
     for chain in found.get("chains", []):

@@ -22,12 +22,12 @@ UNTYPED = "cites (no source states a treatment)"
 
 
 def _ref(store: Store, node) -> dict:
-    kinds = sorted(store.label(t) for t in store.graph.objects(node, RDF.type))
+    kinds = sorted(store.label(t) for t in store.objects(node, RDF.type))
     return {"iri": str(node), "label": store.label(node), "href": href_for(str(node)), "kind": ", ".join(kinds)}
 
 
 def _evidence(store: Store, node) -> list[dict]:
-    g = store.graph
+    g = store
     out = []
     for c in g.objects(node, R2P.evidence):
         source = g.value(c, R2P.source)
@@ -51,7 +51,7 @@ def _supporting(store: Store, citing, cited) -> list[dict]:
 
 
 def _typed_rows(store: Store, node, as_citing: bool) -> list[dict]:
-    g = store.graph
+    g = store
     mine, other = (R2P.citingDocument, R2P.citedDocument) if as_citing else (R2P.citedDocument, R2P.citingDocument)
     rows = []
     for link in g.subjects(mine, node):
@@ -72,7 +72,7 @@ def _typed_rows(store: Store, node, as_citing: bool) -> list[dict]:
 
 def citations(store: Store, node: URIRef) -> dict:
     """``{"document", "cites": [...], "cited_by": [...]}``: typed rows first, then untyped, by label."""
-    g = store.graph
+    g = store
     cites = _typed_rows(store, node, as_citing=True)
     cited_by = _typed_rows(store, node, as_citing=False)
     covered_out = {r["document"]["iri"] for r in cites}

@@ -18,7 +18,7 @@ _CACHE: dict[tuple[int, int], dict] = {}
 
 
 def _terms(store: Store, types) -> list[dict]:
-    g = store.graph
+    g = store
     nodes = {s for t in types for s in g.subjects(RDF.type, t) if isinstance(s, URIRef)}
     return sorted(({"iri": str(n), "label": store.label(n),
                     "definition": str(g.value(n, SKOS.definition) or g.value(n, RDFS.comment) or "")}

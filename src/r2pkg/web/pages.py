@@ -120,14 +120,18 @@ def ontology():
 
 
 def _ontology_graph(store):
-    """The triples of ontology/*.ttl (classes, properties, schemes, shapes), not the data."""
-    from rdflib import Graph
-
-    from r2pkg.namespaces import bind_prefixes
-    from r2pkg.store import project_root
-
+    """The triples of ontology/*.ttl (classes, properties, schemes, shapes), not the data: the
+    store's own copy, or, for a store loaded from no files (an endpoint), the bundled ones."""
+    graph = store.ontology()
+    if len(graph):
+        return graph
     cached = store.derived.get("ontology-graph")
     if cached is None:
+        from rdflib import Graph
+
+        from r2pkg.namespaces import bind_prefixes
+        from r2pkg.store import project_root
+
         cached = bind_prefixes(Graph())
         for path in sorted((project_root() / "ontology").glob("*.ttl")):
             cached.parse(path, format="turtle")
@@ -147,7 +151,7 @@ def term(term: str):
 
 
 def _term(store, node) -> dict:
-    g = store.graph
+    g = store
     label, definition = store.label(node), str(g.value(node, SKOS.definition) or g.value(node, RDFS.comment)
                                                or g.value(node, SH.description) or g.value(node, SH.message) or "")
     if _is_shape(g, node):
@@ -210,7 +214,7 @@ def _shape_text(store, node) -> str:
 
 
 def _ontology_sections(store) -> list[tuple[str, list[dict]]]:
-    g = store.graph
+    g = store
     kinds = [
         ("Classes", [OWL.Class]),
         ("Properties", [OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property, OWL.AnnotationProperty]),
@@ -259,7 +263,7 @@ def dump(ext: str):
         abort(404)
     store = get_store()
     fmt = formats[ext]
-    body = serialize_graph(store.graph, fmt) if fmt in ("turtle", "ntriples") else _named(store, fmt)
+    body = serialize_graph(store.local_copy(), fmt) if fmt in ("turtle", "ntriples") else _named(store, fmt)
     response = Response(body, mimetype=GRAPH_TYPES[fmt])
     response.headers["Content-Disposition"] = f"attachment; filename=r2pkg.{ext}"
     return response
@@ -271,6 +275,6 @@ def _named(store, fmt: str) -> str:
 
     ds = Dataset()
     named = ds.graph(URIRef(str(R2PID) + "graph"))
-    for triple in store.graph:
+    for triple in store:
         named.add(triple)
     return ds.serialize(format=fmt)
