@@ -1,13 +1,14 @@
 """Build steps that pyproject.toml cannot express.
 
-- The query editor's bundle is rebuilt (npm ci && npm run build in frontend/) when it is
-  missing or older than its sources, so 'pip install -e .' on a fresh checkout does all the
-  set-up. The bundle is committed, so a normal install needs no Node at all.
-- The bundled graph ships inside the wheel: its folders (ontology/, data/, queries/) stay at
-  the top of the source tree, where editors and other tools expect them; at build time they
-  are copied, whatever files they hold then, into the package as ``r2pkg/graph/``, which
-  ``r2pkg.store.bundle`` finds when no source checkout is around. An editable install reads
-  the checkout itself and copies nothing.
+1. The query editor's bundle (``src/r2pkg/web/static/editor.*``) is rebuilt with
+   ``npm ci && npm run build`` in ``frontend/`` when it is missing or older than its sources,
+   so 'pip install -e .' on a fresh checkout does all the set-up. The bundle is committed,
+   so a normal install needs no Node at all.
+2. The bundled graph ships inside the wheel: the graph's folders (ontology/, data/,
+   queries/) stay at the top of the source tree, where editors and other tools expect them;
+   at build time they are copied, whatever files they hold then, into the package as
+   ``r2pkg/graph/``, which ``r2pkg.store.bundle`` finds when no source checkout is around.
+   An editable install reads the checkout itself and copies nothing.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ HERE = Path(__file__).resolve().parent
 
 
 class BuildPy(build_py):
-    """build_py, after making sure the editor bundle matches frontend/, plus the graph's folders."""
+    """build_py, after making sure the editor bundle matches frontend/, plus a copy of the graph."""
 
     def run(self) -> None:
-        frontend = runpy.run_path(str(HERE / "src" / "r2pkg" / "frontend.py"))
-        frontend["ensure_built"](HERE / "frontend")
+        editor = HERE / "src" / "r2pkg" / "frontend.py"
+        if editor.is_file():  # standard library only: runs before r2pkg's dependencies exist
+            runpy.run_path(str(editor))["ensure_built"](HERE / "frontend")
         super().run()
         if getattr(self, "editable_mode", False):
             return

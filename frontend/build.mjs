@@ -2,7 +2,7 @@
 // editor.stamp, the hash of every input, so the Python side can tell a stale bundle.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -32,6 +32,21 @@ export function stamp() {
   return hash.digest("hex");
 }
 
+/** The licence of every package bundled (the non-dev packages of the lock), with its text. */
+function licences() {
+  const lock = JSON.parse(readFileSync(join(here, "package-lock.json"), "utf8"));
+  const parts = ["Third-party software in editor.js and editor.css (bundled by esbuild from frontend/).\n"];
+  for (const [path, meta] of Object.entries(lock.packages).sort()) {
+    if (!path || meta.dev) { continue; }
+    const name = path.replace(/^.*node_modules\//, "");
+    parts.push(`\n==== ${name} ${meta.version} (${meta.license}) ====\n`);
+    const dir = join(here, path);
+    const file = ["LICENSE", "LICENSE.md", "LICENSE.txt", "license"].map((f) => join(dir, f)).find(existsSync);
+    parts.push(file ? readFileSync(file, "utf8") : `(no licence file shipped; package.json says ${meta.license})\n`);
+  }
+  return parts.join("");
+}
+
 await build({
   entryPoints: [join(here, "src", "editor.js")],
   bundle: true,
@@ -39,8 +54,10 @@ await build({
   format: "iife",
   target: ["es2020"],
   legalComments: "linked",
+  banner: { js: "/* r2pkg query editor (CodeMirror 6 and codemirror-lang-sparql, MIT). Licences: editor.licenses.txt */" },
   outfile: join(out, "editor.js"),
 });
 copyFileSync(join(here, "src", "editor.css"), join(out, "editor.css"));
+writeFileSync(join(out, "editor.licenses.txt"), licences());
 writeFileSync(join(out, "editor.stamp"), stamp() + "\n");
-console.log("built editor.js, editor.css and editor.stamp in " + out);
+console.log("built editor.js, editor.css, editor.licenses.txt and editor.stamp in " + out);

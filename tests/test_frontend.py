@@ -80,3 +80,11 @@ def test_an_ordinary_protocol_answer_is_not_a_download(client):
     response = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
                           headers={"Accept": "application/sparql-results+json"})
     assert "Content-Disposition" not in response.headers
+
+
+def test_the_bundle_ships_the_licences_of_what_it_bundles():
+    text = (frontend.STATIC / "editor.licenses.txt").read_text(encoding="utf-8")
+    for package in ("@codemirror/view", "@codemirror/autocomplete", "codemirror-lang-sparql", "@lezer/lr", "style-mod"):
+        assert f"==== {package} " in text, package
+    assert "==== esbuild" not in text and "==== @esbuild" not in text  # build tools, not bundled
+    assert "Permission is hereby granted" in text

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
 STATIC = Path(__file__).resolve().parent / "web" / "static"
-BUNDLE = ("editor.js", "editor.css", "editor.stamp")
+BUNDLE = ("editor.js", "editor.css", "editor.licenses.txt", "editor.stamp")
 
 
 def inputs(frontend: Path = FRONTEND) -> list[str]:

@@ -120,14 +120,18 @@ def ontology():
 
 
 def _ontology_graph(store):
-    """The triples of ontology/*.ttl (classes, properties, schemes, shapes), not the data."""
-    from rdflib import Graph
-
-    from r2pkg.namespaces import bind_prefixes
-    from r2pkg.store import project_root
-
+    """The triples of ontology/*.ttl (classes, properties, schemes, shapes), not the data: the
+    store's own copy, or, for a store loaded from no files (an endpoint), the bundled ones."""
+    graph = store.ontology()
+    if len(graph):
+        return graph
     cached = store.derived.get("ontology-graph")
     if cached is None:
+        from rdflib import Graph
+
+        from r2pkg.namespaces import bind_prefixes
+        from r2pkg.store import project_root
+
         cached = bind_prefixes(Graph())
         for path in sorted((project_root() / "ontology").glob("*.ttl")):
             cached.parse(path, format="turtle")
