@@ -12,6 +12,7 @@ Store can stand where a read-only rdflib graph was used.
 
 from __future__ import annotations
 
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
@@ -38,6 +39,8 @@ COUNTED_CLASSES = {
     "responses": R2P.Response,
     "organs": R2P.Organ,
 }
+
+_NOT_AN_IRI = re.compile(r'[\s<>"{}|\\^`]')
 
 Triple = tuple[Node, Node, Node]
 Pattern = tuple[Node | None, Node | None, Node | None]
@@ -222,6 +225,8 @@ class Store(ABC):
         if not text.startswith("http") and "/" in text:
             candidates.append(str(R2PID) + text.lstrip("/"))
         for candidate in candidates:
+            if _NOT_AN_IRI.search(candidate) or ":" not in candidate:
+                continue  # a label, not a name: never sent to an engine as an IRI
             node = URIRef(candidate)
             if self.exists(node):
                 return node

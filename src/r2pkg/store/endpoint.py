@@ -79,8 +79,8 @@ class _Connector(SPARQLStore):
 
     def __init__(self, endpoint: Endpoint) -> None:
         options = {"auth": endpoint.auth} if endpoint.auth else {}
-        super().__init__(query_endpoint=endpoint.url, returnFormat="json", method="POST", **options)
-        self._graphs = SPARQLStore(query_endpoint=endpoint.url, returnFormat="turtle", method="POST", **options)
+        super().__init__(query_endpoint=endpoint.url, returnFormat="json", method="POST_FORM", **options)
+        self._graphs = SPARQLStore(query_endpoint=endpoint.url, returnFormat="turtle", method="POST_FORM", **options)
         self._default = endpoint.graph
 
     def query(self, query, initNs=None, initBindings=None, queryGraph=None, DEBUG=False):  # noqa: N803
