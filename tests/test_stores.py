@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDF, RDFS, SH
 
 from r2pkg.answers import answer
 from r2pkg.cli import main
@@ -83,9 +83,11 @@ def test_labels_names_and_counts_through_the_interface(any_store: Store):
 
 
 def test_the_ontology_comes_from_the_store_once(any_store: Store):
-    first = any_store.ontology()
-    assert first is any_store.ontology()
-    assert (R2P.Case, RDF.type, None) in first and len(first) > 100
+    vocabulary, shapes = any_store.vocabulary(), any_store.shapes()
+    assert vocabulary is any_store.vocabulary() and shapes is any_store.shapes()  # parsed once
+    assert (R2P.Case, RDF.type, None) in vocabulary and len(vocabulary) > 100
+    assert (None, RDF.type, SH.NodeShape) in shapes and (None, RDF.type, SH.NodeShape) not in vocabulary
+    assert len(any_store.ontology()) == len(vocabulary) + len(shapes)
 
 
 def test_an_entry_added_as_one_unit_is_seen_by_the_next_query(tmp_path: Path):

@@ -67,7 +67,7 @@ class Store(ABC):
         self._labels: dict[Node, str] | None = None
         self._triples: int | None = None
         self._stats: dict[str, int] | None = None
-        self._ontology: Graph | None = None
+        self._ontology: dict[bool, Graph] | None = None
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -162,19 +162,32 @@ class Store(ABC):
         return self.snapshot(properties).graph
 
     def ontology(self) -> Graph:
-        """The ontology, concept schemes and shapes this store was loaded from, parsed once.
+        """The ontology, concept schemes and shapes this store was loaded from."""
+        return self.vocabulary() + self.shapes()
 
-        Read once per store and kept: query and validation workers are forked from the
-        process that opened the store and inherit it, instead of each re-reading the files.
-        """
-        if self._ontology is None:
-            with self._lock:
-                if self._ontology is None:
-                    graph = bind_prefixes(Graph())
-                    for path in ontology_files(self.files):
+    def vocabulary(self) -> Graph:
+        """The ontology and concept schemes (``ontology/*.ttl`` but the shapes), parsed once."""
+        return self._ontology_part(shapes=False)
+
+    def shapes(self) -> Graph:
+        """The SHACL shapes (``ontology/shapes*.ttl``), parsed once."""
+        return self._ontology_part(shapes=True)
+
+    def _ontology_part(self, shapes: bool) -> Graph:
+        """Read once per store and kept (writes add entries, not ontology): query and
+        validation workers forked from the process that opened the store inherit it instead
+        of each re-reading the files."""
+        with self._lock:
+            if self._ontology is None:
+                self._ontology = {}
+            graph = self._ontology.get(shapes)
+            if graph is None:
+                graph = bind_prefixes(Graph())
+                for path in ontology_files(self.files):
+                    if path.name.startswith("shapes") == shapes:
                         parse_file(graph, path)
-                    self._ontology = graph
-        return self._ontology
+                self._ontology[shapes] = graph
+        return graph
 
     # -- labels and nodes --------------------------------------------------------------------
 
