@@ -1,200 +1,37 @@
-"""Parsing, checking and running SPARQL queries, for the CLI, the web and the saved queries.
+"""Running SPARQL queries, for the CLI, the web and the saved queries.
 
-Every query is parsed by rdflib first, whatever store runs it, so that a syntax error is
-reported with its line and column the same way everywhere, and so that the safety rules
-are checked before any engine sees the query: read-only, no ``SERVICE``, no ``FROM``.
+Every query is read once by :mod:`r2pkg.reading` (escapes replaced, parsed by rdflib,
+checked: read-only, no ``SERVICE``, no ``FROM``) whatever store runs it, and the engine
+is given that reading's text, so what runs is what was checked.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from pyparsing import ParseException
 from rdflib import BNode, Graph, Literal, URIRef, Variable
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.query import ResultRow
 from rdflib.term import Node
 
-from r2pkg.errors import QueryError
-from r2pkg.namespaces import PREFIXES
-
-QUERY_FORMS = {
-    "SelectQuery": "SELECT",
-    "AskQuery": "ASK",
-    "ConstructQuery": "CONSTRUCT",
-    "DescribeQuery": "DESCRIBE",
-}
-
-_IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
-
-
-@dataclass(frozen=True)
-class ParsedQuery:
-    """A query that parsed and passed the safety checks."""
-
-    text: str
-    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
-    limit: int | None = None  # the query's own top-level LIMIT
-    values_at_end: bool = False  # a VALUES block after the solution modifiers
-
-    @functools.lru_cache(maxsize=512)  # noqa: B019 - parsed queries are cached too, and few
-    def capped(self, max_rows: int) -> str | None:
-        """The text, limited to ``max_rows + 1`` rows so that a cut is seen, or None if it cannot be.
-
-        The extra row tells a result that was cut from one that fits exactly. A query with
-        its own LIMIT within the cap is left alone; one with a larger LIMIT, or with a
-        trailing VALUES block (where no LIMIT may follow), cannot be capped by appending.
-        """
-        if self.limit is not None:
-            return self.text if self.limit <= max_rows else None
-        if self.values_at_end:
-            return None
-        return f"{self.text}\nLIMIT {max_rows + 1}"
+# The reading side (escapes, parse, refusals, parameters, prefixes) lives in r2pkg.reading;
+# these names stay importable from here.
+from r2pkg.reading import (  # noqa: F401
+    QUERY_FORMS,
+    Reading,
+    bind_parameters,
+    read_query,
+    term_for,
+    undeclared_prefixes,
+    with_prefixes,
+)
+from r2pkg.reading import Reading as ParsedQuery  # noqa: F401
 
 
-@functools.lru_cache(maxsize=512)
-def parse_query(text: str) -> ParsedQuery:
-    """Parse and check a query; a QueryError names the line and column of a problem.
-
-    Results are cached by text: rdflib's parser costs milliseconds per query, and saved
-    queries are asked again and again.
-    """
-    if not text or not text.strip():
-        raise QueryError("the query is empty.", hint="send a SPARQL query in the 'query' parameter.")
-    try:
-        parsed = parseQuery(text)
-    except ParseException as exc:
-        if _is_update(text):
-            raise _update_refused() from exc
-        raise QueryError(
-            f"syntax error at line {exc.lineno}, column {exc.col}: {_explain(exc)}.",
-            hint=_caret(text, exc.lineno, exc.col),
-        ) from exc
-    except Exception as exc:  # rdflib raises a few other types on odd input
-        raise QueryError(f"the query could not be read: {exc}.") from exc
-    body = parsed[1]
-    form = QUERY_FORMS.get(getattr(body, "name", ""), "")
-    if not form:
-        raise QueryError("only SELECT, ASK, CONSTRUCT and DESCRIBE queries are accepted.")
-    _refuse_remote(body)
-    clauses = body["limitoffset"] if "limitoffset" in body else {}
-    limit = clauses["limit"] if "limit" in clauses else None  # CompValue.get returns the key when absent
-    return ParsedQuery(text=text, form=form, limit=None if limit is None else int(limit),
-                       values_at_end="valuesClause" in body)
-
-
-def _is_update(text: str) -> bool:
-    try:
-        parseUpdate(text)
-    except Exception:
-        return False
-    return True
-
-
-def _update_refused() -> QueryError:
-    return QueryError(
-        "this endpoint is read-only: SPARQL updates (INSERT, DELETE, LOAD, CLEAR, DROP...) "
-        "are refused.",
-        hint="change the data in data/ and reload, or see the README on enabling updates.",
-    )
-
-
-def _refuse_remote(body: CompValue) -> None:
-    if "datasetClause" in body:
-        raise QueryError(
-            "FROM and FROM NAMED are refused: the endpoint queries only its own graph and "
-            "never fetches a graph from the network.",
-            hint="remove the FROM clause; the default graph is the whole r2pkg graph.",
-        )
-    if _contains(body, "ServiceGraphPattern"):
-        raise QueryError(
-            "SERVICE is refused: the endpoint never sends queries to other endpoints.",
-            hint="run the federated part against the other endpoint yourself.",
-        )
-
-
-def _contains(value: object, name: str) -> bool:
-    if isinstance(value, CompValue):
-        if value.name == name:
-            return True
-        return any(_contains(v, name) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_contains(v, name) for v in value)
-    return False
-
-
-def _explain(exc: ParseException) -> str:
-    found = exc.line[exc.col - 1 : exc.col + 19].strip() if exc.line else ""
-    return f"unexpected '{found}'" if found else "the query ends too early"
-
-
-def _caret(text: str, lineno: int, col: int) -> str:
-    lines = text.splitlines() or [""]
-    line = lines[min(max(lineno, 1), len(lines)) - 1]
-    return f"{line}\n{' ' * (max(col, 1) - 1)}^"
-
-
-def term_for(value: Node) -> str:
-    """The SPARQL form of a bound value, refusing IRIs that could break out of <...>."""
-    if isinstance(value, URIRef):
-        if _IRI_FORBIDDEN.search(str(value)):
-            raise QueryError(f"'{value}' is not a valid IRI.")
-        return f"<{value}>"
-    if isinstance(value, Literal):
-        return value.n3()
-    if isinstance(value, BNode):
-        raise QueryError("a blank node cannot be given as a parameter.")
-    raise QueryError(f"cannot bind '{value}'.")
-
-
-def bind_parameters(text: str, bindings: Mapping[str, Node] | None) -> str:
-    """Replace each bound ``?name`` by its value, serialised as a SPARQL term.
-
-    Values go in as terms (an IRI checked for forbidden characters, a literal escaped by
-    rdflib), never as text, so a parameter cannot change the query's structure. This works
-    the same on rdflib, Oxigraph and any remote endpoint, which initBindings does not.
-    """
-    if not bindings:
-        return text
-    return _bind(text, tuple(bindings.items()))
-
-
-@functools.lru_cache(maxsize=1024)
-def _bind(text: str, bindings: tuple[tuple[str, Node], ...]) -> str:
-    """Cached by text and values: the same saved query is asked with the same values again and again."""
-    for name, value in bindings:
-        term = term_for(value)
-        text = re.sub(r"[?$]" + re.escape(name) + r"(?![\w])", lambda _m, t=term: t, text)
-    return text
-
-
-_DECLARED = re.compile(r"(?i)PREFIX\s+([\w-]*)\s*:")
-_USED = re.compile(r"(?<![\w?$<.-])([A-Za-z][\w-]*):")
-
-
-@functools.lru_cache(maxsize=512)
-def undeclared_prefixes(text: str) -> frozenset[str]:
-    """Prefixes the query seems to use without declaring them (a word before a colon).
-
-    Whole-line comments are left out (a saved query's header is full of ``key:`` lines);
-    a word in a string may still be taken for a prefix, which only costs a little time.
-    """
-    code = "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#"))
-    return frozenset(_USED.findall(code)) - frozenset(_DECLARED.findall(code))
-
-
-@functools.lru_cache(maxsize=512)
-def with_prefixes(text: str) -> str:
-    """Add the contract's PREFIX lines that the query uses but does not declare."""
-    declared = set(_DECLARED.findall(text))
-    used = set(_USED.findall(text))
-    missing = [f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p in used and p not in declared]
-    return "".join(missing) + text
+def parse_query(text: str, bindings: Mapping[str, Node] | None = None) -> Reading:
+    """The one reading of ``text`` (see :mod:`r2pkg.reading`): run ``.text``, never ``text``."""
+    return read_query(text, bindings, max_length=None)  # length is checked where a query comes in
 
 
 # -- execution ---------------------------------------------------------------------------
@@ -209,7 +46,7 @@ def prepare(text: str, bindings: Mapping[str, Node] | None = None) -> ParsedQuer
 
     The returned ``parsed.text`` is the only text any engine is given.
     """
-    return parse_query(with_prefixes(bind_parameters(text, bindings)))
+    return parse_query(text, bindings)
 
 
 class Executes(Protocol):
