@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from r2pkg.errors import QueryError
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.queries import run_saved, saved_queries
 from r2pkg.store import Store, bundled_files, open_store
+from r2pkg.store.endpoint import Endpoint
 from r2pkg.store.oxigraph_dir import MANIFEST, OxigraphDirStore
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "r2pkg"
@@ -180,3 +182,15 @@ def test_store_is_accepted_after_the_subcommand_as_before_it(runner, args):
 def test_store_after_the_subcommand_is_used(runner):
     result = runner.invoke(main, ["stats", "--store", "nonsense"])
     assert result.exit_code == 2 and "unknown store 'nonsense'" in result.output
+
+
+def test_an_endpoint_that_does_not_answer_is_named_and_its_password_is_not(monkeypatch):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    monkeypatch.setenv("R2PKG_STORE_USER", "editor")
+    monkeypatch.setenv("R2PKG_STORE_PASSWORD", "s3cret-Pa55")
+    with pytest.raises(Exception) as caught:
+        open_store(f"http://127.0.0.1:{port}/sparql")
+    assert f"127.0.0.1:{port}" in str(caught.value) and "s3cret-Pa55" not in str(caught.value)
+    assert "s3cret-Pa55" not in repr(Endpoint.from_env(f"http://127.0.0.1:{port}/sparql"))
