@@ -303,7 +303,7 @@ class Server(_Started):
         """Start it; return seconds from process start to the first answered /sparql query."""
         self.port = free_port()
         env = {**os.environ, "R2PKG_HOME": str(self.home), **self.env}
-        self.log = WORK / f"serve-{self.home.name}-{self.store}-{self.port}.log"
+        self.log = WORK / f"serve-{self.home.name}-{self.store.replace('/', '_')}-{self.port}.log"
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             [R2PKG_BIN, "serve", "--host", "127.0.0.1", "--port", str(self.port),

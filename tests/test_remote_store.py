@@ -1,7 +1,15 @@
-"""A real external triple store: an Oxigraph server on loopback, loaded with `r2pkg load`.
+"""Real external triple stores on loopback: Oxigraph's server and Virtuoso, loaded with `r2pkg load`.
 
-The query, chain, precedent and validation tests run against it through the SPARQL 1.1
-Protocol, as they would against Fuseki, Virtuoso or GraphDB.
+Every test here runs once per engine, through the SPARQL 1.1 Protocol and the Graph Store
+Protocol, and is compared with the embedded store: saved queries, chains, precedents,
+validation, the web endpoint, and an entry written through the store. The fixtures start
+each server themselves on a free port (so the README's test command alone runs them) and
+stop it afterwards. An engine that is not installed fails (Oxigraph: it is in the test
+extra) or is skipped with the reason (Virtuoso: a Debian package), never passed silently.
+
+Default graphs differ: Oxigraph's is its own graph, so r2pkg's triples go into it;
+Virtuoso's is the union of every graph, its system graphs included, so there r2pkg's triples
+go into a named graph that every query names as its default graph (``R2PKG_STORE_GRAPH``).
 """
 
 from __future__ import annotations
@@ -13,21 +21,28 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from rdflib import URIRef
+from click.testing import CliRunner
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
 
 from r2pkg.chains import authority_chains, graph_index, precedents
 from r2pkg.cli import main
 from r2pkg.entries import read_entries
-from r2pkg.namespaces import R2PID
+from r2pkg.errors import QueryError
+from r2pkg.namespaces import R2P, R2PID
 from r2pkg.queries import run_saved, saved_queries
 from r2pkg.store import open_store
 from r2pkg.validation import validate_entry
 
 pytestmark = pytest.mark.server
 SHAPES = Path(__file__).parent / "shapes"
+GRAPH = "https://w3id.org/r2pkg/graph"
+ENGINES = ["oxigraph", "virtuoso"]
 
 
 def oxigraph_binary() -> str:
@@ -43,6 +58,38 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 90) -> None:
+    """Until ``url`` answers, or fail with the server's log."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"the server did not start: {log.read_text(errors='replace')[-800:]}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in values.items():
+            patch.setenv(key, value)
+        yield
+
+
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory):
     port = free_port()
@@ -52,39 +99,98 @@ def oxigraph_server(tmp_path_factory):
         process = subprocess.Popen([oxigraph_binary(), "serve", "--location", str(location), "--bind",
                                     f"127.0.0.1:{port}"], stdout=sink, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the Oxigraph server did not start: " + log.read_text()[:500])
+    wait_for(f"{base}/query?query=ASK%7B%7D", process, log, 30)
     yield base
-    process.terminate()
-    process.wait(10)
+    stop(process)
+
+
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+Striping = 0
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+Striping = 0
+[Parameters]
+ServerPort = 127.0.0.1:{sql}
+DisableUnixSocket = 1
+CaseMode = 2
+DirsAllowed = ., {d}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+ThreadsPerQuery = 2
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = {d}/vsp
+ServerThreads = 10
+Charset = UTF-8
+EnabledGzipContent = 0
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 120
+MaxQueryCostEstimationTime = 400
+"""
 
 
 @pytest.fixture(scope="module")
-def remote(oxigraph_server, oxigraph_store):
-    from click.testing import CliRunner
+def virtuoso_server(tmp_path_factory):
+    """Virtuoso 7 (Debian's virtuoso-opensource) on a private database and loopback ports."""
+    binary = shutil.which("virtuoso-t")
+    if binary is None:
+        pytest.skip("Virtuoso is not installed on this machine (apt-get install virtuoso-opensource): "
+                    "its tests did not run")
+    folder = tmp_path_factory.mktemp("virtuoso")
+    (folder / "vsp").mkdir()
+    http = free_port()
+    ini = folder / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(d=folder, sql=free_port(), http=http), encoding="utf-8")
+    log = folder / "stdout.log"
+    with open(log, "wb") as sink:
+        process = subprocess.Popen([binary, "-c", str(ini), "+foreground"], cwd=folder,
+                                   stdout=sink, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{http}"
+    wait_for(f"{base}/sparql?query=ASK%7B%7D", process, log)
+    yield base
+    stop(process)
 
-    result = CliRunner().invoke(main, ["load", "--store", f"{oxigraph_server}/store", "--batch", "5000"])
-    assert result.exit_code == 0, result.output
-    remote_store = open_store(f"{oxigraph_server}/query")
-    assert len(remote_store.graph) == len(oxigraph_store.graph)
-    return remote_store
+
+@pytest.fixture(scope="module", params=ENGINES)
+def engine(request) -> dict:
+    """How to reach one engine: its query endpoint, and the settings r2pkg needs for it."""
+    if request.param == "oxigraph":
+        base = request.getfixturevalue("oxigraph_server")
+        return {"name": "oxigraph", "base": base, "query": f"{base}/query", "load": f"{base}/store", "env": {}}
+    base = request.getfixturevalue("virtuoso_server")
+    # the default account of a new Virtuoso database; its Graph Store answers with a Digest challenge
+    env = {"R2PKG_STORE_USER": "dba", "R2PKG_STORE_PASSWORD": "dba", "R2PKG_STORE_GRAPH": GRAPH,
+           "R2PKG_STORE_GSP": f"{base}/sparql-graph-crud-auth"}
+    return {"name": "virtuoso", "base": base, "query": f"{base}/sparql", "load": f"{base}/sparql-graph-crud-auth",
+            "env": env}
+
+
+@pytest.fixture(scope="module")
+def remote(engine, oxigraph_store):
+    with environment(engine["env"]):
+        result = CliRunner().invoke(main, ["load", "--store", engine["load"], "--batch", "5000"])
+        assert result.exit_code == 0, result.output
+        assert "triples" in result.output  # the progress bar
+        remote_store = open_store(engine["query"])
+    yield remote_store
 
 
 def test_load_reports_progress_and_every_triple_arrives(remote, oxigraph_store):
-    assert remote.kind == "remote"
-    assert len(remote.graph) == len(oxigraph_store.graph)
+    assert remote.kind == "remote" and remote.uses_network
+    assert remote.triple_count() == oxigraph_store.triple_count()
 
 
-def test_load_into_a_store_that_refuses_says_so(runner, oxigraph_server):
-    result = runner.invoke(main, ["load", "--store", f"{oxigraph_server}/no-such-endpoint"])
+def test_load_into_a_store_that_refuses_says_so(runner, engine):
+    result = runner.invoke(main, ["load", "--store", f"{engine['base']}/no-such-endpoint"])
     assert result.exit_code == 2
     assert "refused" in result.output or "cannot reach" in result.output
 
@@ -92,17 +198,50 @@ def test_load_into_a_store_that_refuses_says_so(runner, oxigraph_server):
 QUERIES = sorted(saved_queries().values(), key=lambda q: q.name)
 
 
-@pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
-def test_saved_queries_give_the_same_answers_on_the_external_store(remote, oxigraph_store, query):
-    def answer(s):
-        result = run_saved(s, query)
-        if result.type == "ASK":
-            return result.askAnswer
-        if result.type in ("CONSTRUCT", "DESCRIBE"):
-            return len(result.graph)
-        return sorted(tuple(str(v) if v is not None else "" for v in row) for row in result)
+#: Saved queries Virtuoso 7.2 cannot run (it answers 500, "SQ074", to a GROUP BY over
+#: variables bound from EXISTS and IN); checked to still fail, so a fixed engine is noticed.
+VIRTUOSO_REFUSES = {"authority-chain-nodes"}
 
-    assert answer(remote) == answer(oxigraph_store)
+
+def comparable(result, engine: str):
+    """A result in a form two engines can be compared on.
+
+    Virtuoso writes SPARQL booleans (``EXISTS``, ``true``) as xsd:integer 1 and 0; on
+    Virtuoso the embedded store's booleans are compared as 1 and 0 too.
+    """
+    if result.type == "ASK":
+        return result.askAnswer
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        return len(result.graph)
+
+    def text(v) -> str:
+        if v is None:
+            return ""
+        if engine == "virtuoso" and isinstance(v, Literal) and v.datatype == XSD.boolean:
+            return "1" if v.toPython() else "0"
+        return str(v)
+
+    return sorted(tuple(text(v) for v in row) for row in result)
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
+def test_saved_queries_give_the_same_answers_on_the_external_store(engine, remote, oxigraph_store, query):
+    if engine["name"] == "virtuoso" and query.name in VIRTUOSO_REFUSES:
+        with pytest.raises(QueryError, match="answered 500"):
+            run_saved(remote, query)
+        return
+    assert comparable(run_saved(remote, query), engine["name"]) == comparable(run_saved(oxigraph_store, query),
+                                                                              engine["name"])
+
+
+@pytest.mark.parametrize("node", ["mandate/special-adviser-prevention-of-genocide", "case/libya-2011",
+                                  "case/rwanda-1994"])
+def test_chains_and_precedents_agree_with_the_embedded_store(remote, oxigraph_store, node):
+    iri = URIRef(str(R2PID) + node)
+    there, here = graph_index(remote), graph_index(oxigraph_store)
+    assert authority_chains(there, iri) == authority_chains(here, iri)
+    if node.startswith("case/"):
+        assert precedents(there, iri) == precedents(here, iri)
 
 
 def test_chain_on_the_external_store(remote):
@@ -133,3 +272,27 @@ def test_sparql_endpoint_served_from_the_external_store(remote):
     data = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).get_json()
     assert data["boolean"] is True
     assert json.loads(client.get("/healthz").data)["store"] == "remote"
+
+
+def test_a_query_file_runs_on_the_external_store_from_the_command_line(runner, engine, remote, tmp_path):
+    query = tmp_path / "cases.rq"
+    query.write_text("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a r2p:Case }", encoding="utf-8")
+    with environment(engine["env"]):
+        result = runner.invoke(main, ["query", str(query), "--format", "csv", "--store", engine["query"]])
+    assert result.exit_code == 0, result.output
+    assert int(result.output.split()[1]) == remote.stats()["cases"]
+
+
+def test_an_entry_written_through_the_graph_store_is_seen_by_the_next_query(remote):
+    """Last in the module: it changes the external store."""
+    node = URIRef(str(R2PID) + "case/written-through-the-store")
+    entry = Graph()
+    entry.add((node, RDF.type, R2P.Case))
+    entry.add((node, RDFS.label, Literal("Written through the Graph Store", lang="en")))
+    entry.add((node, R2P.evidence, BNode()))
+    before, version = remote.triple_count(), remote.version
+    remote.add_graph(entry)
+    assert remote.version == version + 1
+    assert remote.triple_count() == before + 3
+    assert remote.ask(f"ASK {{ <{node}> a r2p:Case ; rdfs:label ?l }}")
+    assert remote.resolve("Written through the Graph Store") == node

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS
+from rdflib.namespace import RDF, RDFS, SH
 
 from r2pkg.answers import answer
 from r2pkg.cli import main
@@ -18,6 +19,7 @@ from r2pkg.errors import QueryError
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.queries import run_saved, saved_queries
 from r2pkg.store import Store, bundled_files, open_store
+from r2pkg.store.endpoint import Endpoint
 from r2pkg.store.oxigraph_dir import MANIFEST, OxigraphDirStore
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "r2pkg"
@@ -83,9 +85,11 @@ def test_labels_names_and_counts_through_the_interface(any_store: Store):
 
 
 def test_the_ontology_comes_from_the_store_once(any_store: Store):
-    first = any_store.ontology()
-    assert first is any_store.ontology()
-    assert (R2P.Case, RDF.type, None) in first and len(first) > 100
+    vocabulary, shapes = any_store.vocabulary(), any_store.shapes()
+    assert vocabulary is any_store.vocabulary() and shapes is any_store.shapes()  # parsed once
+    assert (R2P.Case, RDF.type, None) in vocabulary and len(vocabulary) > 100
+    assert (None, RDF.type, SH.NodeShape) in shapes and (None, RDF.type, SH.NodeShape) not in vocabulary
+    assert len(any_store.ontology()) == len(vocabulary) + len(shapes)
 
 
 def test_an_entry_added_as_one_unit_is_seen_by_the_next_query(tmp_path: Path):
@@ -178,3 +182,15 @@ def test_store_is_accepted_after_the_subcommand_as_before_it(runner, args):
 def test_store_after_the_subcommand_is_used(runner):
     result = runner.invoke(main, ["stats", "--store", "nonsense"])
     assert result.exit_code == 2 and "unknown store 'nonsense'" in result.output
+
+
+def test_an_endpoint_that_does_not_answer_is_named_and_its_password_is_not(monkeypatch):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    monkeypatch.setenv("R2PKG_STORE_USER", "editor")
+    monkeypatch.setenv("R2PKG_STORE_PASSWORD", "s3cret-Pa55")
+    with pytest.raises(Exception) as caught:
+        open_store(f"http://127.0.0.1:{port}/sparql")
+    assert f"127.0.0.1:{port}" in str(caught.value) and "s3cret-Pa55" not in str(caught.value)
+    assert "s3cret-Pa55" not in repr(Endpoint.from_env(f"http://127.0.0.1:{port}/sparql"))

@@ -97,6 +97,7 @@ def serve(obj: Context, host: str, port: int, threads: int, dev: bool) -> None:
 
     from r2pkg.web import get_isolator
 
+    obj.store.ontology()  # read once here, inherited by every forked worker (validation uses it)
     with app.app_context():
         get_isolator().warm(2)  # fork query workers now, while the process has one thread
     waitress.serve(app, host=host, port=port, threads=threads, ident="r2pkg",

@@ -133,7 +133,7 @@ def _prepared(text: str, namespaces: tuple):
 def validate_store(store: Store) -> Report:
     """Validate the whole graph against the shapes."""
     data = store.local_copy()
-    report = _run_shacl(data, focus_of=None, labels=store.label)
+    report = _run_shacl(data, focus_of=None, labels=store.label, shapes=store.shapes(), vocab=store.vocabulary())
     report.checked = len(set(data.subjects(RDF.type, None)))
     return report
 
@@ -146,7 +146,8 @@ def validate_entry(store: Store, entry: Graph) -> Report:
     """
     own = _entry_nodes(entry)
     work = _WorkingGraph()
-    for triple in vocabulary_graph():
+    vocab = store.vocabulary()  # parsed once per store, not once per worker
+    for triple in vocab:
         work.add(triple)
     for triple in _context(store, entry, own):
         work.add(triple)
@@ -158,9 +159,9 @@ def validate_entry(store: Store, entry: Graph) -> Report:
             return str(value)
         return store.label(node)
 
-    report = _run_shacl(work, focus_of=own, labels=label)
-    report.findings.extend(_dangling(store, entry, own, label))
-    report.findings.extend(_undeclared_terms(entry))
+    report = _run_shacl(work, focus_of=own, labels=label, shapes=store.shapes(), vocab=vocab)
+    report.findings.extend(_dangling(store, entry, own, label, vocab))
+    report.findings.extend(_undeclared_terms(entry, vocab))
     report.conforms = not report.findings
     report.checked = len({n for n in own if isinstance(n, URIRef)})
     return report
@@ -198,8 +199,7 @@ def _context(store: Store, entry: Graph, own: set[Node]) -> Iterable[tuple[Node,
                 pending.append(o)
 
 
-def _run_shacl(data: Graph, focus_of: set[Node] | None, labels) -> Report:
-    shapes = shapes_graph()
+def _run_shacl(data: Graph, focus_of: set[Node] | None, labels, shapes: Graph, vocab: Graph) -> Report:
     conforms, results, _text = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", advanced=True,
         allow_warnings=True, abort_on_first=False, inplace=True,  # never copies: reads only
@@ -209,7 +209,7 @@ def _run_shacl(data: Graph, focus_of: set[Node] | None, labels) -> Report:
         focus = results.value(result, SH.focusNode)
         if focus_of is not None and focus not in focus_of:
             continue
-        findings.append(_finding(results, result, shapes, labels))
+        findings.append(_finding(results, result, shapes, labels, vocab))
     findings = _dedupe(findings)
     return Report(conforms=not findings if focus_of is not None else bool(conforms), findings=findings)
 
@@ -225,7 +225,7 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _finding(results: Graph, result: Node, shapes: Graph, labels) -> Finding:
+def _finding(results: Graph, result: Node, shapes: Graph, labels, vocab: Graph) -> Finding:
     focus = results.value(result, SH.focusNode)
     path = results.value(result, SH.resultPath)
     value = results.value(result, SH.value)
@@ -238,7 +238,7 @@ def _finding(results: Graph, result: Node, shapes: Graph, labels) -> Finding:
     severity = results.value(result, SH.resultSeverity)
     return Finding(
         focus=str(focus), focus_label=_node_label(focus, labels),
-        field=str(path) if path is not None else "", field_label=_field_label(path),
+        field=str(path) if path is not None else "", field_label=_field_label(path, vocab),
         message=str(message), rule=str(rule), fix=str(fix),
         severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
         value=None if value is None or isinstance(value, BNode) else str(value),
@@ -254,19 +254,17 @@ def _node_label(node: Node | None, labels) -> str:
     return labels(node)
 
 
-def _field_label(path: Node | None) -> str:
+def _field_label(path: Node | None, vocab: Graph) -> str:
     if path is None:
         return "(node)"
-    vocab = vocabulary_graph()
     label = vocab.value(path, RDFS.label)
     if label is not None:
         return str(label)
     return str(path).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _dangling(store: Store, entry: Graph, own: set[Node], labels) -> list[Finding]:
+def _dangling(store: Store, entry: Graph, own: set[Node], labels, vocab: Graph) -> list[Finding]:
     """IRIs of individuals that the entry uses but neither the graph nor the entry defines."""
-    vocab = vocabulary_graph()
     out = []
     for s, p, o in sorted(entry, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
         if p == RDF.type or p in AUTHORITY_PROPERTIES or not isinstance(o, URIRef) or o in own:
@@ -277,7 +275,7 @@ def _dangling(store: Store, entry: Graph, own: set[Node], labels) -> list[Findin
             continue
         out.append(Finding(
             focus=str(s) if isinstance(s, URIRef) else str(s), focus_label=_node_label(s, labels),
-            field=str(p), field_label=_field_label(p),
+            field=str(p), field_label=_field_label(p, vocab),
             message=f"the entry points at <{o}>, which is neither in the graph nor defined by the entry.",
             rule="form", value=str(o),
             fix="check the IRI against the graph (search its label on the home page), or add that node to the entry.",
@@ -285,9 +283,8 @@ def _dangling(store: Store, entry: Graph, own: set[Node], labels) -> list[Findin
     return out
 
 
-def _undeclared_terms(entry: Graph) -> list[Finding]:
+def _undeclared_terms(entry: Graph, vocab: Graph) -> list[Finding]:
     """r2p: properties and classes that the ontology does not declare (usually a typo)."""
-    vocab = vocabulary_graph()
     declared = set(vocab.subjects(RDF.type, None))
     out = []
     used: set[tuple[Node, Node]] = set()

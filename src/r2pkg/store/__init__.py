@@ -35,13 +35,13 @@ DEFAULT_STORE = os.environ.get("R2PKG_STORE", "oxigraph")
 def open_store(spec: str | None = None, files: Iterable[Path] | None = None) -> Store:
     """Open the store named by ``spec`` on the bundled graph (or the given files)."""
     spec = spec or DEFAULT_STORE
-    if spec.startswith(("http://", "https://")):
-        return EndpointStore.open(spec)
     root = None
     if files is None:
         root = project_root()
         files = bundled_files(root)
     files = list(files)
+    if spec.startswith(("http://", "https://")):
+        return EndpointStore.open(spec, files=files)
     if spec == "memory":
         return MemoryStore.load(files, root)
     if spec == "oxigraph":

@@ -12,6 +12,7 @@ Store can stand where a read-only rdflib graph was used.
 
 from __future__ import annotations
 
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
@@ -39,6 +40,8 @@ COUNTED_CLASSES = {
     "organs": R2P.Organ,
 }
 
+_NOT_AN_IRI = re.compile(r'[\s<>"{}|\\^`]')
+
 Triple = tuple[Node, Node, Node]
 Pattern = tuple[Node | None, Node | None, Node | None]
 
@@ -64,7 +67,7 @@ class Store(ABC):
         self._labels: dict[Node, str] | None = None
         self._triples: int | None = None
         self._stats: dict[str, int] | None = None
-        self._ontology: Graph | None = None
+        self._ontology: dict[bool, Graph] | None = None
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -162,19 +165,32 @@ class Store(ABC):
         return self.snapshot(properties).graph
 
     def ontology(self) -> Graph:
-        """The ontology, concept schemes and shapes this store was loaded from, parsed once.
+        """The ontology, concept schemes and shapes this store was loaded from."""
+        return self.vocabulary() + self.shapes()
 
-        Read once per store and kept: query and validation workers are forked from the
-        process that opened the store and inherit it, instead of each re-reading the files.
-        """
-        if self._ontology is None:
-            with self._lock:
-                if self._ontology is None:
-                    graph = bind_prefixes(Graph())
-                    for path in ontology_files(self.files):
+    def vocabulary(self) -> Graph:
+        """The ontology and concept schemes (``ontology/*.ttl`` but the shapes), parsed once."""
+        return self._ontology_part(shapes=False)
+
+    def shapes(self) -> Graph:
+        """The SHACL shapes (``ontology/shapes*.ttl``), parsed once."""
+        return self._ontology_part(shapes=True)
+
+    def _ontology_part(self, shapes: bool) -> Graph:
+        """Read once per store and kept (writes add entries, not ontology): query and
+        validation workers forked from the process that opened the store inherit it instead
+        of each re-reading the files."""
+        with self._lock:
+            if self._ontology is None:
+                self._ontology = {}
+            graph = self._ontology.get(shapes)
+            if graph is None:
+                graph = bind_prefixes(Graph())
+                for path in ontology_files(self.files):
+                    if path.name.startswith("shapes") == shapes:
                         parse_file(graph, path)
-                    self._ontology = graph
-        return self._ontology
+                self._ontology[shapes] = graph
+        return graph
 
     # -- labels and nodes --------------------------------------------------------------------
 
@@ -225,6 +241,8 @@ class Store(ABC):
         if not text.startswith("http") and "/" in text:
             candidates.append(str(R2PID) + text.lstrip("/"))
         for candidate in candidates:
+            if _NOT_AN_IRI.search(candidate) or ":" not in candidate:
+                continue  # a label, not a name: never sent to an engine as an IRI
             node = URIRef(candidate)
             if self.exists(node):
                 return node

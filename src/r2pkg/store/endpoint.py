@@ -25,6 +25,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from rdflib import BNode, Graph, URIRef
@@ -79,8 +80,8 @@ class _Connector(SPARQLStore):
 
     def __init__(self, endpoint: Endpoint) -> None:
         options = {"auth": endpoint.auth} if endpoint.auth else {}
-        super().__init__(query_endpoint=endpoint.url, returnFormat="json", method="POST", **options)
-        self._graphs = SPARQLStore(query_endpoint=endpoint.url, returnFormat="turtle", method="POST", **options)
+        super().__init__(query_endpoint=endpoint.url, returnFormat="json", method="POST_FORM", **options)
+        self._graphs = SPARQLStore(query_endpoint=endpoint.url, returnFormat="turtle", method="POST_FORM", **options)
         self._default = endpoint.graph
 
     def query(self, query, initNs=None, initBindings=None, queryGraph=None, DEBUG=False):  # noqa: N803
@@ -103,16 +104,21 @@ class EndpointStore(Store):
 
     kind = "remote"
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    def __init__(self, endpoint: Endpoint, files: Iterable[Path] = ()) -> None:
         graph = Graph(store=_Connector(endpoint),
                       identifier=URIRef(endpoint.graph) if endpoint.graph else None)
-        super().__init__(bind_prefixes(graph))
+        super().__init__(bind_prefixes(graph), files)
         self.endpoint = endpoint
 
     @classmethod
-    def open(cls, url: str, graph: str | None = None, gsp: str | None = None) -> EndpointStore:
-        """Connect to the endpoint and check that it answers."""
-        store = cls(Endpoint.from_env(url, graph, gsp))
+    def open(cls, url: str, graph: str | None = None, gsp: str | None = None,
+             files: Iterable[Path] = ()) -> EndpointStore:
+        """Connect to the endpoint and check that it answers.
+
+        ``files`` are the bundled files the graph was loaded from; their ontology files give
+        the vocabulary and shapes that validation uses (r2pkg's, not the engine's).
+        """
+        store = cls(Endpoint.from_env(url, graph, gsp), files)
         try:
             store.graph.query("ASK { ?s ?p ?o }")
         except Exception as exc:
