@@ -154,9 +154,8 @@ def test_a_simple_literal_is_written_without_a_datatype_by_both_roads(oxigraph_s
 
 
 def test_a_query_error_from_oxigraph_is_a_query_error(oxigraph_store: Store):
-    from r2pkg.errors import QueryError
-
     from r2pkg import native
+    from r2pkg.errors import QueryError
 
     # the reading names an undeclared prefix before any engine runs; Oxigraph's own error,
     # if it ever sees such a text, is a QueryError too

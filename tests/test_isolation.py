@@ -118,3 +118,87 @@ def test_a_task_that_cannot_be_sent_leaves_the_worker_in_service(pool):
     with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
         pool.call(echo, lambda: None, timeout=5)
     assert pool.call(pid_of, timeout=5) == before
+
+
+# -- defence in depth: a worker for an embedded store has no network ---------------------------
+
+def service_directly(store, port):
+    """A SERVICE query handed straight to the engine: the reading's checks bypassed."""
+    from r2pkg import native
+
+    text = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+    try:
+        engine = native.engine(store.graph)
+        rows = list(engine.query(text)) if engine is not None else list(store.graph.query(text))
+        return f"ran: {len(rows)} rows"
+    except Exception as exc:  # noqa: BLE001 - the failure is the point
+        return f"failed: {exc}"
+
+
+def connect_directly(store, port):
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return "connected"
+    except OSError as exc:
+        return f"failed: {exc}"
+
+
+@pytest.mark.parametrize("kind", ["oxigraph", "memory"])
+def test_a_worker_cannot_reach_the_network_even_when_the_check_is_bypassed(kind, listener, request):
+    from r2pkg.isolation import network_can_be_cut
+
+    if not network_can_be_cut():
+        pytest.fail("this system allows no network namespace; the defence cannot be tested")
+    store = request.getfixturevalue(f"{kind}_store")
+    port, hits = listener
+    offline = Isolator(slots=1, context=store)
+    try:
+        assert offline.offline  # an embedded store: workers are cut off by default
+        assert offline.call(service_directly, port, timeout=20).startswith("failed")
+        assert offline.call(connect_directly, port, timeout=20).startswith("failed")
+        time.sleep(0.3)
+        assert hits == []
+    finally:
+        offline.close()
+    online = Isolator(slots=1, context=store, offline=False)  # the same tasks do connect otherwise
+    try:
+        assert online.call(connect_directly, port, timeout=20) == "connected"
+        time.sleep(0.3)
+        assert len(hits) == 1
+    finally:
+        online.close()
+
+
+def test_a_remote_store_keeps_its_network():
+    class Remote:
+        uses_network = True
+
+    assert not Isolator(slots=1, context=Remote()).offline
+
+
+def test_the_server_memory_cap_stops_a_runaway_allocation_and_leaves_workers_their_own():
+    """In a child (the cap is for the whole process): an allocation past the cap fails,
+    and a worker forked afterwards still sets its own, larger cap."""
+    import resource
+
+    from r2pkg.isolation import cap_server_memory
+
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            cap = cap_server_memory(256 * 1024**2)
+            assert cap is not None and resource.getrlimit(resource.RLIMIT_AS)[0] == cap
+            try:
+                bytearray(512 * 1024**2)
+            except MemoryError:
+                pool = Isolator(slots=1, context=None, memory_headroom=512 * 1024**2)
+                assert pool.call(pid_of, timeout=20) != os.getpid()
+                pool.close()
+                code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

@@ -86,10 +86,12 @@ def serve(obj: Context, host: str, port: int, store_spec: str | None, threads: i
         return
     import waitress
 
+    from r2pkg.isolation import cap_server_memory
     from r2pkg.web import get_isolator
 
     with app.app_context():
         get_isolator().warm(2)  # fork query workers now, while the process has one thread
+    cap_server_memory(int(app.config["SERVER_MEMORY_HEADROOM"]))  # workers set their own
     waitress.serve(app, host=host, port=port, threads=threads, ident="r2pkg",
                    max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
                    outbuf_overflow=OUTBUF_OVERFLOW)

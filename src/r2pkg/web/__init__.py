@@ -25,6 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
         MAX_CONTENT_LENGTH=2_000_000,  # bytes in any request body (413 beyond)
         QUERY_SLOTS=max(4, 2 * (os.cpu_count() or 1)),  # queries running at once
         ISOLATE_QUERIES=True,          # run each /sparql query in a killable child process
+        SERVER_MEMORY_HEADROOM=4 * 1024**3,  # address space `r2pkg serve` may add after loading
         SEARCH_LIMIT=50,               # hits shown by the label search
     )
     if test_config is None:
