@@ -305,3 +305,45 @@ def test_entries_never_reach_the_network(live_server, listener):
     assert post(f"{live_server}/validate", turtle.encode(), "text/turtle", accept="application/json")[0] in (200, 400)
     time.sleep(0.3)
     assert hits == []
+
+
+# -- all untrusted work under a deadline: parsing counts against the limit ---------------------
+
+@pytest.fixture(scope="module")
+def short_limits(oxigraph_store):
+    """The app with 2-second limits for queries and for validation."""
+    from r2pkg.web import create_app
+
+    app = create_app({"TESTING": True, "QUERY_TIMEOUT": 2.0, "VALIDATE_TIMEOUT": 2.0}, store=oxigraph_store)
+    yield app.test_client()
+    app.extensions["r2pkg.isolator"].close()
+
+
+def test_a_pathological_query_parse_is_cut_at_the_limit(short_limits):
+    query = "ASK { FILTER(1 IN (" + ",".join(["1"] * 16_000) + ")) }"  # 32 kB; rdflib: ~70 s
+    started = time.monotonic()
+    response = short_limits.post("/sparql", data=query, content_type="application/sparql-query")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503 and "stopped after 2 s" in response.get_json()["error"]["message"]
+    assert elapsed < 4.0, elapsed
+    assert short_limits.get("/sparql?query=ASK%20%7B%7D").status_code == 200  # a fresh worker took over
+
+
+def test_a_pathological_entry_parse_is_cut_at_the_limit(short_limits):
+    entry = "".join(f"@prefix p{i}: <http://example.org/{i}/> .\n" for i in range(30_000))
+    entry += "<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n"
+    started = time.monotonic()
+    response = short_limits.post("/validate", data=entry.encode(), content_type="text/turtle",
+                                 headers={"Accept": "application/json"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503, response.get_data()
+    assert elapsed < 4.0, elapsed
+
+
+def test_a_syntax_error_found_in_the_worker_is_still_a_400_with_its_place(short_limits):
+    response = short_limits.get("/sparql?query=" + q("SELECT * WHERE {\n ?s ?p }"))
+    assert response.status_code == 400
+    assert "line 2" in response.get_json()["error"]["message"]
+    response = short_limits.post("/validate", data=b"<a> <b> .", content_type="text/turtle",
+                                 headers={"Accept": "application/json"})
+    assert response.status_code == 400 and "line 1" in response.get_json()["error"]["message"]
