@@ -202,3 +202,46 @@ def test_the_server_memory_cap_stops_a_runaway_allocation_and_leaves_workers_the
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+# -- admission: slow clients cannot take every slot ---------------------------------------------
+
+def test_admission_keeps_a_fast_lane_for_other_clients():
+    import threading
+
+    from r2pkg.web.admission import Admission, Busy
+
+    pool = Isolator(slots=2, context=None)
+    gate = Admission(pool, slots=1, client_slots=1, fast_slots=1, fast_timeout=0.5, fast_penalty=30)
+    try:
+        slow = threading.Thread(target=gate.call, args=("attacker", sleep_for, 2.0), kwargs={"timeout": 5})
+        slow.start()
+        time.sleep(0.3)  # the attacker holds the only regular slot
+        started = time.monotonic()
+        with pytest.raises(Busy) as overran:  # its second slow task overruns the fast lane
+            gate.call("attacker", sleep_for, 2.0, timeout=5)
+        assert 0.4 < time.monotonic() - started < 1.5 and overran.value.retry_after == 30
+        started = time.monotonic()
+        with pytest.raises(Busy):  # and it is kept out of the fast lane at once
+            gate.call("attacker", sleep_for, 0.0, timeout=5)
+        assert time.monotonic() - started < 0.1
+        assert gate.call("victim", sleep_for, 0.0, timeout=5) == "done"  # another client is served
+        slow.join()
+        assert gate.call("victim", sleep_for, 0.0, timeout=5) == "done"
+    finally:
+        pool.close()
+
+
+def test_a_task_whose_own_limit_is_short_is_a_timeout_not_a_penalty():
+    from r2pkg.errors import QueryTimeout
+    from r2pkg.web.admission import Admission, Busy
+
+    pool = Isolator(slots=1, context=None)
+    gate = Admission(pool, slots=0, client_slots=1, fast_slots=1, fast_timeout=1.0, fast_penalty=30)
+    try:
+        gate._regular.acquire()  # no regular slot free
+        with pytest.raises(QueryTimeout) as stopped:
+            gate.call("a", sleep_for, 2.0, timeout=0.3)
+        assert not isinstance(stopped.value, Busy) and "a" not in gate._barred
+    finally:
+        pool.close()

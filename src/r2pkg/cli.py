@@ -65,11 +65,17 @@ def main(ctx: click.Context, store_spec: str | None, debug: bool) -> None:
     ctx.obj = Context(store_spec, debug)
 
 
+#: Connections that send nothing for 10 s are dropped (slowloris), checked every 2 s;
+#: waiting connections cost no thread in waitress, so many more than threads are allowed.
+WAITRESS_GUARDS = {"channel_timeout": 10, "cleanup_interval": 2, "connection_limit": 1000}
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="port to listen on.")
 @click.option("--store", "store_spec", default=None, help=STORE_HELP)
-@click.option("--threads", default=8, show_default=True, type=int, help="worker threads (production server).")
+@click.option("--threads", default=16, show_default=True, type=int,
+              help="server threads (production server); more than the query slots, so pages answer while they are full.")
 @click.option("--dev", is_flag=True, help="use Flask's development server with reloading (never in production).")
 @click.pass_obj
 def serve(obj: Context, host: str, port: int, store_spec: str | None, threads: int, dev: bool) -> None:
@@ -94,7 +100,7 @@ def serve(obj: Context, host: str, port: int, store_spec: str | None, threads: i
     cap_server_memory(int(app.config["SERVER_MEMORY_HEADROOM"]))  # workers set their own
     waitress.serve(app, host=host, port=port, threads=threads, ident="r2pkg",
                    max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
-                   outbuf_overflow=OUTBUF_OVERFLOW)
+                   outbuf_overflow=OUTBUF_OVERFLOW, **WAITRESS_GUARDS)
 
 
 @main.command()

@@ -72,6 +72,12 @@ def href_for(iri: str) -> str | None:
     return None
 
 
+def web_link(iri: str) -> str | None:
+    """An outside IRI as a link only if it is http(s): a ``javascript:`` IRI bound by a
+    query (``IRI("javascript:alert(1)")``) must not become a link that runs on click."""
+    return iri if iri.lower().startswith(("http://", "https://")) else None
+
+
 def value_of(store: Store, node: Node) -> Value:
     """A node or literal as a display value."""
     if isinstance(node, Literal):
@@ -81,7 +87,7 @@ def value_of(store: Store, node: Node) -> Value:
     if isinstance(node, BNode):
         return Value(text="(anonymous node)")
     iri = str(node)
-    return Value(text=store.label(node), iri=iri, href=href_for(iri) or iri)
+    return Value(text=store.label(node), iri=iri, href=href_for(iri) or web_link(iri))
 
 
 def describe(store: Store, node: URIRef) -> Description:

@@ -190,6 +190,7 @@ def _serve(task_fd: int, reply_fd: int, context: Any, headroom: int, offline: bo
         if offline:
             cut_network()
         _limit_memory(headroom)
+        _yield_cpu()
         while True:
             try:
                 fn, args = _receive(task_fd, None)
@@ -278,6 +279,15 @@ def _limit_memory(headroom: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (current + headroom, current + headroom))
     except (OSError, ValueError):
         pass  # no /proc or no permission: run without a cap rather than not at all
+
+
+def _yield_cpu() -> None:
+    """Run workers a little behind the server process, which answers /healthz and pages
+    while every worker is busy with a slow query (the machine may have two cores)."""
+    try:
+        os.nice(5)
+    except OSError:
+        pass
 
 
 def _widen(fd: int) -> None:

@@ -23,6 +23,7 @@ from r2pkg.reading import (  # noqa: F401
     QUERY_FORMS,
     Reading,
     bind_parameters,
+    deep_call,
     read_query,
     term_for,
     undeclared_prefixes,
@@ -113,7 +114,16 @@ def _term_from_key(key: tuple) -> Node:
 
 def evaluate(graph: Graph, text: str, bindings: Mapping[str, Node] | None = None,
              max_rows: int | None = 10_000) -> Answer:
-    """Run a query and read its whole result (up to ``max_rows`` rows or triples, if given)."""
+    """Run a query and read its whole result (up to ``max_rows`` rows or triples, if given).
+
+    In a thread with a deep stack (:func:`r2pkg.reading.deep_call`): rdflib's evaluator
+    recurses per nesting level as its parser does.
+    """
+    return deep_call(_evaluate, graph, text, bindings, max_rows)
+
+
+def _evaluate(graph: Graph, text: str, bindings: Mapping[str, Node] | None,
+              max_rows: int | None) -> Answer:
     cap = float("inf") if max_rows is None else max_rows
     if native.engine(graph) is not None:
         parsed = parse_query(text, bindings)

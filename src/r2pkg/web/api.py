@@ -22,7 +22,7 @@ def healthz():
 @bp.route("/validate", methods=["GET", "POST"])
 def validate():
     """Validate a pasted or uploaded entry against the graph; nothing is written."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render_template("api/validate.html", report=None, text="", fmt="turtle")
     text, fmt, name = _entry_from_request()
     from r2pkg.validation import validate_entry_text  # pySHACL is imported only when first needed

@@ -10,7 +10,7 @@ from waitress.buffers import ReadOnlyFileBasedBuffer
 from r2pkg.answers import Serialized, answer
 from r2pkg.errors import R2pkgError
 from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_graph
-from r2pkg.reading import dataset_parameters_refused, decode, read_query, too_long, update_refused
+from r2pkg.reading import dataset_parameters_refused, decode, not_text, read_query, too_long, update_refused
 from r2pkg.web import get_store, run_task
 
 bp = Blueprint("sparql", __name__)
@@ -101,11 +101,14 @@ def answer_response(written: Serialized, media_type: str | None = None) -> Respo
 
 
 def _query_text() -> str | None:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
+        _strict_utf8(request.query_string)
         return request.args.get("query")
     ctype = (request.mimetype or "").lower()
     if ctype == "application/sparql-query":
         return decode(request.get_data())
+    if ctype == "application/x-www-form-urlencoded":
+        _strict_utf8(request.get_data())  # Werkzeug's form parser would replace bad bytes
     if ctype == "application/sparql-update" or "update" in request.form:
         raise update_refused()
     if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -116,6 +119,17 @@ def _query_text() -> str | None:
                      hint="POST it as application/sparql-query or as a form field 'query'.")
     err.http_status = 415
     raise err
+
+
+def _strict_utf8(encoded: bytes) -> None:
+    """Refuse URL-encoded parameters whose bytes are not UTF-8 (rather than read them with
+    U+FFFD in place of the bad bytes, which would run a query nobody wrote)."""
+    import urllib.parse
+
+    try:
+        urllib.parse.parse_qsl(encoded.decode("latin-1"), encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise not_text("a percent-encoded byte in the request is not valid UTF-8") from exc
 
 
 def _refuse_datasets() -> None:

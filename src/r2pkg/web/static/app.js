@@ -16,15 +16,17 @@
     var base = "https://w3id.org/r2pkg/";
     if (iri.indexOf(base + "id/") === 0) { return "/id/" + iri.slice((base + "id/").length); }
     if (iri.indexOf(base + "ontology#") === 0) { return "/ontology/" + iri.slice((base + "ontology#").length); }
-    return iri;
+    // only http(s) IRIs become links: IRI("javascript:alert(1)") must stay text
+    return /^https?:\/\//i.test(iri) ? iri : null;
   }
 
   function cell(term) {
     var td = document.createElement("td");
     if (!term) { return td; }
-    if (term.type === "uri") {
+    var href = term.type === "uri" ? localHref(term.value) : null;
+    if (href) {
       var a = document.createElement("a");
-      a.href = localHref(term.value);
+      a.href = href;
       a.textContent = term.value;
       td.appendChild(a);
     } else {
