@@ -101,6 +101,7 @@ def main() -> int:
     env = {"R2PKG_QUERY_TIMEOUT": str(args.timeout)}
     rows = []
     with C.Server(home, store=args.store, threads=args.threads, env=env) as server:
+        server.start()
         for spread in (False, True):
             for level in levels:
                 got = run_level(server.port, level, spread, args.seconds)
@@ -121,7 +122,7 @@ def main() -> int:
                 f"Command: `python bench/fairness.py --levels {args.levels} --seconds {args.seconds:g}`  \n"
                 f"Date: {stamp}; {os.cpu_count()} cores; load average at start {load:.2f}  \n"
                 f"Server: `r2pkg serve --threads {args.threads}`, QUERY_TIMEOUT {args.timeout:g} s, default "
-                "admission (regular slots max(4, 2 x cores), 2 per client, 2 fast slots of 1 s).  \n"
+                "admission (regular slots max(4, 2 x cores), 2 per client, 2 fast slots of 0.5 s).  \n"
                 "Slow query: a three-way cross join of the whole graph, stopped by the limit and re-sent "
                 "at once (after 50 ms on a 503). Probes from another address, one every 50 ms in turn.\n\n"
                 + table + "\n")

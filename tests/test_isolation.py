@@ -245,3 +245,16 @@ def test_a_task_whose_own_limit_is_short_is_a_timeout_not_a_penalty():
         assert not isinstance(stopped.value, Busy) and "a" not in gate._barred
     finally:
         pool.close()
+
+
+def nice_after(context, seconds):
+    time.sleep(seconds)
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_a_slow_task_yields_the_cpu_and_the_next_task_starts_at_full_priority(pool):
+    from r2pkg.isolation import DEMOTE_AFTER, SLOW_NICE
+
+    assert pool.call(nice_after, DEMOTE_AFTER + 0.3, timeout=5) == SLOW_NICE
+    if os.geteuid() == 0:  # raising a priority back needs privilege
+        assert pool.call(nice_after, 0.0, timeout=5) == 0

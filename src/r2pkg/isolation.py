@@ -142,10 +142,13 @@ class Isolator:
         except queue.Empty:
             worker = self._fork()
         try:
+            _set_nice(worker.pid, 0)
             _send(worker.task_w, (fn, args))
+            _demote_when_slow(worker, deadline)
             status, value = _receive(worker.reply_r, deadline)
         except _Late:
             worker.kill()
+            self._replace()
             raise QueryTimeout(
                 f"the query was stopped after {timeout:g} s (timed out).",
                 hint="narrow it with more specific patterns, a LIMIT, or simpler FILTERs "
@@ -164,6 +167,14 @@ class Isolator:
         if status == "ok":
             return value
         raise value
+
+    def _replace(self) -> None:
+        """Fork the successor of a killed worker now, so the next task does not wait for it
+        (this request is answered 503 anyway; the next one may be a small query)."""
+        try:
+            self._idle.put(self._fork())
+        except OSError:
+            pass  # out of processes or memory: the next task forks on demand
 
     def close(self) -> None:
         """Stop every idle worker (busy ones are stopped when their call ends)."""
@@ -190,7 +201,6 @@ def _serve(task_fd: int, reply_fd: int, context: Any, headroom: int, offline: bo
         if offline:
             cut_network()
         _limit_memory(headroom)
-        _yield_cpu()
         while True:
             try:
                 fn, args = _receive(task_fd, None)
@@ -281,13 +291,26 @@ def _limit_memory(headroom: int) -> None:
         pass  # no /proc or no permission: run without a cap rather than not at all
 
 
-def _yield_cpu() -> None:
-    """Run workers a little behind the server process, which answers /healthz and pages
-    while every worker is busy with a slow query (the machine may have two cores)."""
+#: A task still running after this many seconds is a slow one: its worker is reniced to
+#: SLOW_NICE, so that small queries, pages and /healthz keep the CPU while slow queries
+#: share what is left (the machine may have two cores). Each task starts at nice 0 again
+#: where the system allows raising a priority back (as root).
+DEMOTE_AFTER = 0.25
+SLOW_NICE = 10
+
+
+def _demote_when_slow(worker: _Worker, deadline: float) -> None:
+    wait = min(DEMOTE_AFTER, max(deadline - time.monotonic(), 0.0))
+    if not select.select([worker.reply_r], [], [], wait)[0]:
+        _set_nice(worker.pid, SLOW_NICE)
+
+
+def _set_nice(pid: int, value: int) -> None:
     try:
-        os.nice(5)
+        if os.getpriority(os.PRIO_PROCESS, pid) != value:
+            os.setpriority(os.PRIO_PROCESS, pid, value)
     except OSError:
-        pass
+        pass  # not allowed (raising a priority back needs privilege), or the worker is gone
 
 
 def _widen(fd: int) -> None:
