@@ -118,3 +118,143 @@ def test_a_task_that_cannot_be_sent_leaves_the_worker_in_service(pool):
     with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
         pool.call(echo, lambda: None, timeout=5)
     assert pool.call(pid_of, timeout=5) == before
+
+
+# -- defence in depth: a worker for an embedded store has no network ---------------------------
+
+def service_directly(store, port):
+    """A SERVICE query handed straight to the engine: the reading's checks bypassed."""
+    from r2pkg import native
+
+    text = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+    try:
+        engine = native.engine(store.graph)
+        rows = list(engine.query(text)) if engine is not None else list(store.graph.query(text))
+        return f"ran: {len(rows)} rows"
+    except Exception as exc:  # noqa: BLE001 - the failure is the point
+        return f"failed: {exc}"
+
+
+def connect_directly(store, port):
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return "connected"
+    except OSError as exc:
+        return f"failed: {exc}"
+
+
+@pytest.mark.parametrize("kind", ["oxigraph", "memory"])
+def test_a_worker_cannot_reach_the_network_even_when_the_check_is_bypassed(kind, listener, request):
+    from r2pkg.isolation import network_can_be_cut
+
+    if not network_can_be_cut():
+        pytest.fail("this system allows no network namespace; the defence cannot be tested")
+    store = request.getfixturevalue(f"{kind}_store")
+    port, hits = listener
+    offline = Isolator(slots=1, context=store)
+    try:
+        assert offline.offline  # an embedded store: workers are cut off by default
+        assert offline.call(service_directly, port, timeout=20).startswith("failed")
+        assert offline.call(connect_directly, port, timeout=20).startswith("failed")
+        time.sleep(0.3)
+        assert hits == []
+    finally:
+        offline.close()
+    online = Isolator(slots=1, context=store, offline=False)  # the same tasks do connect otherwise
+    try:
+        assert online.call(connect_directly, port, timeout=20) == "connected"
+        time.sleep(0.3)
+        assert len(hits) == 1
+    finally:
+        online.close()
+
+
+def test_a_remote_store_keeps_its_network():
+    class Remote:
+        uses_network = True
+
+    assert not Isolator(slots=1, context=Remote()).offline
+
+
+def test_the_server_memory_cap_stops_a_runaway_allocation_and_leaves_workers_their_own():
+    """In a child (the cap is for the whole process): an allocation past the cap fails,
+    and a worker forked afterwards still sets its own, larger cap."""
+    import resource
+
+    from r2pkg.isolation import cap_server_memory
+
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            cap = cap_server_memory(256 * 1024**2)
+            assert cap is not None and resource.getrlimit(resource.RLIMIT_AS)[0] == cap
+            try:
+                bytearray(512 * 1024**2)
+            except MemoryError:
+                pool = Isolator(slots=1, context=None, memory_headroom=512 * 1024**2)
+                assert pool.call(pid_of, timeout=20) != os.getpid()
+                pool.close()
+                code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+# -- admission: slow clients cannot take every slot ---------------------------------------------
+
+def test_admission_keeps_a_fast_lane_for_other_clients():
+    import threading
+
+    from r2pkg.web.admission import Admission, Busy
+
+    pool = Isolator(slots=2, context=None)
+    gate = Admission(pool, slots=1, client_slots=1, fast_slots=1, fast_timeout=0.5, fast_penalty=30)
+    try:
+        slow = threading.Thread(target=gate.call, args=("attacker", sleep_for, 2.0), kwargs={"timeout": 5})
+        slow.start()
+        time.sleep(0.3)  # the attacker holds the only regular slot
+        started = time.monotonic()
+        with pytest.raises(Busy) as overran:  # its second slow task overruns the fast lane
+            gate.call("attacker", sleep_for, 2.0, timeout=5)
+        assert 0.4 < time.monotonic() - started < 1.5 and overran.value.retry_after == 30
+        started = time.monotonic()
+        with pytest.raises(Busy):  # and it is kept out of the fast lane at once
+            gate.call("attacker", sleep_for, 0.0, timeout=5)
+        assert time.monotonic() - started < 0.1
+        assert gate.call("victim", sleep_for, 0.0, timeout=5) == "done"  # another client is served
+        slow.join()
+        assert gate.call("victim", sleep_for, 0.0, timeout=5) == "done"
+    finally:
+        pool.close()
+
+
+def test_a_task_whose_own_limit_is_short_is_a_timeout_not_a_penalty():
+    from r2pkg.errors import QueryTimeout
+    from r2pkg.web.admission import Admission, Busy
+
+    pool = Isolator(slots=1, context=None)
+    gate = Admission(pool, slots=0, client_slots=1, fast_slots=1, fast_timeout=1.0, fast_penalty=30)
+    try:
+        gate._regular.acquire()  # no regular slot free
+        with pytest.raises(QueryTimeout) as stopped:
+            gate.call("a", sleep_for, 2.0, timeout=0.3)
+        assert not isinstance(stopped.value, Busy) and "a" not in gate._barred
+    finally:
+        pool.close()
+
+
+def nice_after(context, seconds):
+    time.sleep(seconds)
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_a_slow_task_yields_the_cpu_and_the_next_task_starts_at_full_priority(pool):
+    from r2pkg.isolation import DEMOTE_AFTER, SLOW_NICE
+
+    assert pool.call(nice_after, DEMOTE_AFTER + 0.3, timeout=5) == SLOW_NICE
+    if os.geteuid() == 0:  # raising a priority back needs privilege
+        assert pool.call(nice_after, 0.0, timeout=5) == 0

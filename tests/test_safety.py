@@ -305,3 +305,174 @@ def test_entries_never_reach_the_network(live_server, listener):
     assert post(f"{live_server}/validate", turtle.encode(), "text/turtle", accept="application/json")[0] in (200, 400)
     time.sleep(0.3)
     assert hits == []
+
+
+# -- all untrusted work under a deadline: parsing counts against the limit ---------------------
+
+@pytest.fixture(scope="module")
+def short_limits(oxigraph_store):
+    """The app with 2-second limits for queries and for validation."""
+    from r2pkg.web import create_app
+
+    app = create_app({"TESTING": True, "QUERY_TIMEOUT": 2.0, "VALIDATE_TIMEOUT": 2.0}, store=oxigraph_store)
+    yield app.test_client()
+    app.extensions["r2pkg.isolator"].close()
+
+
+def test_a_pathological_query_parse_is_cut_at_the_limit(short_limits):
+    query = "ASK { FILTER(1 IN (" + ",".join(["1"] * 16_000) + ")) }"  # 32 kB; rdflib: ~70 s
+    started = time.monotonic()
+    response = short_limits.post("/sparql", data=query, content_type="application/sparql-query")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503 and "stopped after 2 s" in response.get_json()["error"]["message"]
+    assert elapsed < 4.0, elapsed
+    assert short_limits.get("/sparql?query=ASK%20%7B%7D").status_code == 200  # a fresh worker took over
+
+
+def test_a_pathological_entry_parse_is_cut_at_the_limit(short_limits):
+    entry = "".join(f"@prefix p{i}: <http://example.org/{i}/> .\n" for i in range(30_000))
+    entry += "<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n"
+    started = time.monotonic()
+    response = short_limits.post("/validate", data=entry.encode(), content_type="text/turtle",
+                                 headers={"Accept": "application/json"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503, response.get_data()
+    assert elapsed < 4.0, elapsed
+
+
+def test_a_syntax_error_found_in_the_worker_is_still_a_400_with_its_place(short_limits):
+    response = short_limits.get("/sparql?query=" + q("SELECT * WHERE {\n ?s ?p }"))
+    assert response.status_code == 400
+    assert "line 2" in response.get_json()["error"]["message"]
+    response = short_limits.post("/validate", data=b"<a> <b> .", content_type="text/turtle",
+                                 headers={"Accept": "application/json"})
+    assert response.status_code == 400 and "line 1" in response.get_json()["error"]["message"]
+
+
+def test_a_busy_server_says_when_to_retry(oxigraph_store):
+    from r2pkg.web import create_app
+
+    app = create_app({"TESTING": True, "QUERY_SLOTS": 1, "FAST_SLOTS": 0, "QUERY_TIMEOUT": 3.0},
+                     store=oxigraph_store)
+    client = app.test_client()
+    try:
+        app.extensions["r2pkg.admission"]._regular.acquire()  # as if a slow query held the slot
+        response = client.get("/sparql?query=" + q("ASK {}"))
+        assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
+        assert "busy" in response.get_json()["error"]["message"]
+        assert client.get("/healthz").status_code == 200  # needs no worker
+    finally:
+        app.extensions["r2pkg.isolator"].close()
+
+
+def test_dumps_are_written_once_per_graph_version(client, app, store):
+    first = client.get("/dump.trig")
+    assert first.status_code == 200
+    cache = app.extensions["r2pkg.dumps"]
+    assert cache[("trig", store.version)] == first.get_data()
+    cache[("trig", store.version)] = b"# from the cache\n"
+    try:
+        assert client.get("/dump.trig").get_data() == b"# from the cache\n"
+    finally:
+        del cache[("trig", store.version)]
+
+
+# -- headers and small faults ------------------------------------------------------------------
+
+def test_every_response_carries_the_security_headers(client):
+    for path in ("/", "/sparql?query=" + q("ASK {}"), "/healthz", "/no/such/page", "/validate"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert "http" not in csp  # no third-party origin
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_templates_have_no_inline_script_and_the_svg_style_is_allowed_by_hash(client, app):
+    import base64
+    import hashlib
+    import re
+    from pathlib import Path
+
+    import r2pkg.web
+
+    for template in Path(r2pkg.web.__file__).parent.joinpath("templates").rglob("*.html"):
+        html = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), template  # every script from a file
+        assert not re.search(r"\son[a-z]+\s*=", html), template  # no inline event handler
+    page = client.get("/chain?node=https://w3id.org/r2pkg/id/case/kenya-2007-2008").get_data(as_text=True)
+    style = re.search(r"<style>(.*?)</style>", page, re.DOTALL).group(1)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in client.get("/").headers["Content-Security-Policy"]
+
+
+def test_only_http_iris_become_links(client, store):
+    from rdflib import URIRef
+
+    from r2pkg.describe import value_of
+
+    assert value_of(store, URIRef("javascript:alert(1)")).href is None
+    assert value_of(store, URIRef("https://example.org/x")).href == "https://example.org/x"
+    shared = client.get("/?query=" + q('SELECT (IRI("javascript:alert(1)") AS ?x) {}')).get_data(as_text=True)
+    assert 'href="javascript' not in shared
+
+
+def test_deep_but_valid_queries_are_answered(client):
+    parens = "SELECT ?x { BIND(" + "(" * 30 + "1" + ")" * 30 + " AS ?x) }"
+    response = client.get("/sparql?query=" + q(parens))
+    assert response.status_code == 200, response.get_data()
+    patterns = "SELECT * { " + " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(100)) + " } LIMIT 1"
+    response = client.get("/sparql?query=" + q(patterns), headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code in (200, 503), response.get_data()  # read and run, not "recursion depth"
+    assert b"recursion" not in response.get_data()
+
+
+def test_an_undeclared_prefix_is_named_by_the_endpoint(client):
+    response = client.get("/sparql?query=" + q("SELECT * WHERE {\n ?s foo:bar ?o }"))
+    assert response.status_code == 400
+    assert "the prefix 'foo:' is not declared" in response.get_json()["error"]["message"]
+
+
+def test_invalid_utf8_in_a_query_is_refused(client):
+    for response in (
+        client.post("/sparql", data=b'ASK { ?s ?p "caf\xe9" }', content_type="application/sparql-query"),
+        client.get("/sparql?query=ASK%20%7B%20%3Fs%20%3Fp%20%22caf%E9%22%20%7D"),
+        client.post("/sparql", data=b"query=ASK%20%7B%22%E9%22%7D", content_type="application/x-www-form-urlencoded"),
+    ):
+        assert response.status_code == 400
+        assert "UTF-8" in response.get_json()["error"]["message"]
+
+
+def test_invalid_utf8_and_empty_entries_are_refused(client):
+    json_ = {"Accept": "application/json"}
+    bad = client.post("/validate", data=b'<http://x/a> <http://x/b> "caf\xe9" .', content_type="text/turtle", headers=json_)
+    assert bad.status_code == 400 and "not valid UTF-8" in bad.get_json()["error"]["message"]
+    form = client.post("/validate", data=b"entry=%E9&format=turtle", content_type="application/x-www-form-urlencoded",
+                       headers=json_)
+    assert form.status_code == 400 and "UTF-8" in form.get_json()["error"]["message"]
+    for body, ctype in ((b"", "text/turtle"), (b"  \n# only a comment? no: whitespace\n"[:3], "text/turtle"),
+                        (b"", "application/ld+json")):
+        empty = client.post("/validate", data=body, content_type=ctype, headers=json_)
+        assert empty.status_code == 400 and "empty" in empty.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("entry, expected", [
+    ('{"@context": 5, "@id": "http://x/a"}', "must be an object"),
+    ("[" * 1000 + "]" * 1000, "1000 deep"),
+    ('{"@id": "http://x/a", "http://x/p": ' + '{"http://x/p": ' * 999 + '"v"' + "}" * 999 + "}", "1000 deep"),
+])
+def test_odd_jsonld_entries_get_a_clear_400(client, entry, expected):
+    response = client.post("/validate", data=entry.encode(), content_type="application/ld+json",
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 400, response.get_data()[:300]
+    assert expected in response.get_json()["error"]["message"]
+
+
+def test_head_answers_as_get(client):
+    for path in ("/validate", "/sparql?query=" + q("ASK { ?s ?p ?o }"), "/sparql"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code, path
+        assert head.headers["Content-Type"] == got.headers["Content-Type"], path
+        assert head.get_data() == b""

@@ -7,18 +7,23 @@ const PAGE_SIZES = [25, 50, 100, 500];
 function localHref(iri, base) {
   if (iri.startsWith(base + "id/")) { return "/id/" + iri.slice((base + "id/").length); }
   if (iri.startsWith(base + "ontology#")) { return "/ontology/" + iri.slice((base + "ontology#").length); }
-  return iri;
+  // only http(s) IRIs become links: IRI("javascript:alert(1)") must stay text
+  return /^https?:\/\//i.test(iri) ? iri : null;
 }
 
 function cell(term, prefixes, base) {
   const td = document.createElement("td");
   if (!term) { return td; }
-  if (term.type === "uri") {
+  const href = term.type === "uri" ? localHref(term.value, base) : null;
+  if (href) {
     const a = document.createElement("a");
-    a.href = localHref(term.value, base);
+    a.href = href;
     a.title = term.value;
     a.textContent = prefixed(term.value, prefixes) || term.value;
     td.appendChild(a);
+  } else if (term.type === "uri") {
+    td.textContent = prefixed(term.value, prefixes) || term.value;
+    td.title = term.value;
   } else if (term.type === "bnode") {
     td.textContent = "(blank node)";
     td.title = "_:" + term.value;

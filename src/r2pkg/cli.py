@@ -76,11 +76,17 @@ def main(ctx: click.Context, store_spec: str | None, debug: bool) -> None:
     ctx.obj = Context(store_spec, debug)
 
 
+#: Connections that send nothing for 10 s are dropped (slowloris), checked every 2 s;
+#: waiting connections cost no thread in waitress, so many more than threads are allowed.
+WAITRESS_GUARDS = {"channel_timeout": 10, "cleanup_interval": 2, "connection_limit": 1000}
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="port to listen on.")
 @store_option
-@click.option("--threads", default=8, show_default=True, type=int, help="worker threads (production server).")
+@click.option("--threads", default=16, show_default=True, type=int,
+              help="server threads (production server); more than the query slots, so pages answer while they are full.")
 @click.option("--dev", is_flag=True, help="use Flask's development server with reloading (never in production).")
 @click.pass_obj
 def serve(obj: Context, host: str, port: int, threads: int, dev: bool) -> None:
@@ -95,14 +101,16 @@ def serve(obj: Context, host: str, port: int, threads: int, dev: bool) -> None:
         return
     import waitress
 
+    from r2pkg.isolation import cap_server_memory
     from r2pkg.web import get_isolator
 
     obj.store.ontology()  # read once here, inherited by every forked worker (validation uses it)
     with app.app_context():
         get_isolator().warm(2)  # fork query workers now, while the process has one thread
+    cap_server_memory(int(app.config["SERVER_MEMORY_HEADROOM"]))  # workers set their own
     waitress.serve(app, host=host, port=port, threads=threads, ident="r2pkg",
                    max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
-                   outbuf_overflow=OUTBUF_OVERFLOW)
+                   outbuf_overflow=OUTBUF_OVERFLOW, **WAITRESS_GUARDS)
 
 
 @main.command()

@@ -73,6 +73,12 @@ def href_for(iri: str) -> str | None:
     return None
 
 
+def web_link(iri: str) -> str | None:
+    """An outside IRI as a link only if it is http(s): a ``javascript:`` IRI bound by a
+    query (``IRI("javascript:alert(1)")``) must not become a link that runs on click."""
+    return iri if iri.lower().startswith(("http://", "https://")) else None
+
+
 def value_of(store: Store, node: Node) -> Value:
     """A node or literal as a display value."""
     if isinstance(node, Literal):
@@ -85,8 +91,8 @@ def value_of(store: Store, node: Node) -> Value:
     if href_for(iri) is None and node not in store.labels:
         # an outside link (an official text on undocs.org, un.org): its address says more than
         # its last segment ("1", "chapter-7") would
-        return Value(text=re.sub(r"^https?://(www\.)?", "", iri), iri=iri, href=iri)
-    return Value(text=store.label(node), iri=iri, href=href_for(iri) or iri)
+        return Value(text=re.sub(r"^https?://(www\.)?", "", iri), iri=iri, href=web_link(iri))
+    return Value(text=store.label(node), iri=iri, href=href_for(iri) or web_link(iri))
 
 
 def describe(store: Store, node: URIRef) -> Description:

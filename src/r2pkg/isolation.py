@@ -8,6 +8,13 @@ goes to an idle worker over a pipe; when its time limit passes, that worker is k
 memory returned, and a fresh one forked in its place. A memory cap on each worker stops a
 query that would exhaust the machine. The server's threads go on serving meanwhile.
 
+A worker for an embedded store also gives up the network as it starts: it moves into a
+network namespace of its own (``unshare(CLONE_NEWNET)``, as root, or inside a new user
+namespace otherwise), where no address but a loopback that is down exists. Should a check
+in :mod:`r2pkg.reading` ever be bypassed, a ``SERVICE`` query fails there instead of
+reaching another machine or a port of this one. Where the system refuses, it is logged
+once and workers run as before.
+
 Tasks are module-level functions called as ``fn(context, *args)``, where ``context`` is
 the object the pool was made with (the store); they travel by name, so nothing but their
 arguments and results is pickled. Large byte strings that offer themselves out of band
@@ -17,7 +24,10 @@ are, without being copied into the pickle and out of it again.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
+import functools
+import logging
 import os
 import pickle
 import queue
@@ -32,6 +42,23 @@ from typing import Any
 
 from r2pkg.errors import QueryError, QueryTimeout, R2pkgError
 
+log = logging.getLogger(__name__)
+
+_CLONE_NEWNET = 0x40000000
+_CLONE_NEWUSER = 0x10000000
+
+
+def _find_unshare() -> Callable[[int], int] | None:
+    """libc's unshare, looked up now: a child forked from a threaded server must not
+    dlopen or dlsym (another thread may have held the loader's lock at the fork)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).unshare
+    except (OSError, AttributeError):
+        return None
+
+
+_UNSHARE = _find_unshare()
+
 #: Address space a worker may add to what the server already uses.
 DEFAULT_MEMORY_HEADROOM = 2 * 1024**3
 _FRAME = struct.Struct("!QI")  # pickle length, number of out-of-band buffers
@@ -44,7 +71,7 @@ _PIPE_SIZE = 1 << 20
 class _Worker:
     """One forked worker process and the two pipes to it."""
 
-    def __init__(self, context: Any, headroom: int) -> None:
+    def __init__(self, context: Any, headroom: int, offline: bool = False) -> None:
         task_r, self.task_w = os.pipe()
         self.reply_r, reply_w = os.pipe()
         _widen(reply_w)
@@ -52,7 +79,7 @@ class _Worker:
         if self.pid == 0:  # the worker: serve tasks until the pipe closes, never return
             os.close(self.task_w)
             os.close(self.reply_r)
-            _serve(task_r, reply_w, context, headroom)
+            _serve(task_r, reply_w, context, headroom, offline)
         os.close(task_r)
         os.close(reply_w)
 
@@ -73,12 +100,19 @@ class _Worker:
 
 
 class Isolator:
-    """A pool of at most ``slots`` worker processes, forked on first need."""
+    """A pool of at most ``slots`` worker processes, forked on first need.
+
+    ``offline`` (by default: unless the context is a store that queries over the network,
+    ``uses_network``) cuts each worker off the network as it starts.
+    """
 
     def __init__(self, slots: int = 4, context: Any = None,
-                 memory_headroom: int = DEFAULT_MEMORY_HEADROOM) -> None:
+                 memory_headroom: int = DEFAULT_MEMORY_HEADROOM, offline: bool | None = None) -> None:
         self.context = context
         self.memory_headroom = memory_headroom
+        self.offline = not getattr(context, "uses_network", False) if offline is None else offline
+        if self.offline:
+            network_can_be_cut()  # logs once if the system will not allow it
         self._free = threading.BoundedSemaphore(slots)
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._owner = os.getpid()
@@ -86,7 +120,10 @@ class Isolator:
     def warm(self, count: int = 1) -> None:
         """Fork workers now (before the server starts its threads), rather than on first query."""
         for _ in range(count):
-            self._idle.put(_Worker(self.context, self.memory_headroom))
+            self._idle.put(self._fork())
+
+    def _fork(self) -> _Worker:
+        return _Worker(self.context, self.memory_headroom, self.offline)
 
     def call(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         """``fn(context, *args)`` in a worker; QueryTimeout after ``timeout`` seconds."""
@@ -103,12 +140,15 @@ class Isolator:
         try:
             worker = self._idle.get_nowait()
         except queue.Empty:
-            worker = _Worker(self.context, self.memory_headroom)
+            worker = self._fork()
         try:
+            _set_nice(worker.pid, 0)
             _send(worker.task_w, (fn, args))
+            _demote_when_slow(worker, deadline)
             status, value = _receive(worker.reply_r, deadline)
         except _Late:
             worker.kill()
+            self._replace()
             raise QueryTimeout(
                 f"the query was stopped after {timeout:g} s (timed out).",
                 hint="narrow it with more specific patterns, a LIMIT, or simpler FILTERs "
@@ -128,6 +168,14 @@ class Isolator:
             return value
         raise value
 
+    def _replace(self) -> None:
+        """Fork the successor of a killed worker now, so the next task does not wait for it
+        (this request is answered 503 anyway; the next one may be a small query)."""
+        try:
+            self._idle.put(self._fork())
+        except OSError:
+            pass  # out of processes or memory: the next task forks on demand
+
     def close(self) -> None:
         """Stop every idle worker (busy ones are stopped when their call ends)."""
         if os.getpid() != self._owner:
@@ -145,11 +193,13 @@ class Isolator:
             pass
 
 
-def _serve(task_fd: int, reply_fd: int, context: Any, headroom: int) -> None:
+def _serve(task_fd: int, reply_fd: int, context: Any, headroom: int, offline: bool) -> None:
     code = 0
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if offline:
+            cut_network()
         _limit_memory(headroom)
         while True:
             try:
@@ -179,14 +229,88 @@ def _run(fn: Callable[..., Any], context: Any, args: tuple) -> tuple[str, Any]:
         return "err", QueryError(f"the query failed while running: {type(exc).__name__}: {exc}.")
 
 
+def cut_network() -> bool:
+    """Move this (single-threaded, just forked) process into a network namespace of its own.
+
+    As root a plain new network namespace; otherwise inside a new user namespace, where
+    the kernel allows unprivileged ones. False where neither is allowed.
+    """
+    if _UNSHARE is None:
+        return False
+    return any(_UNSHARE(flags) == 0 for flags in (_CLONE_NEWNET, _CLONE_NEWUSER | _CLONE_NEWNET))
+
+
+@functools.cache
+def network_can_be_cut() -> bool:
+    """Whether workers can be cut off the network here: tried once in a throwaway child."""
+    try:
+        pid = os.fork()
+    except OSError:
+        return False
+    if pid == 0:
+        os._exit(0 if cut_network() else 1)
+    _, status = os.waitpid(pid, 0)
+    ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    if not ok:
+        log.warning("query workers keep network access: this system allows no network "
+                    "namespace (run as root, or allow unprivileged user namespaces); "
+                    "the query checks remain the only guard against SERVICE.")
+    return ok
+
+
+def cap_server_memory(headroom: int) -> int | None:
+    """Cap the server process's address space at what it uses now plus ``headroom``.
+
+    Only the soft limit is set: workers fork from the server and set their own cap (soft
+    and hard) as they start, which a lowered hard limit would forbid. Returns the cap in
+    bytes, or None where it cannot be set. A request that would pass it fails with a
+    MemoryError (a 500 for that request) instead of taking the machine.
+    """
+    try:
+        current = _address_space()
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = current + headroom
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+        return cap
+    except (OSError, ValueError):
+        return None
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
 def _limit_memory(headroom: int) -> None:
     try:
-        with open("/proc/self/statm") as fh:
-            pages = int(fh.read().split()[0])
-        current = pages * os.sysconf("SC_PAGE_SIZE")
+        current = _address_space()
         resource.setrlimit(resource.RLIMIT_AS, (current + headroom, current + headroom))
     except (OSError, ValueError):
         pass  # no /proc or no permission: run without a cap rather than not at all
+
+
+#: A task still running after this many seconds is a slow one: its worker is reniced to
+#: SLOW_NICE, so that small queries, pages and /healthz keep the CPU while slow queries
+#: share what is left (the machine may have two cores). Each task starts at nice 0 again
+#: where the system allows raising a priority back (as root).
+DEMOTE_AFTER = 0.25
+SLOW_NICE = 10
+
+
+def _demote_when_slow(worker: _Worker, deadline: float) -> None:
+    wait = min(DEMOTE_AFTER, max(deadline - time.monotonic(), 0.0))
+    if not select.select([worker.reply_r], [], [], wait)[0]:
+        _set_nice(worker.pid, SLOW_NICE)
+
+
+def _set_nice(pid: int, value: int) -> None:
+    try:
+        if os.getpriority(os.PRIO_PROCESS, pid) != value:
+            os.setpriority(os.PRIO_PROCESS, pid, value)
+    except OSError:
+        pass  # not allowed (raising a priority back needs privilege), or the worker is gone
 
 
 def _widen(fd: int) -> None:

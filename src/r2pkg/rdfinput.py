@@ -88,7 +88,16 @@ def parse_text(graph: Graph, text: str, fmt: str, name: str = "the entry") -> Gr
     return graph
 
 
+#: Arrays and objects open at once in a JSON-LD entry; rdflib's JSON-LD reader recurses
+#: per level, and a real entry is a few levels deep.
+MAX_JSON_DEPTH = 64
+
+
 def _check_jsonld(text: str, name: str) -> None:
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise InputError(f"{name}: the JSON nests arrays and objects {depth} deep; the limit is {MAX_JSON_DEPTH}.",
+                         hint="flatten the entry: give nodes their own @id and refer to them.")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -96,6 +105,12 @@ def _check_jsonld(text: str, name: str) -> None:
             f"{name}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}).",
             hint="check the brackets, commas and quotation marks around that place.",
         ) from exc
+    bad = _bad_context(doc)
+    if bad is not None:
+        raise InputError(
+            f"{name}: a JSON-LD @context must be an object, a list of objects or null, not {bad}.",
+            hint='write the context inline, e.g. "@context": {"r2p": "https://w3id.org/r2pkg/ontology#"}.',
+        )
     remote = _remote_contexts(doc)
     if remote:
         raise InputError(
@@ -103,6 +118,45 @@ def _check_jsonld(text: str, name: str) -> None:
             "r2pkg never fetches anything from the network.",
             hint="put the context inline, as a JSON object under @context.",
         )
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects, counted outside strings, without parsing."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _bad_context(value: object) -> str | None:
+    """A description of the first @context value that is not an object, a string, a list or null."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, sub in item.items():
+                if key == "@context":
+                    for ctx in sub if isinstance(sub, list) else [sub]:
+                        if not (ctx is None or isinstance(ctx, dict | str)):
+                            return f"{json.dumps(ctx)[:40]} ({type(ctx).__name__.replace('int', 'a number')})"
+                stack.append(sub)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def _remote_contexts(value: object) -> list[str]:

@@ -348,15 +348,18 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
-_STACK = 256 * 1024 * 1024
+_STACK = 256 * 1024 * 1024  # address space only: pages are used as the recursion needs them
+_DEEP = threading.Lock()
+_deep = {"users": 0, "saved": 0}
 
 
 def deep_call(fn, *args):
-    """``fn(*args)`` in a thread with a deep stack and a high recursion limit.
+    """``fn(*args)`` in a thread with a deep stack, under a high recursion limit.
 
-    rdflib's parser recurses ~30 frames per nesting level, so 30 nested parentheses (a
-    valid query) passed Python's default limit of 1,000. The limit is raised only while a
-    parse runs, in a thread whose stack has room for it; MAX_DEPTH bounds the recursion.
+    rdflib's parser and evaluator recurse ~30 frames per nesting level, so 30 nested
+    parentheses (a valid query) passed Python's default limit of 1,000. The limit (one for
+    the whole process) is raised while any deep call runs and restored after the last;
+    MAX_DEPTH bounds the recursion, and the thread's stack has room for it.
     """
     outcome: list = []
 
@@ -366,27 +369,29 @@ def deep_call(fn, *args):
         except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
             outcome.append((False, exc))
 
+    worker = threading.Thread(target=run, name="r2pkg-deep", daemon=True)
     with _DEEP:
+        if _deep["users"] == 0:
+            _deep["saved"] = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(_deep["saved"], 20_000))
+        _deep["users"] += 1
         old_stack = threading.stack_size()
         try:
-            threading.stack_size(_STACK)
-            worker = threading.Thread(target=run, name="r2pkg-parse")
+            threading.stack_size(_STACK)  # the size applies to threads started now
+            worker.start()
         finally:
             threading.stack_size(old_stack)
-        old_limit = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old_limit, 20_000))
-        try:
-            worker.start()
-            worker.join()
-        finally:
-            sys.setrecursionlimit(old_limit)
+    try:
+        worker.join()
+    finally:
+        with _DEEP:
+            _deep["users"] -= 1
+            if _deep["users"] == 0:
+                sys.setrecursionlimit(_deep["saved"])
     ok, value = outcome[0]
     if ok:
         return value
     raise value
-
-
-_DEEP = threading.Lock()
 
 
 # -- parameters and prefixes -----------------------------------------------------------

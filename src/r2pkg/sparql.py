@@ -21,6 +21,7 @@ from r2pkg.reading import (  # noqa: F401
     QUERY_FORMS,
     Reading,
     bind_parameters,
+    deep_call,
     read_query,
     term_for,
     undeclared_prefixes,

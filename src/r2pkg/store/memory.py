@@ -17,6 +17,7 @@ from rdflib.plugins.sparql.sparql import Query
 from r2pkg.errors import QueryError
 from r2pkg.namespaces import bind_prefixes
 from r2pkg.rdfinput import parse_file
+from r2pkg.reading import deep_call
 from r2pkg.sparql import Answer, ParsedQuery
 from r2pkg.store.base import Store, answer_from_result
 
@@ -27,6 +28,11 @@ class MemoryStore(Store):
     kind = "memory"
 
     def run(self, parsed: ParsedQuery, max_rows: int | None = None) -> Answer:
+        # in a thread with a deep stack: rdflib's evaluator recurses per nesting level, as its
+        # parser does, so a deep but valid query would otherwise pass Python's recursion limit
+        return deep_call(self._run, parsed, max_rows)
+
+    def _run(self, parsed: ParsedQuery, max_rows: int | None) -> Answer:
         try:
             result = self.graph.query(_prepared(parsed.text))
             return answer_from_result(result, max_rows)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 
 from r2pkg.isolation import Isolator
 from r2pkg.queries import SavedQuery, saved_queries
 from r2pkg.store import Store, open_store
+from r2pkg.web.admission import Admission
 
 
 def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None = None) -> Flask:
@@ -23,8 +25,13 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
         MAX_RESULT_ROWS=10_000,        # rows (or triples) returned at most; more are cut off
         MAX_QUERY_LENGTH=50_000,       # characters in a query text
         MAX_CONTENT_LENGTH=2_000_000,  # bytes in any request body (413 beyond)
-        QUERY_SLOTS=max(4, 2 * (os.cpu_count() or 1)),  # queries running at once
+        QUERY_SLOTS=max(4, 2 * (os.cpu_count() or 1)),  # long queries running at once
+        CLIENT_SLOTS=None,             # long queries one client may run at once (None: half the slots)
+        FAST_SLOTS=2,                  # extra slots for short work when the others are full
+        FAST_TIMEOUT=0.5,              # seconds a task may take in a fast slot
+        FAST_PENALTY=30.0,             # seconds a client that overran the fast lane stays out of it
         ISOLATE_QUERIES=True,          # run each /sparql query in a killable child process
+        SERVER_MEMORY_HEADROOM=4 * 1024**3,  # address space `r2pkg serve` may add after loading
         SEARCH_LIMIT=50,               # hits shown by the label search
     )
     if test_config is None:
@@ -33,17 +40,59 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
         app.config.from_mapping(test_config)
 
     app.extensions["r2pkg"] = store = store or open_store(app.config["STORE"])
-    app.extensions["r2pkg.isolator"] = Isolator(slots=int(app.config["QUERY_SLOTS"]), context=store)
+    config = app.config
+    slots, fast = int(config["QUERY_SLOTS"]), int(config["FAST_SLOTS"])
+    app.extensions["r2pkg.isolator"] = isolator = Isolator(slots=slots + fast, context=store)
+    app.extensions["r2pkg.admission"] = Admission(
+        isolator, slots=slots, client_slots=int(config["CLIENT_SLOTS"] or max(1, slots // 2)),
+        fast_slots=fast, fast_timeout=float(config["FAST_TIMEOUT"]), fast_penalty=float(config["FAST_PENALTY"]))
     app.extensions["r2pkg.queries"] = saved_queries()
 
     from r2pkg.web import api, cors, errors, pages, sparql
 
+    app.after_request(_security_headers)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     errors.register(app)
     cors.register(app)
     return app
+
+
+def content_security_policy() -> str:
+    """Scripts, styles and images from this origin only; no inline script, no framing.
+
+    The one inline style allowed is the ``<style>`` of the chain pictures (SVG drawn inside
+    the page), by the hash of its exact text, read from the code that draws them.
+    """
+    return ("default-src 'self'; script-src 'self'; "
+            f"style-src 'self'{_svg_style_hash()}; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+@functools.cache
+def _svg_style_hash() -> str:
+    import base64
+    import hashlib
+    import re
+
+    from r2pkg.chains_svg import _svg
+
+    found = re.search(r"<style>(.*?)</style>", _svg(1, 1, [], ""), re.DOTALL)
+    if not found:
+        return ""
+    digest = base64.b64encode(hashlib.sha256(found.group(1).encode()).digest()).decode()
+    return f" 'sha256-{digest}'"
+
+
+def _security_headers(response):
+    """Headers on every response; a header a route set itself is kept."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy())
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    return response
 
 
 def get_store() -> Store:
@@ -71,4 +120,5 @@ def run_task(fn, *args, timeout_key: str = "QUERY_TIMEOUT"):
     config = current_app.config
     if not config["ISOLATE_QUERIES"] or store.uses_network:
         return fn(store, *args)
-    return get_isolator().call(fn, *args, timeout=float(config[timeout_key]))
+    client = (request.remote_addr or "") if has_request_context() else ""
+    return current_app.extensions["r2pkg.admission"].call(client, fn, *args, timeout=float(config[timeout_key]))

@@ -29,7 +29,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(R2pkgError)
     def handle_r2pkg(exc: R2pkgError):
-        return error_response(exc.http_status, exc.message, exc.hint)
+        body, status = error_response(exc.http_status, exc.message, exc.hint)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
+        return body, status, headers
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
@@ -261,12 +263,34 @@ def dump(ext: str):
     formats = {"ttl": "turtle", "nt": "ntriples", "nq": "nquads", "trig": "trig"}
     if ext not in formats:
         abort(404)
-    store = get_store()
-    fmt = formats[ext]
-    body = serialize_graph(store.local_copy(), fmt) if fmt in ("turtle", "ntriples") else _named(store, fmt)
-    response = Response(body, mimetype=GRAPH_TYPES[fmt])
+    body = _dump(get_store(), formats[ext])
+    response = Response(body, mimetype=GRAPH_TYPES[formats[ext]])
     response.headers["Content-Disposition"] = f"attachment; filename=r2pkg.{ext}"
     return response
+
+
+_DUMP_LOCK = threading.Lock()
+
+
+def _dump(store, fmt: str) -> bytes:
+    """The whole graph in ``fmt``, written once per graph version and then served from memory.
+
+    Sixteen /dump.trig at once used to serialise the graph sixteen times; now the first
+    writes it (under a lock, so the others wait for it rather than repeat it).
+    """
+    cache = current_app.extensions.setdefault("r2pkg.dumps", {})
+    key = (fmt, store.version)
+    body = cache.get(key)
+    if body is None:
+        with _DUMP_LOCK:
+            body = cache.get(key)
+            if body is None:
+                text = serialize_graph(store.local_copy(), fmt) if fmt in ("turtle", "ntriples") else _named(store, fmt)
+                body = text.encode("utf-8")
+                for old in [k for k in cache if k[1] != store.version]:
+                    del cache[old]
+                cache[key] = body
+    return body
 
 
 def _named(store, fmt: str) -> str:
