@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from rdflib.term import Node
 
 from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_ask, serialize_graph, serialize_select
-from r2pkg.sparql import Answer, prepare
+from r2pkg.sparql import Answer, ParsedQuery, prepare
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,13 @@ def answer(store, text: str, fmt: str, bindings: Mapping[str, Node] | None = Non
     once: written by the engine if the store can (``Store.write``), else read and written here.
     """
     started = time.perf_counter()
-    parsed = prepare(text, bindings)
+    return answer_reading(store, prepare(text, bindings), fmt, max_rows, started)
+
+
+def answer_reading(store, parsed: ParsedQuery, fmt: str, max_rows: int | None = None,
+                   started: float | None = None) -> Serialized:
+    """:func:`answer` for a query already read (the /sparql worker reads it under its deadline)."""
+    started = time.perf_counter() if started is None else started
     fmt = fit_format(parsed.form, fmt)
     written = store.write(parsed, fmt, max_rows)
     if written is None:

@@ -7,7 +7,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 from waitress.buffers import ReadOnlyFileBasedBuffer
 
-from r2pkg.answers import Serialized, answer
+from r2pkg.answers import Serialized, answer_reading
 from r2pkg.errors import R2pkgError
 from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_graph
 from r2pkg.reading import dataset_parameters_refused, decode, not_text, read_query, too_long, update_refused
@@ -26,6 +26,8 @@ FORMAT_ALIASES = {
 #: The file extension of each answer format, for the names of downloads.
 FILE_EXTENSIONS = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "ttl",
                    "jsonld": "jsonld", "ntriples": "nt", "rdfxml": "rdf"}
+#: The format name of each media type an answer is written in (the form is read in the worker).
+_FORMAT_OF_MEDIA = {media: fmt for fmt, media in {**RESULT_TYPES, **GRAPH_TYPES}.items()}
 _RESULT_MEDIA = {v: k for k, v in RESULT_TYPES.items()} | {
     "application/json": "json", "application/xml": "xml", "text/xml": "xml",
 }
@@ -57,7 +59,8 @@ def endpoint():
     response = answer_response(written)
     response.headers["Vary"] = "Accept"
     if request.args.get("format"):  # a download link: the file gets a name fitted to its form
-        kind = "graph" if parsed.form in ("CONSTRUCT", "DESCRIBE") else "results"
+        fmt = _FORMAT_OF_MEDIA.get(written.media_type, "txt")
+        kind = "graph" if fmt in GRAPH_TYPES else "results"
         response.headers["Content-Disposition"] = f'attachment; filename="r2pkg-{kind}.{FILE_EXTENSIONS.get(fmt, fmt)}"'
     return response
 
@@ -72,7 +75,7 @@ def answer_query(store, text: str, formats: tuple, max_length: int, max_rows: in
     fmt = formats[0] if reading.form in ("SELECT", "ASK") else formats[1]
     if isinstance(fmt, Exception):
         raise fmt
-    return answer(store, reading.text, fmt, None, max_rows)
+    return answer_reading(store, reading, fmt, max_rows)
 
 
 def _negotiated(form: str) -> str | R2pkgError:
