@@ -423,7 +423,9 @@ def test_deep_but_valid_queries_are_answered(client):
     assert response.status_code == 200, response.get_data()
     patterns = "SELECT * { " + " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(100)) + " } LIMIT 1"
     response = client.get("/sparql?query=" + q(patterns), headers={"Accept": "application/sparql-results+json"})
-    assert response.status_code in (200, 503), response.get_data()  # read and run, not "recursion depth"
+    # read and run (answered, stopped at its deadline or at the worker's memory cap: a cross
+    # product of 100 patterns is huge), never refused for "recursion depth"
+    assert response.status_code in (200, 503) or b"too much memory" in response.get_data(), response.get_data()
     assert b"recursion" not in response.get_data()
 
 
