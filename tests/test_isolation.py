@@ -123,13 +123,12 @@ def test_a_task_that_cannot_be_sent_leaves_the_worker_in_service(pool):
 # -- defence in depth: a worker for an embedded store has no network ---------------------------
 
 def service_directly(store, port):
-    """A SERVICE query handed straight to the engine: the reading's checks bypassed."""
-    from r2pkg import native
+    """A SERVICE query handed straight to the store's engine: the reading's checks bypassed."""
+    from r2pkg.reading import Reading
 
     text = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
     try:
-        engine = native.engine(store.graph)
-        rows = list(engine.query(text)) if engine is not None else list(store.graph.query(text))
+        rows = store.run(Reading(text=text, form="SELECT"), None).rows
         return f"ran: {len(rows)} rows"
     except Exception as exc:  # noqa: BLE001 - the failure is the point
         return f"failed: {exc}"
