@@ -154,3 +154,17 @@ def test_attributions_keep_the_sources_voice(any_store: Store):
     assert "One Tarrytown participant pointed out" in outcome
     editor_numbers = PREFIX + """SELECT ?n WHERE { ?r r2p:recommendationNumber ?n . FILTER(CONTAINS(?n, ".")) }"""
     assert _rows(any_store, editor_numbers) == []  # sub-numbers are the editor's: r2p:editorNumber
+
+
+def test_the_editors_readings_are_listed_completely_and_have_a_page(any_store: Store, client):
+    rows = list(run_saved(any_store, find_query("where-the-answer-rests-on-an-editors-reading"), {}))
+    nodes = {str(r[0]) for r in rows}
+    # complete under the rule: every inferred-only claim, and every node with an inferred citation
+    inferred_claims = PREFIX + """SELECT DISTINCT ?c WHERE { ?c a r2p:Claim ; r2p:evidence/r2p:assertion r2p:Inferred .
+        FILTER NOT EXISTS { ?c r2p:evidence/r2p:assertion r2p:Stated } }"""
+    with_citation = PREFIX + "SELECT DISTINCT ?n WHERE { ?n r2p:evidence/r2p:assertion r2p:Inferred }"
+    expected = {str(r[0]) for r in _rows(any_store, inferred_claims)} | {str(r[0]) for r in _rows(any_store, with_citation)}
+    assert expected <= nodes
+    assert all(str(r[7]) in ("false", "None") for r in rows)  # no inferred claim is in the plain graph
+    html = client.get("/queries/where-the-answer-rests-on-an-editors-reading").get_data(as_text=True)
+    assert "No source names a specific crime for Kenya" in html
