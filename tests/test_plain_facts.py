@@ -154,3 +154,32 @@ def test_attributions_keep_the_sources_voice(any_store: Store):
     assert "One Tarrytown participant pointed out" in outcome
     editor_numbers = PREFIX + """SELECT ?n WHERE { ?r r2p:recommendationNumber ?n . FILTER(CONTAINS(?n, ".")) }"""
     assert _rows(any_store, editor_numbers) == []  # sub-numbers are the editor's: r2p:editorNumber
+
+
+def test_the_editors_readings_are_listed_completely_and_have_a_page(any_store: Store, client):
+    rows = list(run_saved(any_store, find_query("where-the-answer-rests-on-an-editors-reading"), {}))
+    nodes = {str(r[0]) for r in rows}
+    # complete under the rule: every inferred-only claim, and every node with an inferred citation
+    inferred_claims = PREFIX + """SELECT DISTINCT ?c WHERE { ?c a r2p:Claim ; r2p:evidence/r2p:assertion r2p:Inferred .
+        FILTER NOT EXISTS { ?c r2p:evidence/r2p:assertion r2p:Stated } }"""
+    with_citation = PREFIX + "SELECT DISTINCT ?n WHERE { ?n r2p:evidence/r2p:assertion r2p:Inferred }"
+    expected = {str(r[0]) for r in _rows(any_store, inferred_claims)} | {str(r[0]) for r in _rows(any_store, with_citation)}
+    assert expected <= nodes
+    assert all(str(r[7]) in ("false", "None") for r in rows)  # no inferred claim is in the plain graph
+    html = client.get("/queries/where-the-answer-rests-on-an-editors-reading").get_data(as_text=True)
+    assert "No source names a specific crime for Kenya" in html
+
+
+def test_recommendations_name_the_addressees_their_source_names(any_store: Store):
+    g = any_store.graph
+    to = URIRef("https://w3id.org/r2pkg/ontology#addressedTo")
+    rec = ID + "recommendation/"
+    assert set(g.objects(URIRef(rec + "ipi-V"), to)) == {URIRef(ID + "actor/independent-researchers"),
+                                                         URIRef(ID + "actor/relevant-un-entities")}
+    for name in ("ipi-I", "ipi-II-1", "ipi-V-4", "tarrytown-sg-national-assistance-policies"):
+        assert URIRef(ID + "actor/member-states") in set(g.objects(URIRef(rec + name), to)), name
+    # every "Member states should" recommendation quoted in its evidence names them
+    unaddressed = PREFIX + """SELECT ?r WHERE { ?r a r2p:Recommendation ; r2p:evidence/r2p:quote ?q .
+        FILTER(REGEX(?q, "^(I+V?\\\\.|V\\\\.)?[^.]{0,80}\\\\b[Mm]ember [Ss]tates should"))
+        FILTER NOT EXISTS { ?r r2p:addressedTo ?someone } }"""
+    assert _rows(any_store, unaddressed) == []

@@ -58,6 +58,7 @@ class Index:
     cases: set[Node]
     inferred_features: dict[Node, dict[str, set[Node]]] = field(default_factory=dict)
     inferred_precedents: set[tuple[Node, Node]] = field(default_factory=set)
+    texts: dict[Node, dict] = field(default_factory=dict)
     version: int = 0
     property_labels: dict[Node, str] = field(default_factory=dict)
 
@@ -122,7 +123,8 @@ INDEX_PROPERTIES = (
     RDF.type, RDFS.label, RDFS.subPropertyOf, R2P.drawsOn, R2P.precedentFor, R2P.claimSubject,
     R2P.claimProperty, R2P.claimValue, R2P.evidence, R2P.source, R2P.locator, R2P.quote, R2P.assertion,
     R2P.attributedTo, R2P.note, R2P.hasResponse, R2P.concernsCrime, R2P.pillar, R2P.instrument,
-    R2P.startDate, R2P.date,
+    R2P.startDate, R2P.date, R2P.text, R2P.textStatus, R2P.textSha256, R2P.heading, R2P.versionInForce,
+    R2P.readingText, R2P.version,
 )
 
 
@@ -180,7 +182,32 @@ def build_index(store: Store) -> Index:
                  claims=dict(claims), features=features, dates=dates, responses=responses,
                  cases=cases, property_labels={p: store.label(p) for p in CONNECTION_PROPERTIES},
                  inferred_features=_inferred_features(g, cases, responses, inferred),
-                 inferred_precedents=inferred_precedents)
+                 inferred_precedents=inferred_precedents, texts=_official_texts(g))
+
+
+def _official_texts(g) -> dict[Node, dict]:
+    """The imported official text (or heading, or version in force) of each provision that has one.
+
+    Shown where an authority chain enters the Charter, so a reader sees the words the chain
+    rests on, with how they were verified.
+    """
+    found: dict[Node, dict] = {}
+    for node in set(g.subjects(R2P.text, None)) | set(g.subjects(R2P.heading, None)) | set(g.subjects(R2P.versionInForce, None)):
+        entry: dict = {}
+        text = g.value(node, R2P.text)
+        if text is not None:
+            entry.update(text=str(text), status=str(g.value(node, R2P.textStatus) or ""),
+                         sha256=str(g.value(node, R2P.textSha256) or ""))
+        version = g.value(node, R2P.versionInForce)
+        if text is None and version is not None:
+            entry.update(text=str(g.value(version, R2P.readingText) or ""),
+                         status=f"version {g.value(version, R2P.version)}, from one copy only",
+                         sha256=str(g.value(version, R2P.textSha256) or ""))
+        heading = g.value(node, R2P.heading)
+        if heading is not None:
+            entry["heading"] = str(heading)
+        found[node] = entry
+    return found
 
 
 def _inferred_only(g, claims: dict[tuple[Node, Node], list[dict]]) -> set[tuple[Node, Node, Node]]:
@@ -319,7 +346,8 @@ def authority_chains(index: Index, node: Node) -> dict:
                 if len(result[bucket]) < MAX_PATHS:
                     entry = {"root": index.ref(end)} if bucket == "chains" else {"ends_at": index.ref(end)}
                     result[bucket].append({**entry, "hops": hops,
-                                           "inferred": any(h["inferred"] for h in hops)})
+                                           "inferred": any(h["inferred"] for h in hops),
+                                           "official_text": _entry_text(index, path)})
     result["chains"].sort(key=lambda c: (len(c["hops"]), c["root"]["label"]))
     result["partial"].sort(key=lambda c: (len(c["hops"]), c["ends_at"]["label"]))
     result["reaches_root"] = bool(result["chains"])
@@ -335,6 +363,14 @@ def authority_chains(index: Index, node: Node) -> dict:
                              "the 2005 World Summit Outcome or another treaty; it stops at "
                              + ("; ".join(stops) or "itself") + ".")
     return result
+
+
+def _entry_text(index: Index, path: list[Node]) -> dict | None:
+    """The text (or heading) of the first provision on the path that has an imported one."""
+    for node in path:
+        if node in index.texts:
+            return {**index.ref(node), **index.texts[node]}
+    return None
 
 
 def _cycles_through(graph: nx.DiGraph, node: Node) -> list[list[Node]]:
@@ -522,12 +558,25 @@ def _hops_text(hops: list[dict]) -> list[str]:
     return lines
 
 
+def _official_text_lines(entry: dict | None) -> list[str]:
+    if not entry:
+        return []
+    lines = [f"  text of {entry['label']}:"]
+    if entry.get("heading"):
+        lines.append(f"      heading: {entry['heading']}")
+    if entry.get("text"):
+        lines.append(f"      \"{entry['text']}\"")
+        lines.append(f"      ({entry['status']}; sha256 {entry['sha256'][:12]}…)")
+    return lines
+
+
 def _chains_text(found: dict) -> str:
     lines = [f"{found['node']['label']} <{found['node']['iri']}>", found["message"]]
     for i, chain in enumerate(found["chains"], 1):
         mark = " (passes an editor's inferred link)" if chain.get("inferred") else ""
         lines.append(f"\nchain {i} → {chain['root']['label']}{mark}")
         lines.extend(_hops_text(chain["hops"]))
+        lines.extend(_official_text_lines(chain.get("official_text")))
     for part in found.get("partial", []):
         lines.append(f"\nbranch that stops short of a root, at {part['ends_at']['label']}")
         lines.extend(_hops_text(part["hops"]))

@@ -38,6 +38,10 @@ INVERSE_NAMES = {
     R2P.madeIn: "recommendations made in it",
     R2P.reportsOn: "reported in",
     R2P.holder: "tenures",
+    R2P.readingOf: "readings of the copies of the instrument (they differ here)",
+    R2P.quotationOf: "quoted by the sources as",
+    R2P.textFrom: "texts taken from this copy",
+    R2P.copyOf: "copies",
 }
 
 
