@@ -148,16 +148,17 @@ def _filled_template(slug: str) -> str:
     from r2pkg.entries import case_template
 
     text = case_template(slug)
+    year = slug.rsplit("-", 1)[-1]
     replacements = {
-        '"TODO Country, situation (years)"': '"Testland, civil war (2019)"',
+        '"TODO Country, situation (years)"': f'"Testland, civil war ({year})"',
         "# r2p:country state:TODO ;": "r2p:country state:kenya ;",
         '"2008"^^xsd:gYear': '"2019"^^xsd:gYear',
         '"TODO section or para"': "\"section 'Test'\"",
         '"TODO at most one sentence, exactly as printed"': '"Civilians were attacked in Testland."',
         '"TODO the source attributes crimes against humanity to the situation"':
-            '"The source attributes crimes against humanity to Testland"',
+            f'"The source attributes crimes against humanity to Testland ({year})"',
         '"TODO"': "\"section 'Test'\"",
-        '"TODO Who: what was done (year)"': '"Secretary-General: mediation in Testland (2019)"',
+        '"TODO Who: what was done (year)"': f'"Secretary-General: mediation in Testland ({year})"',
     }
     for old, new in replacements.items():
         text = text.replace(old, new)

@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
         QUERY_SLOTS=max(4, 2 * (os.cpu_count() or 1)),  # queries running at once
         ISOLATE_QUERIES=True,          # run each /sparql query in a killable child process
         SEARCH_LIMIT=50,               # hits shown by the label search
+        EDITOR_TOKEN=None,             # R2PKG_EDITOR_TOKEN: POST /entries exists only when set
     )
     if test_config is None:
         app.config.from_prefixed_env("R2PKG")
@@ -36,11 +37,12 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
     app.extensions["r2pkg.isolator"] = Isolator(slots=int(app.config["QUERY_SLOTS"]), context=store)
     app.extensions["r2pkg.queries"] = saved_queries()
 
-    from r2pkg.web import api, errors, pages, sparql
+    from r2pkg.web import api, entries, errors, pages, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    entries.register(app)
     errors.register(app)
     return app
 

@@ -29,7 +29,13 @@ def validate():
     text, fmt, name = _entry_from_request()
     from rdflib import Graph
 
-    parse_entry_text(bind_prefixes(Graph()), text.encode("utf-8"), name, fmt)  # syntax errors: 400 here
+    try:
+        parse_entry_text(bind_prefixes(Graph()), text.encode("utf-8"), name, fmt)
+    except InputError as exc:  # a syntax error: the page again, with the entry and where it broke
+        if wants_json():
+            raise
+        return render_template("api/validate.html", report=None, text=text, fmt=fmt,
+                               error=exc), 400
     from r2pkg.validation import validate_entry_text  # pySHACL is imported only when first needed
 
     # pySHACL on a large pasted entry can run long: a worker with its own killable time limit
