@@ -208,6 +208,9 @@ def _inference_as_fact(store: Store, entry: Graph, own: set[Node], make: Finding
                    entry.value(claim, R2P.claimValue))
         if None in (s, p, o) or (s, p, o) not in entry:
             continue
+        inferred = any((c, R2P.assertion, R2P.Inferred) in entry for c in entry.objects(claim, R2P.evidence))
+        if not inferred:
+            continue  # a claim without evidence is reported by the claim's own shape
         if _stated_somewhere(store, entry, s, p, o):
             continue
         out.append(make(s, p, "provenance",

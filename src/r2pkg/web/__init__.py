@@ -37,12 +37,13 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
     app.extensions["r2pkg.isolator"] = Isolator(slots=int(app.config["QUERY_SLOTS"]), context=store)
     app.extensions["r2pkg.queries"] = saved_queries()
 
-    from r2pkg.web import api, entries, errors, pages, sparql
+    from r2pkg.web import api, editors, entries, errors, pages, sparql
 
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     entries.register(app)
+    app.register_blueprint(editors.bp)
     errors.register(app)
     return app
 
