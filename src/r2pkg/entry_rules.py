@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
@@ -70,7 +71,7 @@ def check(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> lis
     """Every rule of this module on ``entry``; ``make`` builds a finding."""
     out: list = []
     for rule in (_placeholders, _existing_nodes, _second_names, _quotes, _empty_values,
-                 _iri_form, _inference_as_fact):
+                 _iri_form, _inference_as_fact, _future_dates):
         out.extend(rule(store, entry, own, make))
     return out
 
@@ -231,6 +232,27 @@ def _stated_somewhere(store: Store, entry: Graph, s: Node, p: Node, o: Node) -> 
                             (citation, R2P.assertion, R2P.Stated) in entry:
                         return True
     return False
+
+
+DATE_FIELDS = (R2P.startDate, R2P.endDate, R2P.date)
+
+
+def _future_dates(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> list:
+    """A date after today (compared at the precision written: "2026" is not future in 2026).
+
+    In Python, not SPARQL: rdflib evaluates NOW() and the string functions at 30 ms a node.
+    """
+    today = date.today().isoformat()
+    out = []
+    for s, p, o in _sorted(entry):
+        text = str(o)
+        if p in DATE_FIELDS and isinstance(o, Literal) and re.match(r"[0-9]{4}", text) \
+                and text[:10] > today[:len(text[:10])]:
+            out.append(make(s, p, "form", "The date lies in the future: the graph records what sources "
+                            "report, which has already happened.",
+                            "Check the date against the source (a typo in the year is the usual cause); "
+                            "a planned event is described in a note, not dated.", value=text))
+    return out
 
 
 def _unique(findings: list) -> list:
