@@ -282,3 +282,24 @@ def test_an_entry_may_extend_a_node_only_by_saying_so(home):
     assert (rwanda, R2P.hasResponse, URIRef("https://w3id.org/r2pkg/id/response/rwanda-1994-test-good-offices")) \
         in ledger.store.graph
     assert (rwanda, R2P.extendsExisting, None) not in ledger.store.graph
+
+
+def test_retiring_the_query_workers_makes_the_next_task_see_a_write():
+    """Forked workers hold the graph as it was when they were forked; retire() renews them."""
+    from r2pkg.isolation import Isolator
+
+    state = {"entries": ["first"]}
+    pool = Isolator(slots=2, context=state)
+    try:
+        pool.warm(1)
+        assert pool.call(_entries, timeout=10) == ["first"]
+        state["entries"].append("second")  # a write in the server process
+        assert pool.call(_entries, timeout=10) == ["first"]  # the old worker's copy
+        pool.retire()
+        assert pool.call(_entries, timeout=10) == ["first", "second"]
+    finally:
+        pool.close()
+
+
+def _entries(context):
+    return list(context["entries"])
