@@ -323,12 +323,13 @@ def changes(store: Store, limit: int = 100) -> list[dict]:
         } GROUP BY ?change ?time ?editor ?file ?sha ?count ORDER BY DESC(?time) DESC(?change)
     """
     out = []
-    for row in store.query(text):
-        nodes = str(row.nodes).split() if row.nodes else []
+    for binding in store.query(text).bindings():
+        row = {str(k): v for k, v in binding.items()}
+        nodes = str(row["nodes"]).split() if row.get("nodes") else []
         out.append({
-            "id": str(row.change).rsplit("/", 1)[-1], "change": str(row.change),
-            "time": str(row.time), "editor": str(row.editor), "file": str(row.file),
-            "sha256": str(row.sha), "triples": int(row["count"]),
+            "id": str(row["change"]).rsplit("/", 1)[-1], "change": str(row["change"]),
+            "time": str(row["time"]), "editor": str(row["editor"]), "file": str(row["file"]),
+            "sha256": str(row["sha"]), "triples": int(row["count"]),
             "added": [{"iri": n, "label": store.label(URIRef(n))} for n in sorted(nodes)],
         })
         if len(out) >= limit:

@@ -103,7 +103,7 @@ def _placeholders(store: Store, entry: Graph, own: set[Node], make: FindingMaker
 def _existing_nodes(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> list:
     """A node of the graph that the entry gives other content, said field by field."""
     out = []
-    graph = store.graph
+    graph = store
     for node in sorted({s for s in entry.subjects() if isinstance(s, URIRef)}, key=str):
         if not store.exists(node):
             continue
@@ -224,7 +224,7 @@ def _inference_as_fact(store: Store, entry: Graph, own: set[Node], make: Finding
 
 
 def _stated_somewhere(store: Store, entry: Graph, s: Node, p: Node, o: Node) -> bool:
-    for graph in (entry, store.graph):
+    for graph in (entry, store):
         for claim in graph.subjects(R2P.claimSubject, s):
             if (claim, R2P.claimProperty, p) in graph and (claim, R2P.claimValue, o) in graph:
                 for citation in graph.objects(claim, R2P.evidence):

@@ -233,7 +233,7 @@ def _entry_nodes(entry: Graph) -> set[Node]:
 
 def _context(store: Store, entry: Graph, own: set[Node]) -> Iterable[tuple[Node, Node, Node]]:
     """Triples of the nodes the entry points at, and their authority chains, from the store."""
-    graph = store.graph
+    graph = store
     for node in own:  # a node of the graph the entry adds to is checked as a whole
         if isinstance(node, URIRef) and store.exists(node):
             yield from _with_blank_nodes(graph, node)

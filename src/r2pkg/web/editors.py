@@ -460,8 +460,18 @@ def _kinds(store, node: URIRef) -> set[URIRef]:
     types = store.types(node)
     out = set(types)
     for t in types:
-        out |= set(store.graph.transitive_objects(t, RDFS.subClassOf))
+        out |= set(_superclasses(store, t))
     return out
+
+
+def _superclasses(store, cls: URIRef) -> set[Node]:
+    found, pending = set(), [cls]
+    while pending:
+        for parent in store.objects(pending.pop(), RDFS.subClassOf):
+            if parent not in found:
+                found.add(parent)
+                pending.append(parent)
+    return found
 
 
 def _page(values: Mapping, result: dict | None):
