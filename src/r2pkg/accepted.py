@@ -323,7 +323,7 @@ def changes(store: Store, limit: int = 100) -> list[dict]:
         } GROUP BY ?change ?time ?editor ?file ?sha ?count ORDER BY DESC(?time) DESC(?change)
     """
     out = []
-    for binding in store.query(text).bindings():
+    for binding in store.select(text).bindings:
         row = {str(k): v for k, v in binding.items()}
         nodes = str(row["nodes"]).split() if row.get("nodes") else []
         out.append({
