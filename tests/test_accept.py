@@ -303,3 +303,45 @@ def test_retiring_the_query_workers_makes_the_next_task_see_a_write():
 
 def _entries(context):
     return list(context["entries"])
+
+
+@pytest.mark.server
+def test_an_entry_accepted_on_an_external_store_goes_into_it_through_the_graph_store_protocol(home, tmp_path):
+    """An Oxigraph server on loopback holds the graph; the entry is written to files and to it."""
+    from click.testing import CliRunner
+
+    from r2pkg.cli import main
+    from test_remote_store import free_port, oxigraph_binary
+
+    port = free_port()
+    location = tmp_path / "oxigraph"
+    location.mkdir()
+    with open(tmp_path / "oxigraph.log", "wb") as sink:
+        server = subprocess.Popen([oxigraph_binary(), "serve", "--location", str(location), "--bind",
+                                   f"127.0.0.1:{port}"], stdout=sink, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import urllib.request
+
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=1).read()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the Oxigraph server did not start"
+                time.sleep(0.1)
+        loaded = CliRunner().invoke(main, ["load", "--store", f"{base}/store", "--batch", "5000"])
+        assert loaded.exit_code == 0, loaded.output
+        remote = open_store(f"{base}/query")
+        outcome = Ledger(remote, root=home).accept(read_entries([entry_file(tmp_path, "testland-2019")]), "Ana")
+        assert outcome.accepted, outcome.report.as_text()
+        assert len(entries_on_disk(home)) == 1
+        again = open_store(f"{base}/query")  # another reader of the same server sees the entry
+        assert again.exists(URIRef(CASE + "testland-2019"))
+        from r2pkg.accepted import changes
+
+        assert changes(again)[0]["added"][0]["iri"] == CASE + "testland-2019"
+    finally:
+        server.terminate()
+        server.wait(10)
