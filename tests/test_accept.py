@@ -309,9 +309,9 @@ def _entries(context):
 def test_an_entry_accepted_on_an_external_store_goes_into_it_through_the_graph_store_protocol(home, tmp_path):
     """An Oxigraph server on loopback holds the graph; the entry is written to files and to it."""
     from click.testing import CliRunner
+    from test_remote_store import free_port, oxigraph_binary
 
     from r2pkg.cli import main
-    from test_remote_store import free_port, oxigraph_binary
 
     port = free_port()
     location = tmp_path / "oxigraph"
