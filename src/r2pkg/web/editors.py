@@ -27,7 +27,7 @@ from rdflib.term import Node
 
 from r2pkg.errors import InputError, R2pkgError
 from r2pkg.namespaces import R2P, R2PID
-from r2pkg.web import get_store
+from r2pkg.web import get_store, run_task
 
 bp = Blueprint("editors", __name__, url_prefix="/editors",
                static_folder=str(Path(__file__).parent / "editors_static"), static_url_path="/static")
@@ -347,7 +347,7 @@ def check(values: Mapping) -> dict:
         text = _get(values, "pasted")
         fmt = "json-ld" if values.get("format") in ("jsonld", "json-ld") else "turtle"
         try:
-            report = validate_entry_text(get_store(), text, fmt, "the pasted entry")
+            report = run_task(validate_entry_text, text, fmt, "the pasted entry", timeout_key="VALIDATE_TIMEOUT")
         except InputError as exc:
             return {"turtle": text, "messages": {"pasted": [_msg(exc.message, exc.hint)]},
                     "general": [], "conforms": False}
@@ -355,7 +355,8 @@ def check(values: Mapping) -> dict:
         return {"turtle": text, "messages": {"pasted": general} if general else {}, "general": [],
                 "conforms": report.conforms}
     draft = build_turtle(values, sections)
-    report = validate_entry_text(get_store(), draft.turtle, "turtle", "the form")
+    # in a query worker with its own time limit, as POST /validate does
+    report = run_task(validate_entry_text, draft.turtle, "turtle", "the form", timeout_key="VALIDATE_TIMEOUT")
     messages: dict[str, list[dict]] = {k: list(v) for k, v in draft.problems.items()}
     general: list[dict] = []
     if not _get(values, "case.slug").strip():
