@@ -85,14 +85,15 @@ def test_malformed_data_file_makes_validate_and_serve_exit_with_file_and_line(ru
         assert "Traceback" not in result.output
 
 
-def test_new_case_template_validates_cleanly(runner, tmp_path: Path):
+def test_new_case_template_is_rejected_until_filled_in(runner, tmp_path: Path):
     out = tmp_path / "entry.ttl"
-    result = runner.invoke(main, ["new-case", "testland-2030", "-o", str(out)])
+    result = runner.invoke(main, ["new-case", "testland-2020", "-o", str(out)])
     assert result.exit_code == 0
     text = out.read_text()
     assert text.startswith("# A new case entry")
     checked = runner.invoke(main, ["validate", str(out)])
-    assert checked.exit_code == 0, checked.output
+    assert checked.exit_code == 1, checked.output
+    assert "line 27, label [form]: 'TODO Country, situation (years)' is a placeholder" in checked.output
 
 
 def test_validate_entry_reports_violations_with_exit_1_and_json(runner, tmp_path: Path):

@@ -105,3 +105,100 @@ def test_validation_of_one_entry_does_not_depend_on_the_whole_graph(store, monke
     monkeypatch.setattr(validation, "_run_shacl", spy)
     validate_entry(store, read_entries([SHAPES / "valid-coercive-response-chapter-vii.ttl"]))
     assert seen["size"] < len(store.graph) / 4
+
+
+# -- the five entries of issue 15, and the template ----------------------------------------------
+
+
+@pytest.mark.parametrize("name, field, line", [
+    ("invalid-identity-reused-iri.ttl", "label", 22),
+    ("invalid-provenance-inferred-without-note.ttl", "editor's note", 29),
+    ("invalid-provenance-quote-several-sentences.ttl", "quote", 27),
+    ("invalid-provenance-crime-without-claim.ttl", "concerns crime", 24),
+    ("invalid-form-placeholder-left-in.ttl", "locator", 27),
+])
+def test_what_passed_before_is_stopped_at_its_field_and_line(memory_store, name, field, line):
+    report = validate_entry(memory_store, read_entries([SHAPES / name]))
+    assert not report.conforms
+    hits = [f for f in report.findings if f.field_label == field]
+    assert hits, report.as_text()
+    assert hits[0].line == line and hits[0].file.endswith(name)
+    assert hits[0].fix
+    assert f"line {line}, {field}" in report.as_text()
+
+
+def test_findings_on_citations_name_the_node_they_support(memory_store):
+    report = validate_entry(memory_store, read_entries([SHAPES / "invalid-provenance-citation-without-locator.ttl"]))
+    finding = next(f for f in report.findings if f.field_label == "locator")
+    assert "evidence of 'Testland" in finding.focus_label
+    assert finding.line is not None
+    assert "an entry" not in report.as_text()
+
+
+def test_reused_iri_says_which_node_and_what_differs(memory_store):
+    report = validate_entry(memory_store, read_entries([SHAPES / "invalid-identity-reused-iri.ttl"]))
+    (finding,) = report.findings
+    assert "case/rwanda-1994" in finding.message and "Rwanda, genocide (1994)" in finding.message
+    for field in ("country", "label", "startDate", "endDate"):
+        assert field in finding.message
+    assert "r2p:extendsExisting true" in finding.fix
+
+
+def _filled_template(slug: str) -> str:
+    from r2pkg.entries import case_template
+
+    text = case_template(slug)
+    year = slug.rsplit("-", 1)[-1]
+    replacements = {
+        '"TODO Country, situation (years)"': f'"Testland, civil war ({year})"',
+        "# r2p:country state:TODO ;": "r2p:country state:kenya ;",
+        '"2008"^^xsd:gYear': '"2019"^^xsd:gYear',
+        '"TODO section or para"': "\"section 'Test'\"",
+        '"TODO at most one sentence, exactly as printed"': '"Civilians were attacked in Testland."',
+        '"TODO the source attributes crimes against humanity to the situation"':
+            f'"The source attributes crimes against humanity to Testland ({year})"',
+        '"TODO"': "\"section 'Test'\"",
+        '"TODO Who: what was done (year)"': f'"Secretary-General: mediation in Testland ({year})"',
+    }
+    for old, new in replacements.items():
+        text = text.replace(old, new)
+    return "\n".join(line.split("# TODO")[0].rstrip() for line in text.splitlines())
+
+
+def test_the_untouched_template_is_rejected_and_the_filled_one_accepted(memory_store, tmp_path):
+    from r2pkg.entries import case_template
+
+    untouched = tmp_path / "untouched.ttl"
+    untouched.write_text(case_template())
+    report = validate_entry(memory_store, read_entries([untouched]))
+    assert not report.conforms
+    assert any("placeholder" in f.message for f in report.findings)
+    assert {f.line for f in report.findings} >= {27}
+    filled = tmp_path / "filled.ttl"
+    filled.write_text(_filled_template("testland-2019"))
+    report = validate_entry(memory_store, read_entries([filled]))
+    assert report.conforms, report.as_text()
+
+
+@pytest.mark.parametrize("text, count", [
+    ("The Council met.", 1),
+    ("The Council met. It adopted nothing.", 2),
+    ("Mr. Méndez and Prof. Luck met at para. 139 of the text.", 1),
+    ("II. Enhance capacity: Member states should act.", 1),
+    ("Francis M. Deng spoke. Then Edward C. Luck spoke. Nobody else did.", 3),
+    ("UN Doc. A/63/677, January 12, 2009.", 1),
+    ("They said ... The rest is elided.", 1),
+])
+def test_sentences_are_counted_as_a_reader_counts_them(text, count):
+    from r2pkg.entry_rules import sentence_count
+
+    assert sentence_count(text) == count
+
+
+def test_no_quote_of_the_bundled_graph_is_longer_than_one_sentence(memory_store):
+    from r2pkg.entry_rules import sentence_count
+    from r2pkg.namespaces import R2P
+
+    quotes = [str(q) for q in memory_store.graph.objects(None, R2P.quote)]
+    assert len(quotes) > 100
+    assert [q for q in quotes if sentence_count(q) > 1] == []

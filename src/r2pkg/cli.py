@@ -168,6 +168,36 @@ def validate(obj: Context, files: tuple[Path, ...], fmt: str) -> None:
     sys.exit(0 if report.conforms else 1)
 
 
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--editor", default=None, envvar="R2PKG_EDITOR",
+              help="who accepts the entry (recorded in the change log; default: your user name).")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@click.pass_obj
+def add(obj: Context, files: tuple[Path, ...], editor: str | None, fmt: str) -> None:
+    """Validate entries and, if they conform, add them to the graph (data/entries/) and log it."""
+    from r2pkg.accepted import Ledger
+    from r2pkg.entries import read_entries
+
+    entry = read_entries(files)
+    outcome = Ledger(obj.store).accept(entry, editor or "", name=", ".join(f.name for f in files))
+    accepted = outcome.accepted
+    if fmt == "json":
+        body = {"added": accepted is not None, "report": outcome.report.as_dict()}
+        if accepted is not None:
+            body.update(id=accepted.id, location=accepted.location, nodes=accepted.nodes,
+                        sha256=accepted.checksum, file=str(accepted.folder / "entry.ttl"))
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    elif accepted is None:
+        click.echo(outcome.report.as_text())
+        click.echo("nothing was added: fix the entry and run r2pkg add again.", err=True)
+    else:
+        click.echo(f"added {accepted.triples} triples as {accepted.folder / 'entry.ttl'} "
+                   f"(sha256 {accepted.checksum[:12]}…, editor {accepted.editor}); "
+                   f"page: {accepted.location}")
+    sys.exit(0 if accepted is not None else 1)
+
+
 @main.command("new-case")
 @click.argument("slug", required=False, default="country-years")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="write to a file instead of stdout.")

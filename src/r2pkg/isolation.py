@@ -71,7 +71,8 @@ _PIPE_SIZE = 1 << 20
 class _Worker:
     """One forked worker process and the two pipes to it."""
 
-    def __init__(self, context: Any, headroom: int, offline: bool = False) -> None:
+    def __init__(self, context: Any, headroom: int, offline: bool = False, generation: int = 0) -> None:
+        self.generation = generation
         task_r, self.task_w = os.pipe()
         self.reply_r, reply_w = os.pipe()
         _widen(reply_w)
@@ -116,6 +117,8 @@ class Isolator:
         self._free = threading.BoundedSemaphore(slots)
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._owner = os.getpid()
+        #: Bumped by :meth:`retire`; a worker forked under an older generation is not reused.
+        self._generation = 0
 
     def warm(self, count: int = 1) -> None:
         """Fork workers now (before the server starts its threads), rather than on first query."""
@@ -123,7 +126,22 @@ class Isolator:
             self._idle.put(self._fork())
 
     def _fork(self) -> _Worker:
-        return _Worker(self.context, self.memory_headroom, self.offline)
+        return _Worker(self.context, self.memory_headroom, self.offline, self._generation)
+
+    def retire(self) -> None:
+        """Stop the workers forked so far: they hold a copy of the graph from before a write.
+
+        Idle workers are stopped now, busy ones when their task ends; the next task forks a
+        worker that sees the graph as it is.
+        """
+        self._generation += 1
+        self.close()
+
+    def _release(self, worker: _Worker) -> None:
+        if worker.generation == self._generation:
+            self._idle.put(worker)
+        else:
+            worker.kill()
 
     def call(self, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         """``fn(context, *args)`` in a worker; QueryTimeout after ``timeout`` seconds."""
@@ -161,9 +179,9 @@ class Isolator:
         except Exception:
             # pickling the task or unpickling the reply failed, each before or after a whole
             # message: the pipes are in step and the worker can take the next task
-            self._idle.put(worker)
+            self._release(worker)
             raise
-        self._idle.put(worker)
+        self._release(worker)
         if status == "ok":
             return value
         raise value

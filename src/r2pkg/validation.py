@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import pyshacl
@@ -21,7 +21,7 @@ from rdflib.term import Node
 from r2pkg.namespaces import AUTHORITY_PROPERTIES, R2P, R2PID
 from r2pkg.store import Store, project_root
 
-RULE_GROUPS = ("4+3", "authority", "provenance", "form")
+RULE_GROUPS = ("4+3", "authority", "provenance", "identity", "form")
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,16 @@ class Finding:
     severity: str = "Violation"
     value: str | None = None
     shape: str | None = None
+    #: Where in the entry the editor finds it: the file (or "the entry") and the line.
+    file: str | None = None
+    line: int | None = None
+
+    @property
+    def where(self) -> str:
+        """"line 12" (with the file when an entry came in several), or "" when unknown."""
+        if self.line is None:
+            return ""
+        return f"line {self.line}"
 
 
 @dataclass
@@ -51,7 +61,7 @@ class Report:
     def by_node(self) -> dict[str, list[Finding]]:
         """Findings grouped by the node they concern, in a stable order."""
         groups: dict[str, list[Finding]] = {}
-        for f in sorted(self.findings, key=lambda f: (f.focus_label, f.field_label, f.message)):
+        for f in sorted(self.findings, key=lambda f: (f.line or 0, f.focus_label, f.field_label, f.message)):
             groups.setdefault(f.focus, []).append(f)
         return groups
 
@@ -68,7 +78,7 @@ class Report:
             "conforms": self.conforms,
             "checked_nodes": self.checked,
             "counts": self.counts(),
-            "findings": [asdict(f) for f in self.findings],
+            "findings": [asdict(f) for f in sorted(self.findings, key=lambda f: (f.file or "", f.line or 0))],
         }
 
     def as_text(self) -> str:
@@ -79,10 +89,13 @@ class Report:
         lines = [f"does not conform: {len(self.findings)} problem(s) ({counts})."]
         for focus, items in self.by_node().items():
             lines.append("")
-            lines.append(f"{items[0].focus_label} <{focus}>")
+            first = items[0]
+            name = f"{first.focus_label} <{focus}>" if focus.startswith("http") else first.focus_label
+            lines.append(f"{first.file}: {name}" if first.file else name)
             for f in items:
                 value = f" (value: {f.value})" if f.value else ""
-                lines.append(f"  [{f.rule}] {f.field_label}: {f.message}{value}")
+                where = f"line {f.line}, " if f.line else ""
+                lines.append(f"  {where}{f.field_label} [{f.rule}]: {f.message}{value}")
                 if f.fix:
                     lines.append(f"      fix: {f.fix}")
         return "\n".join(lines)
@@ -133,7 +146,10 @@ def _prepared(text: str, namespaces: tuple):
 def validate_store(store: Store) -> Report:
     """Validate the whole graph against the shapes."""
     data = store.local_copy()
-    report = _run_shacl(data, focus_of=None, labels=store.label, shapes=store.shapes(), vocab=store.vocabulary())
+    def label(node: Node) -> str:
+        return "evidence (a citation without a name)" if isinstance(node, BNode) else store.label(node)
+
+    report = _run_shacl(data, focus_of=None, labels=label, shapes=store.shapes(), vocab=store.vocabulary())
     report.checked = len(set(data.subjects(RDF.type, None)))
     return report
 
@@ -155,24 +171,59 @@ def validate_entry(store: Store, entry: Graph) -> Report:
         work.add(triple)
 
     def label(node: Node) -> str:
+        if isinstance(node, BNode):
+            for parent, prop in entry.subject_predicates(node):
+                return f"{_field_label(prop, vocab)} of '{label(parent)}'"
+            return "a node without a name"
         for value in entry.objects(node, RDFS.label):
             return str(value)
         return store.label(node)
 
+    from r2pkg import entry_rules
+
+    def make(node: Node, prop: Node, rule: str, message: str, fix: str, value: str | None = None) -> Finding:
+        return Finding(focus=str(node), focus_label=label(node), field=str(prop),
+                       field_label=_field_label(prop, vocab), message=message, rule=rule, fix=fix, value=value)
+
     report = _run_shacl(work, focus_of=own, labels=label, shapes=store.shapes(), vocab=vocab)
     report.findings.extend(_dangling(store, entry, own, label, vocab))
     report.findings.extend(_undeclared_terms(entry, vocab))
+    report.findings.extend(entry_rules.check(store, entry, own, make))
+    report.findings = _located(_merges_first(report.findings), entry, own)
     report.conforms = not report.findings
     report.checked = len({n for n in own if isinstance(n, URIRef)})
     return report
 
 
+def _merges_first(findings: list[Finding]) -> list[Finding]:
+    """Where an entry reuses a node of the graph by mistake, that is the one thing to say.
+
+    Everything else about the node (two start dates, a label in conflict) follows from the
+    merge and would bury the cause.
+    """
+    merged = {f.focus for f in findings if f.rule == "identity" and "already exists in the graph" in f.message}
+    return [f for f in findings if f.focus not in merged or f.rule == "identity"]
+
+
+def _located(findings: list[Finding], entry: Graph, own: set[Node]) -> list[Finding]:
+    """Each finding with the file and line where the editor wrote the node or field."""
+    where = getattr(entry, "where", None)
+    if where is None:
+        return findings
+    nodes = {str(n): n for n in own}
+    out = []
+    for f in findings:
+        node = nodes.get(f.focus)
+        place = where(node, URIRef(f.field) if f.field else None) if node is not None else None
+        out.append(replace(f, file=place[0], line=place[1]) if place else f)
+    return out
+
+
 def validate_entry_text(store: Store, text: str, fmt: str, name: str = "the entry") -> Report:
     """Parse an entry (Turtle or JSON-LD text) and validate it: the task web workers run."""
-    from r2pkg.entries import parse_entry_text
-    from r2pkg.namespaces import bind_prefixes
+    from r2pkg.entries import new_entry_graph, parse_entry_text
 
-    entry = parse_entry_text(bind_prefixes(Graph()), text.encode("utf-8"), name, fmt)
+    entry = parse_entry_text(new_entry_graph(), text.encode("utf-8"), name, fmt)
     return validate_entry(store, entry)
 
 
@@ -183,9 +234,14 @@ def _entry_nodes(entry: Graph) -> set[Node]:
 
 def _context(store: Store, entry: Graph, own: set[Node]) -> Iterable[tuple[Node, Node, Node]]:
     """Triples of the nodes the entry points at, and their authority chains, from the store."""
+    graph = store
+    for node in own:  # a node of the graph the entry adds to is checked as a whole
+        if isinstance(node, URIRef) and store.exists(node):
+            yield from _with_blank_nodes(graph, node)
+            for claim in graph.subjects(R2P.claimSubject, node):
+                yield from _with_blank_nodes(graph, claim)
     pending = [o for o in set(entry.objects()) if isinstance(o, URIRef) and o not in own]
     seen: set[Node] = set()
-    graph = store
     while pending:
         node = pending.pop()
         if node in seen:
@@ -197,6 +253,13 @@ def _context(store: Store, entry: Graph, own: set[Node]) -> Iterable[tuple[Node,
             yield node, p, o
             if p in AUTHORITY_PROPERTIES and isinstance(o, URIRef):
                 pending.append(o)
+
+
+def _with_blank_nodes(graph: Graph, node: Node) -> Iterable[tuple[Node, Node, Node]]:
+    for p, o in graph.predicate_objects(node):
+        yield node, p, o
+        if isinstance(o, BNode):
+            yield from _with_blank_nodes(graph, o)
 
 
 def _run_shacl(data: Graph, focus_of: set[Node] | None, labels, shapes: Graph, vocab: Graph) -> Report:
@@ -249,8 +312,6 @@ def _finding(results: Graph, result: Node, shapes: Graph, labels, vocab: Graph) 
 def _node_label(node: Node | None, labels) -> str:
     if node is None:
         return "(unknown node)"
-    if isinstance(node, BNode):
-        return "evidence of an entry"
     return labels(node)
 
 
@@ -290,7 +351,8 @@ def _undeclared_terms(entry: Graph, vocab: Graph) -> list[Finding]:
     used: set[tuple[Node, Node]] = set()
     for s, p, o in entry:
         for term in (p, o if p == RDF.type else None):
-            if isinstance(term, URIRef) and str(term).startswith(str(R2P)) and term not in declared:
+            if isinstance(term, URIRef) and str(term).startswith(str(R2P)) and term not in declared \
+                    and term != R2P.extendsExisting:
                 used.add((s, term))
     for s, term in sorted(used, key=lambda x: (str(x[0]), str(x[1]))):
         out.append(Finding(

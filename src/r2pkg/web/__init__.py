@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
         ISOLATE_QUERIES=True,          # run each /sparql query in a killable child process
         SERVER_MEMORY_HEADROOM=4 * 1024**3,  # address space `r2pkg serve` may add after loading
         SEARCH_LIMIT=50,               # hits shown by the label search
+        EDITOR_TOKEN=None,             # R2PKG_EDITOR_TOKEN: POST /entries exists only when set
     )
     if test_config is None:
         app.config.from_prefixed_env("R2PKG")
@@ -47,12 +48,14 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
         fast_slots=fast, fast_timeout=float(config["FAST_TIMEOUT"]), fast_penalty=float(config["FAST_PENALTY"]))
     app.extensions["r2pkg.queries"] = saved_queries()
 
-    from r2pkg.web import api, cors, errors, pages, sparql
+    from r2pkg.web import api, cors, editors, entries, errors, pages, sparql
 
     app.after_request(_security_headers)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    entries.register(app)
+    app.register_blueprint(editors.bp)
     errors.register(app)
     cors.register(app)
     return app

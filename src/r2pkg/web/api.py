@@ -30,7 +30,12 @@ def validate():
 
     # Parsing (30,000 @prefix lines took 65 s) and pySHACL on a large entry can both run
     # long: both happen in a worker, under one killable time limit; a syntax error is a 400.
-    report = run_task(validate_entry_text, text, fmt, name, timeout_key="VALIDATE_TIMEOUT")
+    try:
+        report = run_task(validate_entry_text, text, fmt, name, timeout_key="VALIDATE_TIMEOUT")
+    except InputError as exc:  # a syntax error: the page again, with the entry and where it broke
+        if wants_json():
+            raise
+        return render_template("api/validate.html", report=None, text=text, fmt=fmt, error=exc), 400
     if wants_json():
         return jsonify(report.as_dict()), 200
     return render_template("api/validate.html", report=report, text=text, fmt=fmt)

@@ -1,0 +1,119 @@
+"""Accepting one entry into the bundled graph: p50 and p90 of ``Ledger.accept``.
+
+Run: ``python bench/accept.py [--repeat 30] [--store oxigraph]``. Works on a copy of
+ontology/, data/ and queries/ in a temporary folder (the repository's data/ is never
+written). Baseline measured in the same run: validating the same entries without
+accepting them (``validate_entry``), so the cost of writing, syncing, logging and adding
+to the store shows as the difference. Target: accept p50 under 300 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+ENTRY = """@prefix r2p: <https://w3id.org/r2pkg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix case: <https://w3id.org/r2pkg/id/case/> .
+@prefix response: <https://w3id.org/r2pkg/id/response/> .
+@prefix claim: <https://w3id.org/r2pkg/id/claim/> .
+@prefix state: <https://w3id.org/r2pkg/id/state/> .
+@prefix organ: <https://w3id.org/r2pkg/id/organ/> .
+@prefix pub: <https://w3id.org/r2pkg/id/publication/> .
+@prefix crime: <https://w3id.org/r2pkg/id/crime/> .
+@prefix pillar: <https://w3id.org/r2pkg/id/pillar/> .
+@prefix tool: <https://w3id.org/r2pkg/id/tool/> .
+
+case:benchland-N a r2p:Case ; rdfs:label "Benchland N, civil war (2019)"@en ;
+    r2p:country state:kenya ; r2p:startDate "2019"^^xsd:gYear ;
+    r2p:scopeStatus r2p:InScope ; r2p:concernsCrime crime:crimes-against-humanity ;
+    r2p:hasResponse response:benchland-N-mediation ;
+    r2p:evidence [ a r2p:Citation ; r2p:source pub:stanley-tarrytown-2010 ;
+        r2p:locator "section 'Bench'" ; r2p:quote "Civilians were attacked." ; r2p:assertion r2p:Stated ] .
+claim:benchland-N-concernsCrime a r2p:Claim ; rdfs:label "The source attributes crimes against humanity to Benchland N"@en ;
+    r2p:claimSubject case:benchland-N ; r2p:claimProperty r2p:concernsCrime ;
+    r2p:claimValue crime:crimes-against-humanity ;
+    r2p:evidence [ a r2p:Citation ; r2p:source pub:stanley-tarrytown-2010 ;
+        r2p:locator "section 'Bench'" ; r2p:assertion r2p:Stated ] .
+response:benchland-N-mediation a r2p:Response ; rdfs:label "Secretary-General: mediation in Benchland N (2019)"@en ;
+    r2p:actor organ:secretary-general ; r2p:pillar pillar:3 ; r2p:instrument tool:mediation ;
+    r2p:date "2019"^^xsd:gYear ;
+    r2p:evidence [ a r2p:Citation ; r2p:source pub:stanley-tarrytown-2010 ;
+        r2p:locator "section 'Bench'" ; r2p:assertion r2p:Stated ] .
+"""
+
+
+def entry(n: int):
+    from r2pkg.entries import new_entry_graph, parse_entry_text
+
+    return parse_entry_text(new_entry_graph(), ENTRY.replace("benchland-N", f"benchland-{n}")
+                            .replace("Benchland N", f"Benchland {n}").encode(), f"bench-{n}.ttl", "turtle")
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--store", default="oxigraph")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = parser.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="r2pkg-bench-accept-"))
+    try:
+        for name in ("ontology", "data", "queries"):
+            shutil.copytree(ROOT / name, home / name)
+        os.environ["R2PKG_HOME"] = str(home)
+        sys.path.insert(0, str(ROOT / "src"))
+        from r2pkg.accepted import Ledger
+        from r2pkg.store import open_store
+        from r2pkg.validation import validate_entry
+
+        store = open_store(args.store)
+        ledger = Ledger(store)
+        validate_entry(store, entry(0))  # warm: shapes parsed, SPARQL prepared
+        validate_ms, accept_ms = [], []
+        for i in range(1, args.repeat + 1):
+            e = entry(i)
+            t = time.perf_counter()
+            assert validate_entry(store, e).conforms
+            validate_ms.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            outcome = ledger.accept(e, "bench")
+            accept_ms.append((time.perf_counter() - t) * 1000)
+            assert outcome.accepted, outcome.report.as_text()
+        rows = [("validate only (baseline)", validate_ms), ("accept (validate, write, sync, log, add)", accept_ms)]
+        lines = [f"| {name} | {statistics.median(v):.0f} | {pct(v, 0.9):.0f} | {max(v):.0f} |" for name, v in rows]
+        ratio = statistics.median(accept_ms) / statistics.median(validate_ms)
+        table = "\n".join([
+            f"## Accepting one entry (bundled graph, store {args.store}, {args.repeat} entries, "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+            "",
+            "Command: `python bench/accept.py --repeat " + str(args.repeat) + "`. One case, one claim, one "
+            "response, three citations (36 triples) per entry, each accepted after the previous ones.",
+            "",
+            "| step | p50 ms | p90 ms | max ms |", "|---|---|---|---|", *lines, "",
+            f"accept / validate at the p50: x{ratio:.2f}. Target: accept p50 under 300 ms: "
+            f"{'met' if statistics.median(accept_ms) < 300 else 'NOT met'}.", ""])
+        print(table)
+        if not args.no_write:
+            with RESULTS.open("a", encoding="utf-8") as fh:
+                fh.write("\n" + table)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
