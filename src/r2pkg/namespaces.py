@@ -27,6 +27,12 @@ FAMILIES = {
     "crime": "crime/",
     "pillar": "pillar/",
     "tool": "tool/",
+    # the sources' analysis (data/analysis)
+    "ws": "warning-sign/",
+    "factor": "enabling-factor/",
+    "capacity": "capacity/",
+    "term": "term/",
+    "position": "position/",
 }
 
 PREFIXES: dict[str, str] = {

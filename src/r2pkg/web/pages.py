@@ -10,6 +10,7 @@ from r2pkg.answers import answer as write_answer
 from r2pkg.describe import concise_bounded, describe, search_labels, value_of
 from r2pkg.formats import GRAPH_TYPES, serialize_graph
 from r2pkg.namespaces import R2P, R2PID
+from r2pkg.positions import views_about
 from r2pkg.sparql import evaluate_on
 from r2pkg.web import get_queries, get_store, run_task
 from r2pkg.web.sparql import answer_response
@@ -66,7 +67,8 @@ def resource(rest: str):
     if rdf is not None:
         return rdf
     is_case = R2P.Case in store.types(node)
-    return render_template("pages/resource.html", d=describe(store, node), is_case=is_case)
+    return render_template("pages/resource.html", d=describe(store, node), is_case=is_case,
+                           views=views_about(store, node))
 
 
 @bp.get("/ontology")
