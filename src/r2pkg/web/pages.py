@@ -90,7 +90,7 @@ def term(term: str):
 
 
 def _term(store, node) -> dict:
-    g = store.graph
+    g = store
     return {
         "iri": str(node),
         "name": str(node)[len(str(R2P)):],
@@ -105,7 +105,7 @@ def _term(store, node) -> dict:
 
 
 def _ontology_sections(store) -> list[tuple[str, list[dict]]]:
-    g = store.graph
+    g = store
     kinds = [
         ("Classes", [OWL.Class]),
         ("Properties", [OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property, OWL.AnnotationProperty]),
@@ -152,7 +152,7 @@ def dump(ext: str):
         abort(404)
     store = get_store()
     fmt = formats[ext]
-    body = serialize_graph(store.graph, fmt) if fmt in ("turtle", "ntriples") else _named(store, fmt)
+    body = serialize_graph(store.local_copy(), fmt) if fmt in ("turtle", "ntriples") else _named(store, fmt)
     response = Response(body, mimetype=GRAPH_TYPES[fmt])
     response.headers["Content-Disposition"] = f"attachment; filename=r2pkg.{ext}"
     return response
@@ -164,6 +164,6 @@ def _named(store, fmt: str) -> str:
 
     ds = Dataset()
     named = ds.graph(URIRef(str(R2PID) + "graph"))
-    for triple in store.graph:
+    for triple in store:
         named.add(triple)
     return ds.serialize(format=fmt)

@@ -8,9 +8,8 @@ from rdflib.namespace import RDF
 from waitress.buffers import ReadOnlyFileBasedBuffer
 
 from r2pkg.answers import Serialized, answer
-from r2pkg.errors import PayloadTooLarge, QueryError
 from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_graph
-from r2pkg.sparql import parse_query
+from r2pkg.reading import dataset_parameters_refused, read_query, update_refused
 from r2pkg.web import get_store, run_task
 
 bp = Blueprint("sparql", __name__)
@@ -41,13 +40,9 @@ def endpoint():
     if text is None:
         return _service_description()
     _refuse_datasets()
-    limit = current_app.config["MAX_QUERY_LENGTH"]
-    if len(text) > limit:
-        raise PayloadTooLarge(f"the query is {len(text)} characters long; the limit is {limit}.",
-                              hint="shorten the query, or run it against your own copy of the graph.")
-    parsed = parse_query(text)
+    parsed = read_query(text, max_length=int(current_app.config["MAX_QUERY_LENGTH"]))
     fmt = _negotiate(parsed.form)
-    written = run_task(answer, text, fmt, None, int(current_app.config["MAX_RESULT_ROWS"]))
+    written = run_task(answer, parsed.text, fmt, None, int(current_app.config["MAX_RESULT_ROWS"]))
     response = answer_response(written)
     response.headers["Vary"] = "Accept"
     return response
@@ -84,8 +79,7 @@ def _query_text() -> str | None:
     if ctype == "application/sparql-query":
         return request.get_data(as_text=True)
     if ctype == "application/sparql-update" or "update" in request.form:
-        raise QueryError("this endpoint is read-only: SPARQL updates are refused.",
-                         hint="change the data in data/ and reload the server.")
+        raise update_refused()
     if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return request.form.get("query")
     if not ctype and not request.get_data():
@@ -100,12 +94,8 @@ def _query_text() -> str | None:
 
 def _refuse_datasets() -> None:
     values = request.values
-    if values.get("default-graph-uri") or values.get("named-graph-uri"):
-        raise QueryError(
-            "default-graph-uri and named-graph-uri are not supported: the endpoint serves one "
-            "graph and never loads graphs from elsewhere.",
-            hint="remove those parameters; the default graph is the whole r2pkg graph.",
-        )
+    if "default-graph-uri" in values or "named-graph-uri" in values:
+        raise dataset_parameters_refused()
 
 
 def _negotiate(form: str) -> str:

@@ -1,0 +1,89 @@
+"""The one reading of a query: SPARQL's escape rule, one form for every engine, named refusals."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Literal
+
+from r2pkg.errors import PayloadTooLarge, QueryError
+from r2pkg.reading import MAX_DEPTH, expand, mentions_service, nesting_depth, read_query
+
+
+def test_codepoint_escapes_are_replaced_as_the_spec_says():
+    assert expand('"\\u0041\\U0001F600"') == '"A\U0001F600"'
+    assert expand("\\u00410042") == "A0042"  # four digits after \u, not eight
+
+
+@pytest.mark.parametrize("text", ["\\u005Cu0041", "\\U0041", "\\U0000005Cu0041"])
+def test_an_escape_left_after_replacing_is_refused(text):
+    with pytest.raises(QueryError, match="remains after escapes are replaced"):
+        read_query(f'SELECT * {{ BIND("{text}" AS ?x) }}')
+
+
+@pytest.mark.parametrize("text", ["\\uD800", "\\u0000", "\\U00110000"])
+def test_escapes_of_no_character_are_refused(text):
+    with pytest.raises(QueryError, match="not readable text"):
+        read_query(f'SELECT * {{ BIND("{text}" AS ?x) }}')
+
+
+def test_invalid_utf8_is_refused_not_replaced():
+    with pytest.raises(QueryError, match="byte 19 is not valid UTF-8"):
+        read_query(b'SELECT * { BIND("c\xffaf" AS ?x) }')
+
+
+def test_line_ends_are_one_kind_for_every_engine():
+    reading = read_query("SELECT * WHERE { ?s ?p ?o # note\r} LIMIT 2")
+    assert "\r" not in reading.text and reading.limit == 2
+
+
+def test_the_engine_text_has_escapes_expanded_and_prefixes_added():
+    reading = read_query('SELECT ?x { ?x r2p:label "\\u0041" }')
+    assert reading.text.startswith("PREFIX r2p:") and '"A"' in reading.text
+
+
+def test_service_is_seen_by_the_second_reader_too():
+    assert mentions_service("SELECT * { ?s ?p ?o . SERVICE <http://x/> { ?a ?b ?c } }")
+    assert mentions_service("?a <http://x/#> ?b . service <http://x/> {}")
+    assert mentions_service("FILTER(?a<?b)SERVICE#>\n<http://x/>{}")
+    assert not mentions_service('?service ex:SERVICE "SERVICE" # SERVICE\n <http://x/service>')
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * { ?s ?p ?o FILTER EXISTS { SERVICE <http://x/> { ?a ?b ?c } } }",
+    "SELECT * { { SELECT * { SERVICE SILENT <http://x/> { ?a ?b ?c } } } }",
+    "ASK { MINUS { SERVICE ?u { ?a ?b ?c } } }",
+    "CONSTRUCT { ?a ?b ?c } WHERE { OPTIONAL { SERVICE <http://x/> { ?a ?b ?c } } }",
+])
+def test_service_is_refused_at_any_depth(query):
+    with pytest.raises(QueryError, match="SERVICE is refused"):
+        read_query(query)
+
+
+def test_each_refusal_has_its_message():
+    with pytest.raises(QueryError, match="read-only"):
+        read_query("LOAD <http://x/>")
+    with pytest.raises(QueryError, match="FROM and FROM NAMED are refused"):
+        read_query("SELECT * FROM <http://x/> { ?s ?p ?o }")
+    with pytest.raises(PayloadTooLarge, match="the limit is 10"):
+        read_query("SELECT * { ?s ?p ?o }", max_length=10)
+    deep = "SELECT * { " + "{ " * (MAX_DEPTH + 1) + "?s ?p ?o" + " }" * (MAX_DEPTH + 1) + " }"
+    with pytest.raises(QueryError, match=f"the limit is {MAX_DEPTH}"):
+        read_query(deep)
+
+
+def test_deep_but_valid_queries_are_read():
+    parens = "SELECT ?x { BIND(" + "(" * 30 + "1" + ")" * 30 + " AS ?x) }"
+    assert nesting_depth(parens) == 32 and read_query(parens).form == "SELECT"
+    patterns = "SELECT * { " + " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(100)) + " } LIMIT 1"
+    assert read_query(patterns).limit == 1
+
+
+def test_an_undeclared_prefix_is_named():
+    with pytest.raises(QueryError, match="line 2, column 5: the prefix 'foo:' is not declared"):
+        read_query("SELECT * {\n ?s foo:bar ?o }")
+    assert read_query("PREFIX foo: <http://x/> SELECT * { ?s foo:bar rdfs:label }").form == "SELECT"
+
+
+def test_a_parameter_cannot_spell_an_escape():
+    with pytest.raises(QueryError, match="parameter value"):
+        read_query("SELECT * { ?s ?p ?text }", {"text": Literal("\\u0022")})
