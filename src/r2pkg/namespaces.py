@@ -31,6 +31,7 @@ FAMILIES = {
     "ws": "warning-sign/",
     "factor": "enabling-factor/",
     "capacity": "capacity/",
+    "obstacle": "obstacle/",
     "term": "term/",
     "position": "position/",
 }
