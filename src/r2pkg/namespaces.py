@@ -27,6 +27,13 @@ FAMILIES = {
     "crime": "crime/",
     "pillar": "pillar/",
     "tool": "tool/",
+    # the sources' analysis (data/analysis)
+    "ws": "warning-sign/",
+    "factor": "enabling-factor/",
+    "capacity": "capacity/",
+    "obstacle": "obstacle/",
+    "term": "term/",
+    "position": "position/",
 }
 
 PREFIXES: dict[str, str] = {

@@ -14,6 +14,7 @@ from r2pkg.describe import concise_bounded, describe, search_labels, value_of
 from r2pkg.errors import InputError
 from r2pkg.formats import GRAPH_TYPES, serialize_graph
 from r2pkg.namespaces import PREFIXES, R2P, R2PID
+from r2pkg.positions import views_about
 from r2pkg.sparql import bind_parameters, evaluate_on
 from r2pkg.web import get_queries, get_store, run_task
 from r2pkg.web.sparql import answer_response
@@ -84,7 +85,8 @@ def resource(rest: str):
     is_case = R2P.Case in store.types(node)
     found = citations(store, node)
     shown = found if (found["cites"] or found["cited_by"] or _is_document(store, node)) else None
-    return render_template("pages/resource.html", d=describe(store, node), is_case=is_case, cited=shown)
+    return render_template("pages/resource.html", d=describe(store, node), is_case=is_case, cited=shown,
+                           views=views_about(store, node))
 
 
 def _is_document(store, node: URIRef) -> bool:
