@@ -27,7 +27,7 @@ BREADTH_ORDER = (R2P.HeldByConsensus, R2P.HeldBroadly, R2P.HeldBySecretaryGenera
 
 def views_about(store: Store, node: URIRef) -> list[dict]:
     """The positions whose subject is ``node`` and the lessons drawn from it, ready to show."""
-    g = store.graph
+    g = store
     views = [_position(store, p) for p in set(g.subjects(R2P.positionSubject, node))
              if (p, RDF.type, R2P.Position) in g]
     views += [_lesson(store, lesson) for lesson in set(g.objects(node, R2P.lesson))]
@@ -41,7 +41,7 @@ def _order(view: dict) -> tuple:
 
 
 def _position(store: Store, position: Node) -> dict:
-    g = store.graph
+    g = store
     kind = g.value(position, R2P.positionKind)
     breadth = g.value(position, R2P.breadth)
     name = g.value(position, R2P.proposedName)
@@ -61,7 +61,7 @@ def _position(store: Store, position: Node) -> dict:
 
 
 def _lesson(store: Store, lesson: Node) -> dict:
-    g = store.graph
+    g = store
     cites = [citation(store, c) for c in g.objects(lesson, R2P.evidence)]
     holders = sorted({c["attributed_to"].text for c in cites if c.get("attributed_to")})
     return {
