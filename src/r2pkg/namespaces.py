@@ -27,6 +27,7 @@ FAMILIES = {
     "crime": "crime/",
     "pillar": "pillar/",
     "tool": "tool/",
+    "actor": "actor/",
     # the sources' analysis (data/analysis)
     "ws": "warning-sign/",
     "factor": "enabling-factor/",
