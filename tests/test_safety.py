@@ -352,11 +352,11 @@ def test_a_syntax_error_found_in_the_worker_is_still_a_400_with_its_place(short_
 def test_a_busy_server_says_when_to_retry(oxigraph_store):
     from r2pkg.web import create_app
 
-    app = create_app({"TESTING": True, "QUERY_SLOTS": 1, "FAST_SLOTS": 0, "QUERY_TIMEOUT": 3.0},
-                     store=oxigraph_store)
+    app = create_app({"TESTING": True, "QUERY_SLOTS": 1, "FAST_SLOTS": 0, "QUERY_TIMEOUT": 3.0,
+                       "QUEUE_WAIT": 0.1}, store=oxigraph_store)
     client = app.test_client()
     try:
-        app.extensions["r2pkg.admission"]._regular.acquire()  # as if a slow query held the slot
+        app.extensions["r2pkg.admission"]._regular["someone"] = 1  # as if a slow query held the slot
         response = client.get("/sparql?query=" + q("ASK {}"))
         assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
         assert "busy" in response.get_json()["error"]["message"]

@@ -119,6 +119,8 @@ def evaluate(graph: Graph, text: str, bindings: Mapping[str, Node] | None = None
     In a thread with a deep stack (:func:`r2pkg.reading.deep_call`): rdflib's evaluator
     recurses per nesting level as its parser does.
     """
+    if native.engine(graph) is not None:  # Oxigraph evaluates in Rust, without Python recursion
+        return _evaluate(graph, text, bindings, max_rows)
     return deep_call(_evaluate, graph, text, bindings, max_rows)
 
 
