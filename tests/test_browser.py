@@ -96,3 +96,17 @@ def test_chain_and_precedents_pages_render_their_pictures(browser, live_server):
     assert len(svg.find_elements(By.TAG_NAME, "rect")) >= 2
     assert wait_for(browser, "#timeline-picture svg").size["height"] > 30
     browser.save_screenshot("/tmp/r2pkg-precedents.png")
+
+
+def test_a_shared_link_with_a_javascript_iri_shows_text_not_a_link(browser, live_server):
+    import urllib.parse
+
+    from selenium.webdriver.common.by import By
+
+    query = 'SELECT ?x WHERE { VALUES ?x { <javascript:alert(1)> <https://example.org/x> } }'
+    browser.get(live_server + "/?query=" + urllib.parse.quote(query) + "#editor")
+    browser.find_element(By.ID, "run").click()
+    table = wait_for(browser, "#results-table")
+    assert "javascript:alert(1)" in table.text
+    hrefs = [a.get_attribute("href") for a in table.find_elements(By.TAG_NAME, "a")]
+    assert hrefs == ["https://example.org/x"]
