@@ -423,10 +423,10 @@ def test_deep_but_valid_queries_are_answered(client):
     parens = "SELECT ?x { BIND(" + "(" * 30 + "1" + ")" * 30 + " AS ?x) }"
     response = client.get("/sparql?query=" + q(parens))
     assert response.status_code == 200, response.get_data()
-    patterns = "SELECT * { " + " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(100)) + " } LIMIT 1"
+    patterns = "SELECT * { " + " . ".join(f"?s rdfs:label ?l{i}" for i in range(100)) + " } LIMIT 1"
     response = client.get("/sparql?query=" + q(patterns), headers={"Accept": "application/sparql-results+json"})
-    assert response.status_code in (200, 503), response.get_data()  # read and run, not "recursion depth"
-    assert b"recursion" not in response.get_data()
+    assert response.status_code == 200, response.get_data()  # read and run, not "recursion depth"
+    assert len(response.get_json()["results"]["bindings"]) == 1
 
 
 def test_an_undeclared_prefix_is_named_by_the_endpoint(client):

@@ -1,13 +1,11 @@
 """A query's answer as bytes in a wire format: what ``/sparql`` and ``r2pkg query --format`` send.
 
-An answer that is only written out never needs rdflib terms. On the embedded Oxigraph
-store a SELECT goes straight to pyoxigraph and its bytes come from Oxigraph's own result
-writers (:mod:`r2pkg.native`), which keeps a 3,000-row answer within about 15% of the time
-Oxigraph needs just to hand the rows to Python. Everything else (ASK, CONSTRUCT, DESCRIBE,
-the rdflib memory store, a remote endpoint, a result over the row cap) is read with
-:func:`r2pkg.sparql.evaluate` and written by :mod:`r2pkg.formats`; both roads give the same
-answer. Serialising here, inside the query worker, also means only bytes travel back to
-the server process.
+An answer that is only written out never needs rdflib terms. A store may write it itself
+(``Store.write``: the embedded Oxigraph store hands a SELECT to Oxigraph's own result
+writers, which keeps a 3,000-row answer within about 15% of the time Oxigraph needs just to
+hand the rows to Python). Otherwise the store's :class:`~r2pkg.sparql.Answer` is written by
+:mod:`r2pkg.formats`; both roads give the same answer. Serialising here, inside the query
+worker, also means only bytes travel back to the server process.
 """
 
 from __future__ import annotations
@@ -19,9 +17,8 @@ from dataclasses import dataclass, replace
 
 from rdflib.term import Node
 
-from r2pkg import native
 from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_ask, serialize_graph, serialize_select
-from r2pkg.sparql import Answer, evaluate, parse_query
+from r2pkg.sparql import Answer, prepare
 
 
 @dataclass(frozen=True)
@@ -62,14 +59,15 @@ def answer(store, text: str, fmt: str, bindings: Mapping[str, Node] | None = Non
            max_rows: int | None = None) -> Serialized:
     """Run a query on a store and write its result in ``fmt`` (cut at ``max_rows`` if given).
 
-    ``store`` comes first so that a query worker can run this as its task.
+    ``store`` comes first so that a query worker can run this as its task. The query runs
+    once: written by the engine if the store can (``Store.write``), else read and written here.
     """
     started = time.perf_counter()
-    parsed = parse_query(text, bindings)  # the one reading: its text is what runs
+    parsed = prepare(text, bindings)
     fmt = fit_format(parsed.form, fmt)
-    written = _written_by_oxigraph(store.graph, parsed, fmt, max_rows)
+    written = store.write(parsed, fmt, max_rows)
     if written is None:
-        written = write(evaluate(store.graph, parsed.text, None, max_rows), fmt)
+        written = write(store.run(parsed, max_rows), fmt)
     return replace(written, seconds=time.perf_counter() - started)
 
 
@@ -81,22 +79,5 @@ def write(result: Answer, fmt: str) -> Serialized:
     elif result.form == "SELECT":
         body, media = serialize_select(result.names, result.rows, fmt), RESULT_TYPES[fmt]
     else:
-        body, media = serialize_graph(result.graph(), fmt), GRAPH_TYPES[fmt]
+        body, media = serialize_graph(result.graph, fmt), GRAPH_TYPES[fmt]
     return Serialized(body.encode("utf-8"), media, result.truncated, result.form)
-
-
-def _written_by_oxigraph(graph, parsed, fmt: str, max_rows: int | None) -> Serialized | None:
-    """A SELECT answered and written by Oxigraph, or None when another road must take it.
-
-    With a row cap the query gets ``LIMIT cap+1``, so a runaway result stops early; if the
-    bytes may hold more than ``cap`` rows, the generic road cuts the answer exactly.
-    """
-    if parsed.form != "SELECT" or native.engine(graph) is None:
-        return None
-    text = parsed.text if max_rows is None else parsed.capped(max_rows)
-    if text is None:
-        return None
-    body = native.write_select(graph, text, fmt)
-    if max_rows is not None and text is not parsed.text and native.row_bound(body, fmt) > max_rows:
-        return None
-    return Serialized(body, RESULT_TYPES[fmt], False, "SELECT")

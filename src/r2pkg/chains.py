@@ -104,7 +104,7 @@ def graph_index(store: Store) -> Index:
 def authority_properties(store: Store) -> set[Node]:
     """hasLegalBasis, establishedBy, partOf and every declared sub-property of the authority relation."""
     props = {R2P.hasLegalBasis, R2P.establishedBy, R2P.partOf}
-    props |= set(store.graph.transitive_subjects(RDFS.subPropertyOf, R2P.authorityProperty))
+    props |= set(store.transitive_subjects(RDFS.subPropertyOf, R2P.authorityProperty))
     props.discard(R2P.authorityProperty)
     return props
 
@@ -120,11 +120,9 @@ INDEX_PROPERTIES = (
 
 def build_index(store: Store) -> Index:
     """Read the graph once into networkx graphs and lookup tables."""
-    if store.is_remote:
-        props = set(INDEX_PROPERTIES) | set(CONNECTION_PROPERTIES) | {R2P.hasLegalBasis, R2P.establishedBy, R2P.partOf}
-        props |= set(store.graph.transitive_subjects(RDFS.subPropertyOf, R2P.authorityProperty))
-        store = Store(graph=store.local_copy(props), kind="memory")
-    g = store.graph
+    props = set(INDEX_PROPERTIES) | set(CONNECTION_PROPERTIES) | authority_properties(store)
+    store = store.snapshot(props)  # an endpoint sends these triples in one request
+    g = store
     authority = nx.MultiDiGraph()
     for prop in authority_properties(store):
         for s, o in g.subject_objects(prop):
@@ -165,7 +163,7 @@ def build_index(store: Store) -> Index:
 
 
 def _citation(store: Store, node: Node) -> dict:
-    g = store.graph
+    g = store
     source = g.value(node, R2P.source)
 
     def text(prop: URIRef) -> str | None:
@@ -184,7 +182,7 @@ def _citation(store: Store, node: Node) -> dict:
 
 
 def _case_features(store: Store, cases: set[Node]):
-    g = store.graph
+    g = store
     features: dict[Node, dict[str, set[Node]]] = {}
     dates: dict[Node, str] = {}
     responses: dict[Node, list[Node]] = {}

@@ -39,6 +39,17 @@ class Context:
         return self._store
 
 
+def _set_store(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(Context).spec = value
+
+
+def store_option(command):
+    """``--store SPEC`` after the command name, as before it (the contract's form)."""
+    return click.option("--store", "store_spec", default=None, expose_value=False, is_eager=False,
+                        callback=_set_store, help=STORE_HELP)(command)
+
+
 class R2pkgGroup(click.Group):
     """Turns R2pkgError into an error line and exit status 2, without a traceback."""
 
@@ -73,17 +84,15 @@ WAITRESS_GUARDS = {"channel_timeout": 10, "cleanup_interval": 2, "connection_lim
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="port to listen on.")
-@click.option("--store", "store_spec", default=None, help=STORE_HELP)
+@store_option
 @click.option("--threads", default=32, show_default=True, type=int,
               help="server threads (production server); more than the query slots, so pages answer while they are full.")
 @click.option("--dev", is_flag=True, help="use Flask's development server with reloading (never in production).")
 @click.pass_obj
-def serve(obj: Context, host: str, port: int, store_spec: str | None, threads: int, dev: bool) -> None:
+def serve(obj: Context, host: str, port: int, threads: int, dev: bool) -> None:
     """Serve the web front end and the SPARQL endpoint on the bundled graph."""
     from r2pkg.web import create_app
 
-    if store_spec:
-        obj.spec = store_spec
     app = create_app(store=obj.store)
     click.echo(f"r2pkg: {obj.store.triple_count()} triples on the '{obj.store.kind}' store; "
                f"serving http://{host}:{port}/", err=True)
@@ -109,6 +118,7 @@ def serve(obj: Context, host: str, port: int, store_spec: str | None, threads: i
 @click.option("--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "jsonld", "ntriples"]))
 @click.option("--list", "list_", is_flag=True, help="list the saved queries.")
+@store_option
 @click.pass_obj
 def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: str, list_: bool) -> None:
     """Run a saved query from queries/ (by name) or a query file."""
@@ -138,6 +148,7 @@ def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@store_option
 @click.pass_obj
 def validate(obj: Context, files: tuple[Path, ...], fmt: str) -> None:
     """Validate the bundled graph, or new entries (Turtle or JSON-LD) against it."""
@@ -177,6 +188,7 @@ def new_case(slug: str, output: Path | None) -> None:
 @click.argument("node")
 @click.option("--to", "target", default=None, help="show only how NODE connects to this node.")
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@store_option
 @click.pass_obj
 def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
     """The authority chain(s) of a node, down to the Charter or another root."""
@@ -196,6 +208,7 @@ def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
 @main.command()
 @click.argument("case")
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@store_option
 @click.pass_obj
 def precedents(obj: Context, case: str, fmt: str) -> None:
     """What a case draws on and what draws on it, and the cases most like it."""
@@ -220,18 +233,20 @@ def _emit(found: dict, fmt: str) -> None:
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--store", "target", required=True, help="the SPARQL endpoint (or Graph Store) URL to load into.")
-@click.option("--graph", "graph_iri", default=None, help="named graph to load into (default graph if omitted).")
+@click.option("--graph", "graph_iri", default=None, envvar="R2PKG_STORE_GRAPH",
+              help="named graph to load into (default graph if omitted; R2PKG_STORE_GRAPH).")
 @click.option("--batch", default=20000, show_default=True, help="triples per request.")
 def load(files: tuple[Path, ...], target: str, graph_iri: str | None, batch: int) -> None:
     """Push the bundled graph (or the given RDF files) into an external triple store."""
-    from r2pkg.remote import push_graph
     from r2pkg.store import bundled_files, load_graph
+    from r2pkg.store.endpoint import push_graph
 
     graph: Graph = load_graph(files or bundled_files(), kind="memory")
     push_graph(graph, target, graph_iri=graph_iri, batch=batch)
 
 
 @main.command()
+@store_option
 @click.pass_obj
 def stats(obj: Context) -> None:
     """Figures of the graph: triples, and nodes by class."""

@@ -92,7 +92,7 @@ def value_of(store: Store, node: Node) -> Value:
 
 def describe(store: Store, node: URIRef) -> Description:
     """Everything a reader needs about one node, with labels resolved."""
-    g = store.graph
+    g = store
     props: dict[Node, list[Value]] = {}
     evidence = []
     for p, o in sorted(g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
@@ -124,7 +124,7 @@ def describe(store: Store, node: URIRef) -> Description:
 
 def citation(store: Store, node: Node) -> dict:
     """A citation's source, locator, quote, assertion and attribution, for display."""
-    g = store.graph
+    g = store
 
     def one(prop: URIRef) -> Value | None:
         value = g.value(node, prop)
@@ -143,7 +143,7 @@ def citation(store: Store, node: Node) -> dict:
 
 def claim_summary(store: Store, claim: Node) -> dict:
     """A claim with its property, value and evidence."""
-    g = store.graph
+    g = store
     return {
         "claim": value_of(store, claim),
         "property": value_of(store, g.value(claim, R2P.claimProperty) or R2P.claimProperty),
@@ -162,7 +162,7 @@ def concise_bounded(store: Store, node: URIRef) -> Graph:
         if current in seen:
             continue
         seen.add(current)
-        for p, o in store.graph.predicate_objects(current):
+        for p, o in store.predicate_objects(current):
             out.add((current, p, o))
             if isinstance(o, BNode):
                 pending.append(o)

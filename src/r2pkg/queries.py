@@ -15,10 +15,10 @@ from pathlib import Path
 import yaml
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
-from rdflib.query import Result
 from rdflib.term import Node
 
 from r2pkg.errors import InputError, UnknownNodeError
+from r2pkg.sparql import Answer
 from r2pkg.store import Store, project_root
 
 HEADER_KEYS = {"summary", "description", "tags", "defaults", "enumerate", "expect"}
@@ -180,6 +180,6 @@ def find_query(name_or_file: str, root: Path | None = None) -> SavedQuery:
     )
 
 
-def run_saved(store: Store, query: SavedQuery, values: Mapping[str, str] | None = None) -> Result:
+def run_saved(store: Store, query: SavedQuery, values: Mapping[str, str] | None = None) -> Answer:
     """Run a saved query with its parameters bound (defaults fill what is not given)."""
     return store.query(query.text, query.bindings(values))

@@ -7,15 +7,13 @@ is given that reading's text, so what runs is what was checked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.query import Result
+from rdflib import BNode, Graph, Literal, URIRef, Variable
+from rdflib.query import ResultRow
 from rdflib.term import Node
-
-from r2pkg import native
-from r2pkg.errors import QueryError
 
 # The reading side (escapes, parse, refusals, parameters, prefixes) lives in r2pkg.reading;
 # these names stay importable from here.
@@ -23,7 +21,6 @@ from r2pkg.reading import (  # noqa: F401
     QUERY_FORMS,
     Reading,
     bind_parameters,
-    deep_call,
     read_query,
     term_for,
     undeclared_prefixes,
@@ -37,23 +34,52 @@ def parse_query(text: str, bindings: Mapping[str, Node] | None = None) -> Readin
     return read_query(text, bindings, max_length=None)  # length is checked where a query comes in
 
 
-def run_query(graph: Graph, text: str, bindings: Mapping[str, Node] | None = None) -> Result:
-    """Check and run one query on ``graph``; the store behind the graph evaluates it."""
-    parsed = parse_query(text, bindings)
-    text = parsed.text  # the checked text, escapes expanded: what the engine runs
-    if parsed.form == "SELECT" and native.engine(graph) is not None:
-        return native.select(graph, text)
-    try:
-        return graph.query(text)
-    except QueryError:
-        raise
-    except Exception as exc:
-        raise QueryError(f"the query failed while running: {exc}.") from exc
+# -- execution ---------------------------------------------------------------------------
+#
+# How a query is READ (escapes, parse, refusals) is decided by ``parse_query``; how it is
+# EXECUTED is the store's business. Every caller goes through :func:`prepare`, then a store
+# runs exactly ``parsed.text`` and returns one result type, :class:`Answer`.
+
+
+def prepare(text: str, bindings: Mapping[str, Node] | None = None) -> ParsedQuery:
+    """Bind the parameters as terms, add the contract's prefixes, and read the query once.
+
+    The returned ``parsed.text`` is the only text any engine is given.
+    """
+    return parse_query(text, bindings)
+
+
+class Executes(Protocol):
+    """What :func:`evaluate` needs of a store (see :class:`r2pkg.store.Store`)."""
+
+    def run(self, parsed: ParsedQuery, max_rows: int | None = None) -> Answer: ...
+
+
+def evaluate(store: Executes, text: str, bindings: Mapping[str, Node] | None = None,
+             max_rows: int | None = 10_000) -> Answer:
+    """Run a query on a store and read its whole result (up to ``max_rows`` rows or triples)."""
+    return store.run(prepare(text, bindings), max_rows)
+
+
+def run_query(store: Executes, text: str, bindings: Mapping[str, Node] | None = None) -> Answer:
+    """Run a query on a store with no row cap (the Python API's road)."""
+    return store.run(prepare(text, bindings), None)
+
+
+def evaluate_on(store: Executes, text: str, bindings: Mapping[str, Node] | None = None,
+                max_rows: int | None = 10_000) -> Answer:
+    """:func:`evaluate` with the store first: the task that query workers run."""
+    return evaluate(store, text, bindings, max_rows)
 
 
 @dataclass
 class Answer:
-    """A query's result, fully read and picklable, with the row cap applied."""
+    """A query's result, fully read and picklable, with the row cap applied.
+
+    The one result type of every store. It also reads like an rdflib ``Result`` (``type``,
+    ``vars``, ``askAnswer``, ``graph``, iteration and ``len``), so code written against
+    rdflib's API keeps working whichever engine answered.
+    """
 
     form: str
     names: list[str]
@@ -62,12 +88,72 @@ class Answer:
     triples: list[tuple[Node, Node, Node]] | None = None
     truncated: bool = False
 
-    def graph(self) -> Graph:
-        """The CONSTRUCT/DESCRIBE triples as a graph."""
+    @classmethod
+    def select(cls, names: list[str], rows: Iterable[list[Node | None]], max_rows: int | None) -> Answer:
+        """A SELECT answer from rows read one by one, stopping after ``max_rows``."""
+        kept, truncated = _take(rows, max_rows)
+        return cls(form="SELECT", names=names, rows=kept, truncated=truncated)
+
+    @classmethod
+    def graph_of(cls, form: str, triples: Iterable[tuple[Node, Node, Node]], max_rows: int | None) -> Answer:
+        """A CONSTRUCT/DESCRIBE answer from triples read one by one, stopping after ``max_rows``."""
+        kept, truncated = _take(triples, max_rows)
+        return cls(form=form, names=[], rows=[], triples=kept, truncated=truncated)
+
+    @classmethod
+    def ask(cls, value: bool) -> Answer:
+        return cls(form="ASK", names=[], rows=[], boolean=bool(value))
+
+    # -- read like rdflib's Result ---------------------------------------------------------
+
+    @property
+    def type(self) -> str:
+        return self.form
+
+    @property
+    def vars(self) -> list[Variable]:
+        return [Variable(n) for n in self.names]
+
+    @property
+    def askAnswer(self) -> bool | None:  # noqa: N802 - rdflib's name
+        return self.boolean
+
+    @property
+    def graph(self) -> Graph | None:
+        """The CONSTRUCT/DESCRIBE triples as a graph (None for SELECT and ASK)."""
+        if self.triples is None:
+            return None
         out = Graph()
-        for triple in self.triples or ():
+        for triple in self.triples:
             out.add(triple)
         return out
+
+    @property
+    def bindings(self) -> list[dict[Variable, Node]]:
+        """The rows as dicts of bound values, as rdflib gives them."""
+        names = self.vars
+        return [{v: t for v, t in zip(names, row) if t is not None} for row in self.rows]
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.form == "ASK":
+            yield bool(self.boolean)
+            return
+        if self.triples is not None:
+            yield from self.triples
+            return
+        labels = {n: i for i, n in enumerate(self.names)}
+        for row in self.rows:
+            out = tuple.__new__(ResultRow, row)
+            out.labels = labels
+            yield out
+
+    def __len__(self) -> int:
+        if self.form == "ASK":
+            return 1
+        return len(self.triples) if self.triples is not None else len(self.rows)
+
+    def __bool__(self) -> bool:
+        return self.boolean if self.form == "ASK" else len(self) > 0
 
     # An Answer crosses from a query worker to the server as a pickle. Pickled one by one,
     # rdflib literals cost ~170 µs a row to send and rebuild (673 ms for 3,900 rows); sent as
@@ -100,6 +186,18 @@ class Answer:
         self.__dict__.update(state)
 
 
+def _take(items: Iterable, cap: int | None) -> tuple[list, bool]:
+    """At most ``cap`` items, and whether there were more (read one past the cap, no further)."""
+    kept: list = []
+    if cap is None:
+        return list(items), False
+    for item in items:
+        if len(kept) >= cap:
+            return kept, True
+        kept.append(item)
+    return kept, False
+
+
 def _term_key(term: Node) -> tuple:
     if isinstance(term, Literal):
         return ("l", str(term), term.language, None if term.datatype is None else str(term.datatype))
@@ -110,52 +208,3 @@ def _term_from_key(key: tuple) -> Node:
     if key[0] == "l":
         return Literal(key[1], lang=key[2], datatype=None if key[3] is None else URIRef(key[3]))
     return BNode(key[1]) if key[0] == "b" else URIRef(key[1])
-
-
-def evaluate(graph: Graph, text: str, bindings: Mapping[str, Node] | None = None,
-             max_rows: int | None = 10_000) -> Answer:
-    """Run a query and read its whole result (up to ``max_rows`` rows or triples, if given).
-
-    In a thread with a deep stack (:func:`r2pkg.reading.deep_call`): rdflib's evaluator
-    recurses per nesting level as its parser does.
-    """
-    if native.engine(graph) is not None:  # Oxigraph evaluates in Rust, without Python recursion
-        return _evaluate(graph, text, bindings, max_rows)
-    return deep_call(_evaluate, graph, text, bindings, max_rows)
-
-
-def _evaluate(graph: Graph, text: str, bindings: Mapping[str, Node] | None,
-              max_rows: int | None) -> Answer:
-    cap = float("inf") if max_rows is None else max_rows
-    if native.engine(graph) is not None:
-        parsed = parse_query(text, bindings)
-        text = parsed.text
-        if parsed.form == "SELECT":
-            names, rows, truncated = native.select_rows(graph, text, max_rows)
-            return Answer(form="SELECT", names=names, rows=rows, truncated=truncated)
-        bindings = None
-    result = run_query(graph, text, bindings)
-    if result.type == "ASK":
-        return Answer(form="ASK", names=[], rows=[], boolean=bool(result.askAnswer))
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
-        triples = []
-        for i, triple in enumerate(result.graph or ()):
-            if i >= cap:
-                return Answer(form=result.type, names=[], rows=[], triples=triples, truncated=True)
-            triples.append(triple)
-        return Answer(form=result.type, names=[], rows=[], triples=triples)
-    names = [str(v) for v in (result.vars or [])]
-    rows: list[list[Node | None]] = []
-    truncated = False
-    for row in result:
-        if len(rows) >= cap:
-            truncated = True
-            break
-        rows.append([row[i] if i < len(row) else None for i in range(len(names))])
-    return Answer(form="SELECT", names=names, rows=rows, truncated=truncated)
-
-
-def evaluate_on(store, text: str, bindings: Mapping[str, Node] | None = None,
-                max_rows: int | None = 10_000) -> Answer:
-    """:func:`evaluate` on a store's graph: the task that query workers run."""
-    return evaluate(store.graph, text, bindings, max_rows)

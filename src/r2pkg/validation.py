@@ -184,7 +184,7 @@ def _context(store: Store, entry: Graph, own: set[Node]) -> Iterable[tuple[Node,
     """Triples of the nodes the entry points at, and their authority chains, from the store."""
     pending = [o for o in set(entry.objects()) if isinstance(o, URIRef) and o not in own]
     seen: set[Node] = set()
-    graph = store.graph
+    graph = store
     while pending:
         node = pending.pop()
         if node in seen:

@@ -120,7 +120,7 @@ def run_task(fn, *args, timeout_key: str = "QUERY_TIMEOUT"):
     """
     store = get_store()
     config = current_app.config
-    if not config["ISOLATE_QUERIES"] or store.is_remote:
+    if not config["ISOLATE_QUERIES"] or store.uses_network:
         return fn(store, *args)
     client = (request.remote_addr or "") if has_request_context() else ""
     return current_app.extensions["r2pkg.admission"].call(client, fn, *args, timeout=float(config[timeout_key]))

@@ -90,7 +90,7 @@ def term(term: str):
 
 
 def _term(store, node) -> dict:
-    g = store.graph
+    g = store
     return {
         "iri": str(node),
         "name": str(node)[len(str(R2P)):],
@@ -105,7 +105,7 @@ def _term(store, node) -> dict:
 
 
 def _ontology_sections(store) -> list[tuple[str, list[dict]]]:
-    g = store.graph
+    g = store
     kinds = [
         ("Classes", [OWL.Class]),
         ("Properties", [OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property, OWL.AnnotationProperty]),
@@ -172,7 +172,7 @@ def _dump(store, fmt: str) -> bytes:
         with _DUMP_LOCK:
             body = cache.get(key)
             if body is None:
-                text = serialize_graph(store.graph, fmt) if fmt in ("turtle", "ntriples") else _named(store, fmt)
+                text = serialize_graph(store.local_copy(), fmt) if fmt in ("turtle", "ntriples") else _named(store, fmt)
                 body = text.encode("utf-8")
                 for old in [k for k in cache if k[1] != store.version]:
                     del cache[old]
@@ -186,6 +186,6 @@ def _named(store, fmt: str) -> str:
 
     ds = Dataset()
     named = ds.graph(URIRef(str(R2PID) + "graph"))
-    for triple in store.graph:
+    for triple in store:
         named.add(triple)
     return ds.serialize(format=fmt)

@@ -1,0 +1,66 @@
+"""The one place that owns the graph: finds the bundled files, loads them once, answers.
+
+Every other module asks a :class:`Store` (the interface in :mod:`r2pkg.store.base`) for a
+query, a pattern, a label or a name. The backend behind it is chosen by a *store spec*:
+
+==================  =============================================================
+``memory``          rdflib's in-memory store (:mod:`r2pkg.store.memory`)
+``oxigraph``        embedded Oxigraph in memory (:mod:`r2pkg.store.oxigraph`)
+``oxigraph:DIR``    embedded Oxigraph on disk, loaded once (:mod:`r2pkg.store.oxigraph_dir`)
+``http(s)://...``   a SPARQL 1.1 endpoint with the Graph Store Protocol (:mod:`r2pkg.store.endpoint`)
+==================  =============================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from rdflib import Graph
+
+from r2pkg.errors import InputError
+from r2pkg.store.base import COUNTED_CLASSES, Store
+from r2pkg.store.bundle import bundled_files, project_root
+from r2pkg.store.endpoint import EndpointStore
+from r2pkg.store.memory import MemoryStore
+from r2pkg.store.oxigraph import OxigraphStore
+from r2pkg.store.oxigraph_dir import OxigraphDirStore
+
+#: Store specs understood by :func:`open_store`, besides ``oxigraph:DIR`` and an endpoint URL.
+STORE_KINDS = ("memory", "oxigraph", "oxigraph:DIR")
+DEFAULT_STORE = os.environ.get("R2PKG_STORE", "oxigraph")
+
+
+def open_store(spec: str | None = None, files: Iterable[Path] | None = None) -> Store:
+    """Open the store named by ``spec`` on the bundled graph (or the given files)."""
+    spec = spec or DEFAULT_STORE
+    if spec.startswith(("http://", "https://")):
+        return EndpointStore.open(spec)
+    root = None
+    if files is None:
+        root = project_root()
+        files = bundled_files(root)
+    files = list(files)
+    if spec == "memory":
+        return MemoryStore.load(files, root)
+    if spec == "oxigraph":
+        return OxigraphStore.load(files, root)
+    if spec.startswith("oxigraph:") and spec[len("oxigraph:"):]:
+        return OxigraphDirStore.open(Path(spec[len("oxigraph:"):]).expanduser(), files, root)
+    raise InputError(
+        f"unknown store '{spec}'.",
+        hint="use --store memory, --store oxigraph, --store oxigraph:DIR, or the URL of a SPARQL endpoint.",
+    )
+
+
+def load_graph(files: Iterable[Path], kind: str = "memory", root: Path | None = None) -> Graph:
+    """Parse files into an rdflib graph on an embedded store (a syntax error names file, line, column)."""
+    if kind not in ("memory", "oxigraph"):
+        raise InputError(f"unknown store '{kind}'.", hint="use memory or oxigraph.")
+    loader = MemoryStore if kind == "memory" else OxigraphStore
+    return loader.load(files, root).graph
+
+
+__all__ = ["COUNTED_CLASSES", "DEFAULT_STORE", "STORE_KINDS", "Store", "bundled_files", "load_graph",
+           "open_store", "project_root"]

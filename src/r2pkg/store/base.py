@@ -1,0 +1,306 @@
+"""The store interface: what every backend answers, and what every caller may ask.
+
+A :class:`Store` holds the graph and answers queries, pattern lookups, labels and names.
+The callers (pages, chains, validation, the CLI, the web) talk to this class only; each
+backend (rdflib memory, embedded Oxigraph in memory or on disk, a SPARQL endpoint) is one
+module that fills in :meth:`Store.run` and :meth:`Store._write`, and keeps whatever fast
+path it has to itself. Nothing outside a backend module knows which backend it talks to.
+
+Pattern lookups (``objects``, ``value``, ...) keep rdflib's names and signatures, so a
+Store can stand where a read-only rdflib graph was used.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.query import Result
+from rdflib.term import Node
+
+from r2pkg.answers import Serialized
+from r2pkg.errors import QueryError, UnknownNodeError
+from r2pkg.namespaces import R2P, R2PID, bind_prefixes
+from r2pkg.rdfinput import parse_file
+from r2pkg.sparql import Answer, ParsedQuery, prepare
+from r2pkg.store.bundle import ontology_files
+
+#: Classes counted on the home page and by ``r2pkg stats``.
+COUNTED_CLASSES = {
+    "cases": R2P.Case,
+    "documents": R2P.Document,
+    "mandates": R2P.Mandate,
+    "recommendations": R2P.Recommendation,
+    "responses": R2P.Response,
+    "organs": R2P.Organ,
+}
+
+Triple = tuple[Node, Node, Node]
+Pattern = tuple[Node | None, Node | None, Node | None]
+
+
+class Store(ABC):
+    """The loaded graph, with the queries and lookups every caller needs.
+
+    ``graph`` is the rdflib view of the same triples, kept for code that needs an rdflib
+    ``Graph`` object (serialising a dump, pySHACL); everything else goes through methods.
+    """
+
+    #: The spec's kind: memory, oxigraph, oxigraph-dir or remote (shown on /healthz).
+    kind: str = "memory"
+
+    def __init__(self, graph: Graph, files: Iterable[Path] = ()) -> None:
+        self.graph = graph
+        self.files: list[Path] = [Path(f) for f in files]
+        #: Views computed from the graph once (the chain index), by name; cleared by writes.
+        self.derived: dict[str, object] = {}
+        #: Bumped by every write; caches of whole-graph views are keyed by it.
+        self.version = 0
+        self._lock = threading.Lock()
+        self._labels: dict[Node, str] | None = None
+        self._triples: int | None = None
+        self._stats: dict[str, int] | None = None
+        self._ontology: Graph | None = None
+
+    # -- queries -----------------------------------------------------------------------------
+
+    @abstractmethod
+    def run(self, parsed: ParsedQuery, max_rows: int | None = None) -> Answer:
+        """Execute exactly ``parsed.text`` and read at most ``max_rows`` rows or triples.
+
+        A result longer than the cap is cut while it is read, never run a second time.
+        """
+
+    def write(self, parsed: ParsedQuery, fmt: str, max_rows: int | None = None) -> Serialized | None:
+        """The answer already written in ``fmt`` by the engine itself, or None to let r2pkg's
+        writers do it from :meth:`run`'s Answer. A backend overrides it where that is faster."""
+        return None
+
+    def query(self, text: str, bindings: Mapping[str, Node] | None = None,
+              max_rows: int | None = None) -> Answer:
+        """Run a SPARQL query with parameters bound as values, never spliced as text."""
+        return self.run(prepare(text, bindings), max_rows)
+
+    def select(self, text: str, bindings: Mapping[str, Node] | None = None,
+               max_rows: int | None = None) -> Answer:
+        """A SELECT's rows (a QueryError for any other form)."""
+        return self._of_form("SELECT", text, bindings, max_rows)
+
+    def ask(self, text: str, bindings: Mapping[str, Node] | None = None) -> bool:
+        """An ASK's answer."""
+        return bool(self._of_form("ASK", text, bindings, None).boolean)
+
+    def construct(self, text: str, bindings: Mapping[str, Node] | None = None,
+                  max_rows: int | None = None) -> Answer:
+        """A CONSTRUCT's triples."""
+        return self._of_form("CONSTRUCT", text, bindings, max_rows)
+
+    def describe(self, text: str, bindings: Mapping[str, Node] | None = None,
+                 max_rows: int | None = None) -> Answer:
+        """A DESCRIBE's triples."""
+        return self._of_form("DESCRIBE", text, bindings, max_rows)
+
+    def _of_form(self, form: str, text: str, bindings, max_rows) -> Answer:
+        parsed = prepare(text, bindings)
+        if parsed.form != form:
+            raise QueryError(f"expected a {form} query, got a {parsed.form} query.")
+        return self.run(parsed, max_rows)
+
+    # -- triples (rdflib's names, read-only) ---------------------------------------------------
+
+    def triples(self, pattern: Pattern) -> Iterator[Triple]:
+        """Triples matching a pattern (None matches anything)."""
+        return self.graph.triples(pattern)
+
+    def __contains__(self, triple: Pattern) -> bool:
+        return triple in self.graph
+
+    def __iter__(self) -> Iterator[Triple]:
+        return self.triples((None, None, None))
+
+    def objects(self, subject: Node | None = None, predicate: Node | None = None) -> Iterator[Node]:
+        return self.graph.objects(subject, predicate)
+
+    def subjects(self, predicate: Node | None = None, obj: Node | None = None) -> Iterator[Node]:
+        return self.graph.subjects(predicate, obj)
+
+    def predicate_objects(self, subject: Node | None = None) -> Iterator[tuple[Node, Node]]:
+        return self.graph.predicate_objects(subject)
+
+    def subject_objects(self, predicate: Node | None = None) -> Iterator[tuple[Node, Node]]:
+        return self.graph.subject_objects(predicate)
+
+    def subject_predicates(self, obj: Node | None = None) -> Iterator[tuple[Node, Node]]:
+        return self.graph.subject_predicates(obj)
+
+    def value(self, subject: Node | None = None, predicate: Node | None = None) -> Node | None:
+        return self.graph.value(subject, predicate)
+
+    def transitive_subjects(self, predicate: Node, obj: Node) -> Iterator[Node]:
+        return self.graph.transitive_subjects(predicate, obj)
+
+    def namespaces(self) -> Iterator[tuple[str, URIRef]]:
+        return self.graph.namespaces()
+
+    def snapshot(self, properties: Iterable[URIRef] | None = None) -> Store:
+        """A store to read the whole graph (or only ``properties``) from, pattern by pattern.
+
+        An embedded store is that store already; an endpoint copies the triples in one
+        request, so that whole-graph work (indexing) is not thousands of round trips.
+        """
+        return self
+
+    def local_copy(self, properties: Iterable[URIRef] | None = None) -> Graph:
+        """The graph (or the triples of ``properties``) as an rdflib graph, for pySHACL."""
+        return self.snapshot(properties).graph
+
+    def ontology(self) -> Graph:
+        """The ontology, concept schemes and shapes this store was loaded from, parsed once.
+
+        Read once per store and kept: query and validation workers are forked from the
+        process that opened the store and inherit it, instead of each re-reading the files.
+        """
+        if self._ontology is None:
+            with self._lock:
+                if self._ontology is None:
+                    graph = bind_prefixes(Graph())
+                    for path in ontology_files(self.files):
+                        parse_file(graph, path)
+                    self._ontology = graph
+        return self._ontology
+
+    # -- labels and nodes --------------------------------------------------------------------
+
+    @property
+    def labels(self) -> dict[Node, str]:
+        """Every node's English label, built once on first use."""
+        if self._labels is None:
+            with self._lock:
+                if self._labels is None:
+                    self._labels = self._collect_labels()
+        return self._labels
+
+    def _collect_labels(self) -> dict[Node, str]:
+        labels: dict[Node, str] = {}
+        for prop in (SKOS.prefLabel, RDFS.label):  # rdfs:label overrides prefLabel
+            for node, value in self.subject_objects(prop):
+                if isinstance(value, Literal) and value.language in (None, "en"):
+                    labels[node] = str(value)
+        return labels
+
+    def label(self, node: Node) -> str:
+        """A human label: rdfs:label, else skos:prefLabel, else the IRI's last segment."""
+        if isinstance(node, Literal):
+            return str(node)
+        found = self.labels.get(node)
+        if found:
+            return found
+        text = str(node)
+        return text.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1] or text
+
+    def exists(self, node: Node) -> bool:
+        """True when the node is the subject of at least one triple."""
+        return (node, None, None) in self
+
+    def types(self, node: Node) -> set[URIRef]:
+        """The rdf:type values of a node."""
+        return {t for t in self.objects(node, RDF.type) if isinstance(t, URIRef)}
+
+    def resolve(self, iri_or_label: str) -> URIRef:
+        """Turn an IRI, a prefixed name (``case:rwanda-1994``) or a label into a node."""
+        text = iri_or_label.strip()
+        candidates = [text]
+        if ":" in text and not text.startswith("http"):
+            prefix, _, local = text.partition(":")
+            ns = dict(self.namespaces()).get(prefix)
+            if ns is not None:
+                candidates.insert(0, str(ns) + local)
+        if not text.startswith("http") and "/" in text:
+            candidates.append(str(R2PID) + text.lstrip("/"))
+        for candidate in candidates:
+            node = URIRef(candidate)
+            if self.exists(node):
+                return node
+        folded = text.casefold()
+        matches = sorted(
+            (n for n, lab in self.labels.items() if isinstance(n, URIRef) and lab.casefold() == folded),
+            key=str,
+        )
+        if matches:
+            return matches[0]
+        raise UnknownNodeError(
+            f"no node of the graph is called '{text}'.",
+            hint="give a full IRI, a prefixed name such as case:rwanda-1994, or an exact "
+            "label; search the labels on the home page or with the saved query 'find-by-label'.",
+        )
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @property
+    def uses_network(self) -> bool:
+        """True when answering a query needs the network (the graph lives behind an endpoint).
+
+        Query workers of a store that does not are cut off from the network.
+        """
+        return False
+
+    def add_graph(self, entry: Graph) -> None:
+        """Add an entry's triples as one unit, and forget every view derived from the graph."""
+        with self._lock:
+            self._write(entry)
+            self._labels = None
+            self._triples = None
+            self._stats = None
+            self.derived.clear()
+            self.version += 1
+
+    def _write(self, entry: Graph) -> None:
+        """Add the triples in one transaction of the engine (all or nothing)."""
+        self.graph.addN((s, p, o, self.graph) for s, p, o in entry)
+
+    # -- figures -----------------------------------------------------------------------------
+
+    def triple_count(self) -> int:
+        """How many triples the graph holds, counted once per version."""
+        if self._triples is None:
+            self._triples = self._count()
+        return self._triples
+
+    def _count(self) -> int:
+        return len(self.graph)
+
+    def stats(self) -> dict[str, int]:
+        """The figures shown on the home page: triples and counts by class (computed once)."""
+        if self._stats is None:
+            figures = {"triples": self.triple_count()}
+            for name, cls in COUNTED_CLASSES.items():
+                figures[name] = self._count_instances(cls)
+            self._stats = figures
+        return dict(self._stats)
+
+    def _count_instances(self, cls: URIRef) -> int:
+        classes = {cls} | set(self.transitive_subjects(RDFS.subClassOf, cls))
+        members: set[Node] = set()
+        for c in classes:
+            members.update(self.subjects(RDF.type, c))
+        return len(members)
+
+    def close(self) -> None:
+        """Release the engine's files or connections (a no-op for most backends)."""
+        return None
+
+
+def answer_from_result(result: Result, max_rows: int | None) -> Answer:
+    """An rdflib Result read into an :class:`Answer`, stopping one past the cap."""
+    if result.type == "ASK":
+        return Answer.ask(bool(result.askAnswer))
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        return Answer.graph_of(result.type, result.graph or (), max_rows)
+    names = [str(v) for v in (result.vars or [])]
+    width = range(len(names))
+    rows = ([row[i] if i < len(row) else None for i in width] for row in result)
+    return Answer.select(names, rows, max_rows)

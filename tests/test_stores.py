@@ -1,0 +1,180 @@
+"""The store boundary: one interface, one module per backend, and the on-disk Oxigraph store."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
+
+from r2pkg.answers import answer
+from r2pkg.cli import main
+from r2pkg.errors import QueryError
+from r2pkg.namespaces import R2P, R2PID
+from r2pkg.queries import run_saved, saved_queries
+from r2pkg.store import Store, bundled_files, open_store
+from r2pkg.store.oxigraph_dir import MANIFEST, OxigraphDirStore
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "r2pkg"
+QUERY_FILE = Path(__file__).resolve().parents[1] / "queries" / "cases-outside-the-scope.rq"
+BACKENDS = {"memory.py", "oxigraph.py", "oxigraph_dir.py", "endpoint.py"}
+
+
+def test_only_backend_modules_know_which_backend_they_talk_to():
+    """The check in the issue: `grep -rn "_inner\\|is_remote" src/` hits backend modules only."""
+    hits = []
+    for path in SRC.rglob("*.py"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"_inner|is_remote", line):
+                hits.append((path, number))
+    assert all(p.parent.name == "store" and p.name in BACKENDS for p, _ in hits), hits
+
+
+def test_importing_the_store_imports_no_web_or_command_line_code():
+    code = ("import sys, r2pkg.store; bad = sorted(m for m in sys.modules if m.startswith("
+            "('r2pkg.web', 'r2pkg.cli', 'flask', 'click', 'waitress', 'werkzeug'))); print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_no_module_imports_inside_functions_to_hide_a_cycle_between_store_and_query_code():
+    """store.py <-> remote.py and sparql.py <-> native.py used to import each other from inside functions."""
+    for name in ("sparql.py", "answers.py", "store/__init__.py", "store/base.py", "store/memory.py",
+                 "store/oxigraph.py", "store/oxigraph_dir.py", "store/endpoint.py", "store/bundle.py"):
+        text = (SRC / name).read_text(encoding="utf-8")
+        assert not re.search(r"^[ \t]+(from r2pkg|import r2pkg)", text, re.M), name
+
+
+def test_every_form_returns_the_one_answer_type(any_store: Store):
+    rows = any_store.select("SELECT ?c WHERE { ?c a r2p:Case }")
+    assert rows.form == "SELECT" and len(rows) == any_store.stats()["cases"]
+    assert any_store.ask("ASK { ?c a r2p:Case }") is True
+    built = any_store.construct("CONSTRUCT { ?c a r2p:Case } WHERE { ?c a r2p:Case }")
+    assert built.form == "CONSTRUCT" and len(built.graph) == len(rows)
+    rwanda = URIRef(str(R2PID) + "case/rwanda-1994")
+    described = any_store.describe(f"DESCRIBE <{rwanda}>")
+    assert (rwanda, RDF.type, R2P.Case) in set(described.triples)
+    with pytest.raises(QueryError, match="expected a SELECT"):
+        any_store.select("ASK { ?s ?p ?o }")
+
+
+def test_a_capped_answer_is_cut_exactly_at_the_cap_on_every_road(any_store: Store):
+    cases = any_store.stats()["cases"]
+    text = "SELECT ?c WHERE { ?c a r2p:Case } ORDER BY ?c"
+    for cap, cut in ((cases - 1, True), (cases, False), (cases + 1, False)):
+        read = any_store.query(text, max_rows=cap)
+        assert (len(read.rows), read.truncated) == (min(cap, cases), cut)
+        for fmt in ("json", "xml", "tsv", "csv"):
+            written = answer(any_store, text, fmt, None, cap)
+            assert written.truncated == cut, (cap, fmt)
+
+
+def test_labels_names_and_counts_through_the_interface(any_store: Store):
+    rwanda = any_store.resolve("case:rwanda-1994")
+    assert any_store.resolve(any_store.label(rwanda)) == rwanda
+    assert any_store.value(rwanda, RDFS.label) is not None
+    assert any_store.triple_count() == sum(1 for _ in any_store)
+    assert any_store.uses_network is False
+
+
+def test_the_ontology_comes_from_the_store_once(any_store: Store):
+    first = any_store.ontology()
+    assert first is any_store.ontology()
+    assert (R2P.Case, RDF.type, None) in first and len(first) > 100
+
+
+def test_an_entry_added_as_one_unit_is_seen_by_the_next_query(tmp_path: Path):
+    store = open_store("oxigraph")
+    before = store.version
+    entry = Graph()
+    node = URIRef(str(R2PID) + "case/test-entry")
+    entry.add((node, RDF.type, R2P.Case))
+    entry.add((node, RDFS.label, Literal("A test entry", lang="en")))
+    store.add_graph(entry)
+    assert store.version == before + 1
+    assert store.resolve("A test entry") == node
+    assert store.ask("ASK { ?c a r2p:Case ; rdfs:label 'A test entry'@en }")
+
+
+# -- oxigraph:DIR ------------------------------------------------------------------------------
+
+
+def small_graph(folder: Path) -> list[Path]:
+    """A copy of the ontology and one data file: enough to load in a fraction of a second."""
+    files = [f for f in bundled_files() if f.parent.name == "ontology"][:2]
+    files += [next(f for f in bundled_files() if f.parent.name != "ontology")]
+    out = []
+    for f in files:
+        copy = folder / f.parent.name / f.name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(f.read_bytes())
+        out.append(copy)
+    return out
+
+
+def test_oxigraph_dir_is_loaded_once_then_opened_as_it_is(tmp_path: Path):
+    files = small_graph(tmp_path / "src")
+    folder = tmp_path / "db"
+    first = open_store(f"oxigraph:{folder}", files)
+    assert first.reloaded and (folder / MANIFEST).is_file()
+    count = first.triple_count()
+    entry = Graph()
+    entry.add((URIRef(str(R2PID) + "case/kept"), RDF.type, R2P.Case))
+    first.add_graph(entry)
+    first.close()
+
+    again = open_store(f"oxigraph:{folder}", files)
+    assert isinstance(again, OxigraphDirStore) and not again.reloaded
+    assert again.triple_count() == count + 1  # the written entry is kept
+    again.close()
+
+    time.sleep(0.01)
+    files[-1].write_text(files[-1].read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    changed = open_store(f"oxigraph:{folder}", files)
+    assert changed.reloaded and changed.triple_count() == count  # rebuilt from the files
+    changed.close()
+
+
+def test_oxigraph_dir_answers_like_the_in_memory_store(tmp_path: Path, oxigraph_store: Store):
+    on_disk = open_store(f"oxigraph:{tmp_path / 'db'}")
+    try:
+        assert on_disk.triple_count() == oxigraph_store.triple_count()
+        for name, saved in saved_queries().items():
+            a, b = run_saved(on_disk, saved), run_saved(oxigraph_store, saved)
+            assert sorted(map(tuple, a.rows), key=str) == sorted(map(tuple, b.rows), key=str), name
+            assert (a.boolean, len(a)) == (b.boolean, len(b)), name
+    finally:
+        on_disk.close()
+
+
+def test_oxigraph_dir_with_a_bad_file_names_file_line_and_column(tmp_path: Path):
+    bad = tmp_path / "data" / "bad.ttl"
+    bad.parent.mkdir()
+    bad.write_text("@prefix r2p: <https://w3id.org/r2pkg/ontology#> .\n<urn:x> r2p:p <urn:y\n", encoding="utf-8")
+    with pytest.raises(Exception, match=r"bad\.ttl.*line"):
+        open_store(f"oxigraph:{tmp_path / 'db'}", [bad])
+    assert not (tmp_path / "db" / MANIFEST).exists()  # a failed load is redone next time
+
+
+# -- --store on every subcommand ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ["stats"], ["chain", "case:rwanda-1994"], ["precedents", "case:rwanda-1994"],
+    ["query", "responses-by-pillar"], ["query", str(QUERY_FILE), "--format", "json"], ["validate", str(Path(__file__).parent / "shapes" / "valid-case-in-scope.ttl")],
+])
+def test_store_is_accepted_after_the_subcommand_as_before_it(runner, args):
+    after = runner.invoke(main, [*args, "--store", "memory"])
+    before = runner.invoke(main, ["--store", "memory", *args])
+    assert after.exit_code == before.exit_code and after.exit_code in (0, 1), after.output
+    assert after.output == before.output
+
+
+def test_store_after_the_subcommand_is_used(runner):
+    result = runner.invoke(main, ["stats", "--store", "nonsense"])
+    assert result.exit_code == 2 and "unknown store 'nonsense'" in result.output
