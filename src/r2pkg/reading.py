@@ -175,6 +175,13 @@ def read_query(text: str | bytes, bindings: Mapping[str, Node] | None = None,
     return found
 
 
+def remember(text: str, max_length: int | None, reading: Reading) -> None:
+    """Keep a reading made elsewhere (in a query worker), so that this process finds it
+    instead of parsing the text again."""
+    _READINGS[(text, (), max_length)] = reading
+    _READINGS.setdefault((reading.text, (), None), reading)
+
+
 #: Readings by (text, bindings, length limit): rdflib's parser costs milliseconds, and saved
 #: queries are asked again and again.
 _READINGS: dict[tuple, Reading] = {}
