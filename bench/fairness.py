@@ -93,7 +93,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=8.0, help="probing time per level")
     ap.add_argument("--timeout", type=float, default=5.0, help="the server's QUERY_TIMEOUT")
     ap.add_argument("--store", default="oxigraph")
-    ap.add_argument("--threads", type=int, default=16, help="server threads (r2pkg serve's default)")
+    ap.add_argument("--threads", type=int, default=32, help="server threads (r2pkg serve's default)")
     ap.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
     args = ap.parse_args()
     levels = [int(x) for x in args.levels.split(",") if x]
@@ -122,7 +122,8 @@ def main() -> int:
                 f"Command: `python bench/fairness.py --levels {args.levels} --seconds {args.seconds:g}`  \n"
                 f"Date: {stamp}; {os.cpu_count()} cores; load average at start {load:.2f}  \n"
                 f"Server: `r2pkg serve --threads {args.threads}`, QUERY_TIMEOUT {args.timeout:g} s, default "
-                "admission (regular slots max(4, 2 x cores), 2 per client, 2 fast slots of 0.5 s).  \n"
+                "admission (regular slots max(4, 2 x cores), all but one per client, 2 fast slots of 0.5 s, "
+                "waits of at most 2 s).  \n"
                 "Slow query: a three-way cross join of the whole graph, stopped by the limit and re-sent "
                 "at once (after 50 ms on a 503). Probes from another address, one every 50 ms in turn.\n\n"
                 + table + "\n")

@@ -275,3 +275,17 @@ def test_editor_and_pictures_work_under_a_strict_content_security_policy(browser
     assert rect.value_of_css_property("fill") == "rgb(227, 241, 227)"  # styled from style.css
     page_violations = browser.execute_script("return window.__violations")
     assert editor_violations == [] and page_violations == [], (editor_violations, page_violations)
+
+
+def test_a_shared_link_with_a_javascript_iri_shows_text_not_a_link(browser, live_server):
+    import urllib.parse
+
+    from selenium.webdriver.common.by import By
+
+    query = 'SELECT ?x WHERE { VALUES ?x { <javascript:alert(1)> <https://example.org/x> } }'
+    browser.get(live_server + "/?query=" + urllib.parse.quote(query) + "#editor")
+    browser.find_element(By.ID, "run").click()
+    table = wait_for(browser, "#results-table")
+    assert "javascript:alert(1)" in table.text
+    hrefs = [a.get_attribute("href") for a in table.find_elements(By.TAG_NAME, "a")]
+    assert hrefs == ["https://example.org/x"]

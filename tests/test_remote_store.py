@@ -274,6 +274,23 @@ def test_sparql_endpoint_served_from_the_external_store(remote):
     assert json.loads(client.get("/healthz").data)["store"] == "remote"
 
 
+def test_a_query_for_the_external_store_is_read_under_the_time_limit(remote):
+    import time
+
+    from r2pkg.web import create_app
+
+    app = create_app({"TESTING": True, "QUERY_TIMEOUT": 2.0}, store=remote)
+    client = app.test_client()
+    try:
+        query = "ASK { FILTER(1 IN (" + ",".join(["1"] * 16_000) + ")) }"  # rdflib's parser: ~70 s
+        started = time.monotonic()
+        response = client.post("/sparql", data=query, content_type="application/sparql-query")
+        assert response.status_code == 503 and time.monotonic() - started < 4.0
+        assert client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).get_json()["boolean"] is True
+    finally:
+        app.extensions["r2pkg.isolator"].close()
+
+
 def test_a_query_file_runs_on_the_external_store_from_the_command_line(runner, engine, remote, tmp_path):
     query = tmp_path / "cases.rq"
     query.write_text("SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a r2p:Case }", encoding="utf-8")

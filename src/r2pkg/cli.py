@@ -85,7 +85,7 @@ WAITRESS_GUARDS = {"channel_timeout": 10, "cleanup_interval": 2, "connection_lim
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="port to listen on.")
 @store_option
-@click.option("--threads", default=16, show_default=True, type=int,
+@click.option("--threads", default=32, show_default=True, type=int,
               help="server threads (production server); more than the query slots, so pages answer while they are full.")
 @click.option("--dev", is_flag=True, help="use Flask's development server with reloading (never in production).")
 @click.pass_obj

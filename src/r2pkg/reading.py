@@ -163,8 +163,28 @@ def read_query(text: str | bytes, bindings: Mapping[str, Node] | None = None,
     """Read, bind and check a query; a QueryError names what is wrong and where."""
     if isinstance(text, bytes | bytearray):
         text = decode(bytes(text))
-    items = tuple(bindings.items()) if bindings else ()
-    return _read(text, items, max_length)
+    key = (text, tuple(bindings.items()) if bindings else (), max_length)
+    found = _READINGS.get(key)
+    if found is None:
+        found = _read(*key)
+        if len(_READINGS) >= 1024:
+            _READINGS.clear()
+        _READINGS[key] = found
+        # the engine side reads the reading's own text again: let it find this reading
+        _READINGS.setdefault((found.text, (), None), found)
+    return found
+
+
+def remember(text: str, max_length: int | None, reading: Reading) -> None:
+    """Keep a reading made elsewhere (in a query worker), so that this process finds it
+    instead of parsing the text again."""
+    _READINGS[(text, (), max_length)] = reading
+    _READINGS.setdefault((reading.text, (), None), reading)
+
+
+#: Readings by (text, bindings, length limit): rdflib's parser costs milliseconds, and saved
+#: queries are asked again and again.
+_READINGS: dict[tuple, Reading] = {}
 
 
 def decode(data: bytes) -> str:
@@ -199,7 +219,6 @@ def expand(text: str) -> str:
     return out.replace("\r\n", "\n").replace("\r", "\n")
 
 
-@functools.lru_cache(maxsize=1024)
 def _read(text: str, bindings: tuple[tuple[str, Node], ...], max_length: int | None) -> Reading:
     if not text or not text.strip():
         raise QueryError("the query is empty.", hint="send a SPARQL query in the 'query' parameter.")

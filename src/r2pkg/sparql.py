@@ -21,7 +21,6 @@ from r2pkg.reading import (  # noqa: F401
     QUERY_FORMS,
     Reading,
     bind_parameters,
-    deep_call,
     read_query,
     term_for,
     undeclared_prefixes,

@@ -28,8 +28,8 @@ class MemoryStore(Store):
     kind = "memory"
 
     def run(self, parsed: ParsedQuery, max_rows: int | None = None) -> Answer:
-        # in a thread with a deep stack: rdflib's evaluator recurses per nesting level, as its
-        # parser does, so a deep but valid query would otherwise pass Python's recursion limit
+        # in a thread with a deep stack: rdflib's translation and evaluation recurse per
+        # nesting level (30 nested parentheses passed Python's default limit)
         return deep_call(self._run, parsed, max_rows)
 
     def _run(self, parsed: ParsedQuery, max_rows: int | None) -> Answer:

@@ -25,10 +25,12 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
         MAX_QUERY_LENGTH=50_000,       # characters in a query text
         MAX_CONTENT_LENGTH=2_000_000,  # bytes in any request body (413 beyond)
         QUERY_SLOTS=max(4, 2 * (os.cpu_count() or 1)),  # long queries running at once
-        CLIENT_SLOTS=None,             # long queries one client may run at once (None: half the slots)
+        CLIENT_SLOTS=None,             # long queries one client may run at once (None: all slots but one)
         FAST_SLOTS=2,                  # extra slots for short work when the others are full
         FAST_TIMEOUT=0.5,              # seconds a task may take in a fast slot
         FAST_PENALTY=30.0,             # seconds a client that overran the fast lane stays out of it
+        QUEUE_WAIT=2.0,                # seconds a request may wait for a slot before a 503
+        QUEUE_DEPTH=16,                # requests waiting at once (each holds a server thread)
         ISOLATE_QUERIES=True,          # run each /sparql query in a killable child process
         SERVER_MEMORY_HEADROOM=4 * 1024**3,  # address space `r2pkg serve` may add after loading
         SEARCH_LIMIT=50,               # hits shown by the label search
@@ -44,8 +46,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
     slots, fast = int(config["QUERY_SLOTS"]), int(config["FAST_SLOTS"])
     app.extensions["r2pkg.isolator"] = isolator = Isolator(slots=slots + fast, context=store)
     app.extensions["r2pkg.admission"] = Admission(
-        isolator, slots=slots, client_slots=int(config["CLIENT_SLOTS"] or max(1, slots // 2)),
-        fast_slots=fast, fast_timeout=float(config["FAST_TIMEOUT"]), fast_penalty=float(config["FAST_PENALTY"]))
+        isolator, slots=slots, client_slots=int(config["CLIENT_SLOTS"] or max(1, slots - 1)),
+        fast_slots=fast, fast_timeout=float(config["FAST_TIMEOUT"]), fast_penalty=float(config["FAST_PENALTY"]),
+        queue_wait=float(config["QUEUE_WAIT"]), queue_depth=int(config["QUEUE_DEPTH"]))
     app.extensions["r2pkg.queries"] = saved_queries()
 
     from r2pkg.web import api, cors, editors, entries, errors, pages, sparql

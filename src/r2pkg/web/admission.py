@@ -1,17 +1,22 @@
-"""Admission: which request may start work in a query worker now, and which is told to retry.
+"""Admission: which request may start work in a query worker now, which waits a little,
+and which is told to retry.
 
 Without it, a few slow queries took every worker slot and then every server thread
-(each waiting for a slot), and ``/healthz`` waited 20 s. The rules, in order:
+(each waiting for a slot), and ``/healthz`` waited 20 s. The rules:
 
 1. **Regular slots** (``QUERY_SLOTS``) run a task with its full time limit. One client
-   (one remote address) holds at most ``CLIENT_SLOTS`` of them at once.
-2. **Fast lane** (``FAST_SLOTS``): when a client cannot have a regular slot, its task may
-   run in a fast slot with a short limit (``FAST_TIMEOUT``): a small ASK, a page of a
-   saved query, finish long before it. A request waits at most that long for a fast slot.
-   A task that overruns the fast lane is stopped, and its client is kept out of the fast
-   lane for ``FAST_PENALTY`` seconds, so slow queries cannot hold it.
-3. Otherwise the answer is at once a **503 with Retry-After**: no server thread is tied up
-   waiting, so ``/healthz``, pages and the fast lane keep answering.
+   (one remote address) holds at most ``CLIENT_SLOTS`` of them (default: all but one), so
+   one client's slow queries always leave a slot to the others.
+2. **Fast lane** (``FAST_SLOTS``): a client that holds no regular slot and finds none free
+   may run one task at a time in a free fast slot, with a short limit (``FAST_TIMEOUT``). A
+   small ASK or a page of a saved query finishes long before it. A task that overruns it is
+   stopped (503), and its client kept out of the fast lane for ``FAST_PENALTY`` seconds, so
+   slow queries cannot hold it. (A client with work in a regular slot waits for its own.)
+3. **A short wait**: otherwise the request waits up to ``QUEUE_WAIT`` seconds for a slot of
+   either kind, if fewer than ``QUEUE_DEPTH`` requests are waiting. Slots that serve cheap
+   queries free up within milliseconds; slots held by slow queries do not.
+4. Otherwise the answer is a **503 with Retry-After**, and the thread is free again: so
+   ``/healthz``, pages and the fast lane keep answering.
 
 Requests that need no worker (``/healthz``, pages, dumps) are never held here.
 """
@@ -27,6 +32,8 @@ from typing import Any
 from r2pkg.errors import QueryTimeout
 from r2pkg.isolation import Isolator
 
+_POLL = 0.005  # seconds between two looks for a free slot while waiting
+
 
 class Busy(QueryTimeout):
     """The server cannot take this task now; the client should retry after ``retry_after`` s."""
@@ -37,67 +44,96 @@ class Busy(QueryTimeout):
 
 
 class Admission:
-    """Regular slots with a per-client cap, a fast lane with a short limit, and refusals."""
+    """Regular slots with a per-client cap, a fast lane with a short limit, a short wait, refusals."""
 
     def __init__(self, isolator: Isolator, slots: int, client_slots: int, fast_slots: int,
-                 fast_timeout: float, fast_penalty: float) -> None:
+                 fast_timeout: float, fast_penalty: float, queue_wait: float = 2.0,
+                 queue_depth: int = 16) -> None:
         self.isolator = isolator
+        self.slots = max(1, slots)
+        self.client_slots = max(1, min(client_slots, self.slots))
+        self.fast_slots = max(0, fast_slots)
         self.fast_timeout = fast_timeout
         self.fast_penalty = fast_penalty
-        self.client_slots = max(1, client_slots)
-        self._regular = threading.BoundedSemaphore(max(1, slots))
-        self._fast = threading.BoundedSemaphore(max(0, fast_slots)) if fast_slots > 0 else None
+        self.queue_wait = queue_wait
+        self.queue_depth = queue_depth
         self._lock = threading.Lock()
-        self._held: Counter[str] = Counter()  # regular slots held, by client
+        self._regular: Counter[str] = Counter()  # regular slots held, by client
+        self._fast: set[str] = set()  # clients with a task in the fast lane
         self._barred: dict[str, float] = {}  # client -> when it may use the fast lane again
+        self._waiting = 0
 
     def call(self, client: str, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         """``fn(context, *args)`` in a worker under the rules above."""
-        if self._take_regular(client):
+        lane = self._admit(client) or self._wait(client)
+        if lane == "regular":
             try:
                 return self.isolator.call(fn, *args, timeout=timeout)
             finally:
-                self._give_regular(client)
-        return self._fast_lane(client, fn, args, timeout)
-
-    def _take_regular(self, client: str) -> bool:
-        with self._lock:
-            if self._held[client] >= self.client_slots or not self._regular.acquire(blocking=False):
-                return False
-            self._held[client] += 1
-            return True
-
-    def _give_regular(self, client: str) -> None:
-        with self._lock:
-            self._held[client] -= 1
-            if self._held[client] <= 0:
-                del self._held[client]
-            self._regular.release()
-
-    def _fast_lane(self, client: str, fn: Callable[..., Any], args: tuple, timeout: float) -> Any:
-        now = time.monotonic()
-        with self._lock:
-            barred_until = self._barred.get(client, 0.0)
-            if barred_until <= now:
-                self._barred.pop(client, None)
-        if self._fast is None or barred_until > now:
-            raise self._busy(max(1, round(barred_until - now)) if barred_until > now else 5)
-        if not self._fast.acquire(timeout=self.fast_timeout):
-            raise self._busy(2)
+                with self._lock:
+                    self._regular[client] -= 1
+                    if self._regular[client] <= 0:
+                        del self._regular[client]
         try:
             return self.isolator.call(fn, *args, timeout=min(timeout, self.fast_timeout))
         except QueryTimeout:
             if timeout <= self.fast_timeout:
                 raise  # the task's own limit, not the lane's
-            with self._lock:
-                self._barred[client] = time.monotonic() + self.fast_penalty
-            raise self._busy(int(self.fast_penalty), overran=True) from None
+            raise self._overran(client) from None
         finally:
-            self._fast.release()
+            with self._lock:
+                self._fast.discard(client)
+
+    def _admit(self, client: str) -> str | None:
+        """The lane this client may use at once, taken; or None."""
+        with self._lock:
+            if sum(self._regular.values()) < self.slots and self._regular[client] < self.client_slots:
+                self._regular[client] += 1
+                return "regular"
+            if (len(self._fast) < self.fast_slots and self._regular[client] == 0
+                    and client not in self._fast and not self._is_barred(client)):
+                self._fast.add(client)
+                return "fast"
+        return None
+
+    def _wait(self, client: str) -> str:
+        with self._lock:
+            if self._waiting >= self.queue_depth:
+                raise self._busy(2)
+            self._waiting += 1
+        try:
+            deadline = time.monotonic() + self.queue_wait
+            while time.monotonic() < deadline:
+                time.sleep(_POLL)
+                lane = self._admit(client)
+                if lane:
+                    return lane
+        finally:
+            with self._lock:
+                self._waiting -= 1
+        with self._lock:
+            barred = self._is_barred(client)
+        raise self._busy(max(1, round(self._barred.get(client, 0.0) - time.monotonic())) if barred else 2)
+
+    def _is_barred(self, client: str) -> bool:
+        until = self._barred.get(client)
+        if until is None:
+            return False
+        if until <= time.monotonic():
+            del self._barred[client]
+            return False
+        return True
+
+    def _overran(self, client: str) -> Busy:
+        with self._lock:
+            self._barred[client] = time.monotonic() + self.fast_penalty
+            for other in [c for c, until in self._barred.items() if until <= time.monotonic()]:
+                del self._barred[other]  # forget served penalties, so the table stays small
+        return self._busy(int(self.fast_penalty), overran=True)
 
     def _busy(self, retry_after: int, overran: bool = False) -> Busy:
         why = (f"it needed more than the {self.fast_timeout:g} s a query may take while every "
                "regular slot is in use" if overran else "every query slot open to you is in use")
         return Busy(f"the server is busy: {why}.",
-                    hint=f"try again in {retry_after} s; a client may run "
+                    hint=f"try again in {retry_after} s; one client may run "
                     f"{self.client_slots} long queries at once.", retry_after=retry_after)

@@ -10,7 +10,16 @@ from waitress.buffers import ReadOnlyFileBasedBuffer
 from r2pkg.answers import Serialized, answer_reading
 from r2pkg.errors import R2pkgError
 from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_graph
-from r2pkg.reading import dataset_parameters_refused, decode, not_text, read_query, too_long, update_refused
+from r2pkg.reading import (
+    Reading,
+    dataset_parameters_refused,
+    decode,
+    not_text,
+    read_query,
+    remember,
+    too_long,
+    update_refused,
+)
 from r2pkg.web import get_store, run_task
 
 bp = Blueprint("sparql", __name__)
@@ -54,6 +63,9 @@ def endpoint():
     limit = int(current_app.config["MAX_QUERY_LENGTH"])
     if len(text) > limit:
         raise too_long(len(text), limit)
+    if get_store().uses_network and current_app.config["ISOLATE_QUERIES"]:
+        # a remote store runs the query in this process; reading it still runs in a worker
+        remember(text, limit, read_in_worker(text, limit))
     formats = (_negotiated("SELECT"), _negotiated("CONSTRUCT"))
     written = run_task(answer_query, text, formats, limit, int(current_app.config["MAX_RESULT_ROWS"]))
     response = answer_response(written)
@@ -76,6 +88,17 @@ def answer_query(store, text: str, formats: tuple, max_length: int, max_rows: in
     if isinstance(fmt, Exception):
         raise fmt
     return answer_reading(store, reading, fmt, max_rows)
+
+
+def read_in_worker(text: str, max_length: int) -> Reading:
+    """The reading of ``text``, made in a query worker under the query time limit."""
+    client = request.remote_addr or ""
+    return current_app.extensions["r2pkg.admission"].call(
+        client, _read_task, text, max_length, timeout=float(current_app.config["QUERY_TIMEOUT"]))
+
+
+def _read_task(_store, text: str, max_length: int) -> Reading:
+    return read_query(text, max_length=max_length)
 
 
 def _negotiated(form: str) -> str | R2pkgError:
