@@ -239,9 +239,19 @@ def test_saved_queries_give_the_same_answers_on_the_external_store(engine, remot
 def test_chains_and_precedents_agree_with_the_embedded_store(remote, oxigraph_store, node):
     iri = URIRef(str(R2PID) + node)
     there, here = graph_index(remote), graph_index(oxigraph_store)
-    assert authority_chains(there, iri) == authority_chains(here, iri)
+    assert canonical(authority_chains(there, iri)) == canonical(authority_chains(here, iri))
     if node.startswith("case/"):
-        assert precedents(there, iri) == precedents(here, iri)
+        assert canonical(precedents(there, iri)) == canonical(precedents(here, iri))
+
+
+def canonical(value):
+    """The same findings whatever order the engine sent the triples in (equal paths found
+    in another order are the same answer)."""
+    if isinstance(value, dict):
+        return {k: canonical(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return sorted((canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True, default=str))
+    return value
 
 
 def test_chain_on_the_external_store(remote):

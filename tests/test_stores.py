@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import subprocess
@@ -127,6 +128,7 @@ def test_oxigraph_dir_is_loaded_once_then_opened_as_it_is(tmp_path: Path):
     first = open_store(f"oxigraph:{folder}", files)
     assert first.reloaded and (folder / MANIFEST).is_file()
     count = first.triple_count()
+    assert json.loads((folder / MANIFEST).read_text())["triples"] == count  # not counted again on open
     entry = Graph()
     entry.add((URIRef(str(R2PID) + "case/kept"), RDF.type, R2P.Case))
     first.add_graph(entry)
@@ -134,8 +136,11 @@ def test_oxigraph_dir_is_loaded_once_then_opened_as_it_is(tmp_path: Path):
 
     again = open_store(f"oxigraph:{folder}", files)
     assert isinstance(again, OxigraphDirStore) and not again.reloaded
-    assert again.triple_count() == count + 1  # the written entry is kept
+    assert again.triple_count() == count + 1  # the written entry is kept, and counted again
     again.close()
+    third = open_store(f"oxigraph:{folder}", files)
+    assert third.triple_count() == count + 1
+    third.close()
 
     time.sleep(0.01)
     files[-1].write_text(files[-1].read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
