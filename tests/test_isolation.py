@@ -233,6 +233,39 @@ def test_admission_keeps_a_fast_lane_for_other_clients():
         pool.close()
 
 
+def test_newcomers_share_all_but_one_fast_slot_and_a_client_with_a_record_keeps_it():
+    import threading
+
+    from r2pkg.web.admission import Admission, Busy
+
+    pool = Isolator(slots=4, context=None)
+    gate = Admission(pool, slots=1, client_slots=1, fast_slots=2, fast_timeout=0.5, fast_penalty=30,
+                     queue_wait=0.1, queue_depth=8)
+    try:
+        gate._regular["someone"] = 1  # every regular slot is held by a slow query
+        assert gate.call("probe", sleep_for, 0.0, timeout=5) == "done"  # a quick answer: a record
+        failures = []
+
+        def newcomer(name):
+            try:
+                gate.call(name, sleep_for, 2.0, timeout=5)
+            except Busy as exc:
+                failures.append(exc)
+
+        first = threading.Thread(target=newcomer, args=("new-1",))
+        first.start()
+        time.sleep(0.1)  # new-1 holds a fast slot; new-2 may not take the one kept for records
+        with pytest.raises(Busy):
+            gate.call("new-2", sleep_for, 2.0, timeout=5)
+        started = time.monotonic()
+        assert gate.call("probe", sleep_for, 0.0, timeout=5) == "done"  # the kept slot serves it at once
+        assert time.monotonic() - started < 0.3
+        first.join()
+        assert len(failures) == 1 and "probe" in gate._record and "new-1" not in gate._record
+    finally:
+        pool.close()
+
+
 def test_many_cheap_tasks_from_one_client_wait_their_turn_instead_of_failing():
     from concurrent.futures import ThreadPoolExecutor
 

@@ -12,6 +12,9 @@ Without it, a few slow queries took every worker slot and then every server thre
    small ASK or a page of a saved query finishes long before it. A task that overruns it is
    stopped (503), and its client kept out of the fast lane for ``FAST_PENALTY`` seconds, so
    slow queries cannot hold it. (A client with work in a regular slot waits for its own.)
+   One fast slot is kept for clients with a record: those whose last task finished within
+   the fast limit. Sixteen new clients each sending a first slow query thus share the other
+   fast slots, and a client that has been asking cheap questions keeps getting answers.
 3. **A short wait**: otherwise the request waits up to ``QUEUE_WAIT`` seconds for a slot of
    either kind, if fewer than ``QUEUE_DEPTH`` requests are waiting. Slots that serve cheap
    queries free up within milliseconds; slots held by slow queries do not.
@@ -59,30 +62,47 @@ class Admission:
         self.queue_depth = queue_depth
         self._lock = threading.Lock()
         self._regular: Counter[str] = Counter()  # regular slots held, by client
-        self._fast: set[str] = set()  # clients with a task in the fast lane
+        self._fast: dict[str, bool] = {}  # clients with a task in the fast lane -> has a record
+        self._record: dict[str, float] = {}  # client -> when its last task finished within fast_timeout
         self._barred: dict[str, float] = {}  # client -> when it may use the fast lane again
         self._waiting = 0
 
     def call(self, client: str, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
         """``fn(context, *args)`` in a worker under the rules above."""
         lane = self._admit(client) or self._wait(client)
+        started = time.monotonic()
         if lane == "regular":
             try:
-                return self.isolator.call(fn, *args, timeout=timeout)
+                result = self.isolator.call(fn, *args, timeout=timeout)
             finally:
                 with self._lock:
                     self._regular[client] -= 1
                     if self._regular[client] <= 0:
                         del self._regular[client]
+            self._note(client, time.monotonic() - started)
+            return result
         try:
-            return self.isolator.call(fn, *args, timeout=min(timeout, self.fast_timeout))
+            result = self.isolator.call(fn, *args, timeout=min(timeout, self.fast_timeout))
         except QueryTimeout:
             if timeout <= self.fast_timeout:
                 raise  # the task's own limit, not the lane's
             raise self._overran(client) from None
         finally:
             with self._lock:
-                self._fast.discard(client)
+                self._fast.pop(client, None)
+        self._note(client, time.monotonic() - started)
+        return result
+
+    def _note(self, client: str, seconds: float) -> None:
+        """Keep (or lose) the client's record: did its last task finish within the fast limit?"""
+        with self._lock:
+            if seconds <= self.fast_timeout:
+                if len(self._record) >= 10_000:  # forget the oldest half, so the table stays small
+                    for old in sorted(self._record, key=self._record.get)[:5_000]:
+                        del self._record[old]
+                self._record[client] = time.monotonic()
+            else:
+                self._record.pop(client, None)
 
     def _admit(self, client: str) -> str | None:
         """The lane this client may use at once, taken; or None."""
@@ -92,8 +112,11 @@ class Admission:
                 return "regular"
             if (len(self._fast) < self.fast_slots and self._regular[client] == 0
                     and client not in self._fast and not self._is_barred(client)):
-                self._fast.add(client)
-                return "fast"
+                known = client in self._record
+                newcomers = sum(1 for k in self._fast.values() if not k)
+                if known or self.fast_slots < 2 or newcomers < self.fast_slots - 1:
+                    self._fast[client] = known
+                    return "fast"
         return None
 
     def _wait(self, client: str) -> str:
@@ -127,6 +150,7 @@ class Admission:
     def _overran(self, client: str) -> Busy:
         with self._lock:
             self._barred[client] = time.monotonic() + self.fast_penalty
+            self._record.pop(client, None)
             for other in [c for c, until in self._barred.items() if until <= time.monotonic()]:
                 del self._barred[other]  # forget served penalties, so the table stays small
         return self._busy(int(self.fast_penalty), overran=True)
