@@ -11,7 +11,14 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 import r2pkg
 from r2pkg.cli import main
 from r2pkg.namespaces import R2P
-from r2pkg.validation import vocabulary_graph
+
+
+def vocabulary_graph():
+    """The ontology and concept schemes, as the store read them (parsed once per session)."""
+    from conftest import loaded
+
+    return loaded("oxigraph").vocabulary()
+
 
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, RDF.Property, OWL.AnnotationProperty)
 

@@ -11,7 +11,7 @@ from rdflib import Graph
 from r2pkg.entries import read_entries
 from r2pkg.errors import InputError
 from r2pkg.queries import read_header
-from r2pkg.validation import shapes_graph, validate_entry
+from r2pkg.validation import validate_entry
 
 SHAPES = Path(__file__).parent / "shapes"
 FIXTURES = sorted(p for p in SHAPES.iterdir() if p.suffix in (".ttl", ".jsonld"))
@@ -65,11 +65,12 @@ def test_entries_may_point_at_existing_nodes_of_the_graph(store):
 
 
 def test_every_shape_and_constraint_has_a_message_for_editors():
+    from conftest import loaded
     from rdflib.namespace import RDF, SH
 
     from r2pkg.namespaces import R2P
 
-    g = shapes_graph()
+    g = loaded("oxigraph").shapes()
     constraints = set(g.subjects(RDF.type, SH.PropertyShape)) | set(g.subjects(RDF.type, SH.SPARQLConstraint))
     constraints |= set(g.objects(None, SH.property))
     node_shapes_with_values = [s for s in g.subjects(RDF.type, SH.NodeShape) if (s, SH["in"], None) in g]

@@ -28,25 +28,22 @@ from r2pkg.reading import (  # noqa: F401
 )
 from r2pkg.reading import Reading as ParsedQuery  # noqa: F401
 
-
-def parse_query(text: str, bindings: Mapping[str, Node] | None = None) -> Reading:
-    """The one reading of ``text`` (see :mod:`r2pkg.reading`): run ``.text``, never ``text``."""
-    return read_query(text, bindings, max_length=None)  # length is checked where a query comes in
-
-
 # -- execution ---------------------------------------------------------------------------
 #
-# How a query is READ (escapes, parse, refusals) is decided by ``parse_query``; how it is
+# How a query is READ (escapes, parse, refusals) is decided by :func:`prepare`; how it is
 # EXECUTED is the store's business. Every caller goes through :func:`prepare`, then a store
 # runs exactly ``parsed.text`` and returns one result type, :class:`Answer`.
 
 
 def prepare(text: str, bindings: Mapping[str, Node] | None = None) -> ParsedQuery:
-    """Bind the parameters as terms, add the contract's prefixes, and read the query once.
+    """The one reading of ``text`` (see :mod:`r2pkg.reading`): parameters bound as terms, the
+    contract's prefixes added, checked. The returned ``parsed.text`` is the only text any
+    engine is given; the length is checked where a query comes in."""
+    return read_query(text, bindings, max_length=None)
 
-    The returned ``parsed.text`` is the only text any engine is given.
-    """
-    return parse_query(text, bindings)
+
+#: The name the reading had before the store interface; the same function.
+parse_query = prepare
 
 
 class Executes(Protocol):

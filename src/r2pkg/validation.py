@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 
 import pyshacl
 from rdflib import BNode, Graph, URIRef
@@ -19,7 +18,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 from r2pkg.namespaces import AUTHORITY_PROPERTIES, R2P, R2PID
-from r2pkg.store import Store, project_root
+from r2pkg.store import Store
 
 RULE_GROUPS = ("4+3", "authority", "provenance", "identity", "form")
 
@@ -99,27 +98,6 @@ class Report:
                 if f.fix:
                     lines.append(f"      fix: {f.fix}")
         return "\n".join(lines)
-
-
-@functools.lru_cache(maxsize=4)
-def shapes_graph(root: Path | None = None) -> Graph:
-    """The SHACL shapes (ontology/shapes*.ttl), parsed once."""
-    root = root or project_root()
-    graph = Graph()
-    for path in sorted((root / "ontology").glob("shapes*.ttl")):
-        graph.parse(path, format="turtle")
-    return graph
-
-
-@functools.lru_cache(maxsize=4)
-def vocabulary_graph(root: Path | None = None) -> Graph:
-    """The ontology and concept schemes without the shapes, parsed once."""
-    root = root or project_root()
-    graph = Graph()
-    for path in sorted((root / "ontology").glob("*.ttl")):
-        if not path.name.startswith("shapes"):
-            graph.parse(path, format="turtle")
-    return graph
 
 
 class _WorkingGraph(Graph):
@@ -365,5 +343,4 @@ def _undeclared_terms(entry: Graph, vocab: Graph) -> list[Finding]:
     return out
 
 
-__all__ = ["Finding", "Report", "validate_entry", "validate_store", "shapes_graph",
-           "vocabulary_graph", "validate_entry_text"]
+__all__ = ["Finding", "Report", "validate_entry", "validate_store", "validate_entry_text"]
