@@ -75,6 +75,44 @@ def test_no_response_pillar_or_editor_tool_is_a_plain_triple(any_store: Store):
     assert _rows(any_store, editor_tools) == []
 
 
+
+#: Responses the sources never tie to Darfur by name: the editor's link is a claim, not a plain triple.
+DARFUR_EDITOR_LINKS = ["darfur-2003-amis", "darfur-2003-unsc-chapter-viii-support-amis",
+                       "darfur-2003-au-chair-refusal", "darfur-2003-icc-arrest-warrant"]
+
+
+def test_a_response_the_editor_links_to_a_case_is_not_a_plain_response_of_it(any_store: Store):
+    plain = {str(r[0]) for r in _rows(any_store, PREFIX + f"""
+        SELECT ?r WHERE {{ <{ID}case/darfur-2003> r2p:hasResponse ?r }}""")}
+    assert ID + "response/darfur-2003-unamid" in plain  # "in Darfur (UNAMID)": stated
+    assert ID + "response/darfur-2003-us-genocide-determination" in plain
+    for slug in DARFUR_EDITOR_LINKS:
+        assert ID + "response/" + slug not in plain, slug
+    rows = run_saved(any_store, find_query("responses-in-a-case"), {"case": ID + "case/darfur-2003"})
+    marks = {}
+    for row in rows:
+        marks.setdefault(str(row.response), set()).add(str(row.responseAssertion))
+    for slug in DARFUR_EDITOR_LINKS:
+        assert marks[ID + "response/" + slug] == {"inferred"}, slug
+    assert marks[ID + "response/darfur-2003-unamid"] == {"stated"}
+
+
+def test_a_date_read_from_the_passage_around_a_response_is_a_claim(any_store: Store):
+    dated = {str(r[0]) for r in _rows(any_store, PREFIX + "SELECT ?r WHERE { ?r a r2p:Response ; r2p:date ?d }")}
+    for slug in ["rwanda-1994-unamir-reduction", "rwanda-1994-unamir", "rwanda-1994-early-warnings",
+                 "burundi-1993-amib", "rwanda-1994-unsc-ceasefire-call"]:
+        assert ID + "response/" + slug not in dated, slug
+    assert ID + "response/rwanda-1994-sg-options" in dated  # "in April 1994": stated
+    claimed = {str(r[0]) for r in _rows(any_store, PREFIX + """SELECT ?r WHERE {
+        ?c a r2p:Claim ; r2p:claimSubject ?r ; r2p:claimProperty r2p:date ;
+           r2p:evidence/r2p:assertion r2p:Inferred }""")}
+    assert ID + "response/burundi-1993-amib" in claimed
+    assert ID + "response/rwanda-1994-unsc-ceasefire-call" not in claimed  # no date at all
+    rows = run_saved(any_store, find_query("responses-in-a-case"), {"case": ID + "case/rwanda-1994"})
+    dates = {(str(r.response).rsplit("/", 1)[1], str(r.date), str(r.dateAssertion)) for r in rows if r.date}
+    assert ("rwanda-1994-unamir-reduction", "1994", "inferred") in dates
+    assert ("rwanda-1994-sg-options", "1994-04", "stated") in dates
+
 def test_a_chain_through_an_inferred_claim_shows_the_hop_as_inferred(any_store: Store):
     found = authority_chains(graph_index(any_store), URIRef(ID + "mandate/special-adviser-prevention-of-genocide"))
     assert found["reaches_root"]
