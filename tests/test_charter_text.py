@@ -56,6 +56,35 @@ def test_where_the_copies_differ_both_readings_are_kept_and_neither_is_the_text(
     assert "neither is chosen" in str(g.value(node, R2P.differenceNote))
 
 
+
+@pytest.mark.parametrize("para, marks", [("52/para-1", "punctuation"), ("53/para-1", "capitals")])
+def test_where_only_a_mark_differs_the_wording_is_verified_and_both_marks_are_shown(any_store: Store, para, marks):
+    g = any_store.graph
+    node = URIRef(ART + para)
+    assert g.value(node, R2P.wordsAgree).toPython() is True
+    status = str(g.value(node, R2P.textStatus))
+    assert status.startswith("wording verified: copies A and B give the same words") and f"only in {marks}" in status
+    readings = [str(g.value(r, R2P.readingText)) for r in g.subjects(R2P.readingOf, node)]
+    assert len(readings) == 2 and readings[0] != readings[1]
+    assert charter.words_of(readings[0]) == charter.words_of(readings[1])
+    for r in g.subjects(R2P.readingOf, node):
+        text = str(g.value(r, R2P.readingText))
+        assert str(g.value(r, R2P.textSha256)) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_a_difference_in_words_is_never_called_wording_verified(any_store: Store):
+    g = any_store.graph
+    for node in g.subjects(R2P.wordsAgree, None):
+        readings = [str(g.value(r, R2P.readingText)) for r in g.subjects(R2P.readingOf, node)]
+        assert len({tuple(charter.words_of(r)) for r in readings}) == 1, node
+    spelling = URIRef(ART + "1/para-3")  # "co-operation" / "cooperation": a spelling, not a mark
+    assert g.value(spelling, R2P.differenceNote) is not None and g.value(spelling, R2P.wordsAgree) is None
+
+
+def test_an_article_page_says_the_wording_is_verified(client):
+    html = client.get("/id/document/un-charter/article-52/para-1").get_data(as_text=True)
+    assert "wording verified" in html and "regional action," in html and "regional action" in html
+
 def test_amended_articles_have_two_versions_and_the_amended_one_is_in_force(any_store: Store):
     g = any_store.graph
     for n, amended, signed in (("23", "fifteen", "eleven"), ("27", "nine", "seven"),

@@ -66,6 +66,7 @@ class Description:
     evidence: list[dict[str, Value | list[Value] | None]]
     inverse: list[tuple[str, list[Value]]]
     claims: list[dict] = field(default_factory=list)
+    readings: list[dict] = field(default_factory=list)
 
 
 def href_for(iri: str) -> str | None:
@@ -139,7 +140,26 @@ def describe(store: Store, node: URIRef) -> Description:
         evidence=evidence,
         inverse=sorted(((k, sorted(v, key=lambda x: x.text)) for k, v in inverse.items())),
         claims=claims,
+        readings=readings(store, node),
     )
+
+
+def readings(store: Store, node: URIRef) -> list[dict]:
+    """Each copy's reading (or version) of a provision whose copies differ, with its text in full.
+
+    Where the copies differ, neither is the text, so the page shows both side by side: a
+    reader sees the comma, the capital or the amended number in question, and its checksum.
+    """
+    found = []
+    for r in sorted(store.subjects(R2P.readingOf, node), key=str):
+        text = store.value(r, R2P.readingText)
+        if text is None:
+            continue
+        source = store.value(r, R2P.textFrom)
+        found.append({"reading": value_of(store, r), "text": str(text),
+                      "source": value_of(store, source) if source is not None else None,
+                      "sha256": str(store.value(r, R2P.textSha256) or "")})
+    return found
 
 
 def citation(store: Store, node: Node) -> dict:

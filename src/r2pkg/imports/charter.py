@@ -25,6 +25,10 @@ Why it works the way it does (contract, "Official text"):
   ``r2p:versionInForce``. A transcription error that the copies' README attributes to one
   copy (copy A's "Vll" in Article 2(7); copy B's "VII and VIII" in Article 16) is shown as
   a difference; the other copy's reading becomes the text, marked as resting on one copy.
+- Where the only difference is punctuation or capitals (Articles 52(1) and 53(1)), the
+  paragraph also says ``r2p:wordsAgree true`` and a ``r2p:textStatus`` of "wording
+  verified": the words are confirmed by both copies, the marks are not, and both readings
+  stay, so a reader sees the comma or the capital in question instead of an unverified text.
 - Chapter headings are taken from the copies (copy A's capitalisation; copy B prints the
   same words in its own case), never typed from memory.
 """
@@ -137,8 +141,21 @@ def words_diff(a: str, b: str) -> str:
     return "; ".join(parts[:8]) + ("; …" if len(parts) > 8 else "")
 
 
+def words_of(text: str) -> list[str]:
+    """The words of a text, lower case, punctuation dropped: what two readings share when they differ only in marks."""
+    return re.findall(r"\w+", text.lower())
+
+
+WORDING_STATUS = ("wording verified: copies A and B give the same words in the same order and differ only in "
+                  "{marks}, which neither copy settles, so both readings are kept (see r2p:differenceNote)")
+#: What the two readings differ in, said plainly, by the reason ``why`` gives.
+MARKS = {"spacing only": "spacing", "punctuation only": "punctuation", "capitalisation only": "capitals"}
+
+
 def why(a: str, b: str) -> str:
     """A reason for a difference, from what the differing words look like."""
+    if a.replace(" ", "") == b.replace(" ", ""):
+        return "spacing only"
     if a.lower() == b.lower():
         return "capitalisation only"
     if re.sub(r"[^\w\s]", "", a) == re.sub(r"[^\w\s]", "", b):
@@ -157,7 +174,8 @@ class Writer:
 
     def __init__(self) -> None:
         self.out: list[str] = []
-        self.counts = {"agree": 0, "differ": 0, "versions": 0, "one-copy": 0}
+        self.counts = {"agree": 0, "differ": 0, "versions": 0, "one-copy": 0, "wording": 0}
+        self.wording_only: set[str] = set()
         self.articles_verified: list[str] = []
         self.articles_different: list[str] = []
 
@@ -264,6 +282,12 @@ def _differ(w: Writer, art: Article, pnode: str, pnum: str | None, ta: str, tb: 
         return
     reason = why(" ".join(ta.split()), " ".join(tb.split()))
     w.out.append(f"{pnode} r2p:differenceNote {lit(f'The copies differ; neither is chosen. {diff}. Why: {reason}.')}@en .\n")
+    if words_of(ta) == words_of(tb):
+        # The words are confirmed by both copies; only a comma or a capital is not, so the
+        # paragraph says so instead of passing for unverified, and both readings stay.
+        w.counts["wording"] += 1
+        w.wording_only.add(art.number)
+        w.out.append(f"{pnode} r2p:wordsAgree true ;\n    r2p:textStatus {lit(WORDING_STATUS.format(marks=MARKS.get(reason, 'punctuation and capitals')))} .\n")
     w.reading(pnode, "reading-a", "A", ta, cite_a, f"Copy A's reading. {reason}.", f"{where}, reading of copy A")
     w.reading(pnode, "reading-b", "B", tb, cite_b, f"Copy B's reading. {reason}.", f"{where}, reading of copy B")
 
@@ -340,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wrote {args.out}: {w.counts['agree']} paragraphs agree, {w.counts['differ']} differ "
           f"({w.counts['one-copy']} resolved to one copy for a listed transcription error), "
           f"{w.counts['versions']} amended articles in two versions; articles verified in full: "
-          f"{len(w.articles_verified)}, with a difference: {len(w.articles_different)}")
+          f"{len(w.articles_verified)}, with a difference: {len(w.articles_different)}; "
+          f"paragraphs whose words agree and marks differ: {w.counts['wording']} "
+          f"(Articles {', '.join(sorted(w.wording_only, key=int)) or 'none'})")
     return 0
 
 
