@@ -208,3 +208,13 @@ def test_direct_rows_read_like_rdflib_rows(oxigraph_store: Store):
     assert rows[0].case == rows[0]["case"] == rows[0][0] and rows[0].asdict() == {"case": rows[0][0]}
     result = run_query(oxigraph_store, CASES)
     assert len(result) == case_count(oxigraph_store) == len(result.bindings)
+
+
+@pytest.mark.parametrize("modifiers, triples", [("", 31), ("ORDER BY ?s LIMIT 3", 3), ("ORDER BY DESC(?s) OFFSET 2 LIMIT 2", 2)])
+def test_the_short_construct_form_answers_with_a_limit_on_every_store(memory_store: Store, oxigraph_store: Store,
+                                                                        modifiers: str, triples: int):
+    # rdflib alone failed on "CONSTRUCT WHERE { … } LIMIT n" ("'NoneType' object is not iterable")
+    text = f"PREFIX r2p: <https://w3id.org/r2pkg/ontology#>\nCONSTRUCT WHERE {{ ?s a r2p:Case }} {modifiers}"
+    memory, oxigraph = run_query(memory_store, text).graph, run_query(oxigraph_store, text).graph
+    assert len(memory) == len(oxigraph) == triples
+    assert set(memory) == set(oxigraph)

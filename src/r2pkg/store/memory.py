@@ -58,4 +58,23 @@ _NAMESPACES = {prefix: str(ns) for prefix, ns in bind_prefixes(Graph()).namespac
 @functools.lru_cache(maxsize=512)
 def _prepared(text: str) -> Query:
     """The query's algebra, built once per text, with the graph's prefixes as rdflib gives them."""
-    return prepareQuery(text, initNs=_NAMESPACES)
+    query = prepareQuery(text, initNs=_NAMESPACES)
+    _give_construct_where_its_template(query.algebra)
+    return query
+
+
+def _give_construct_where_its_template(algebra) -> None:
+    """Set the template of a ``CONSTRUCT WHERE { … }`` to its pattern, as SPARQL 1.1 defines it.
+
+    rdflib looks for the pattern one level below the projection, so with a LIMIT, OFFSET
+    or ORDER BY (which wrap the pattern in more levels) it fails with "'NoneType' object is
+    not iterable" on a valid query that Oxigraph answers. The short form's WHERE may only be
+    triples, so the first basic graph pattern down the chain is the template.
+    """
+    if algebra.name != "ConstructQuery" or algebra.template:
+        return
+    part = algebra.p
+    while part is not None and getattr(part, "name", None) != "BGP":
+        part = part.get("p") if hasattr(part, "get") else None
+    if part is not None:
+        algebra["template"] = part.triples
