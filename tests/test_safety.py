@@ -474,3 +474,33 @@ def test_head_answers_as_get(client):
         assert head.status_code == got.status_code, path
         assert head.headers["Content-Type"] == got.headers["Content-Type"], path
         assert head.get_data() == b""
+
+
+def _multipart(fields: dict[str, bytes]) -> tuple[bytes, str]:
+    """A multipart body written by hand, so a field can carry bytes that are not UTF-8."""
+    boundary = "r2pkg-test-boundary"
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode() + v + b"\r\n"
+                    for k, v in fields.items()) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_bad_byte_in_a_multipart_field_is_refused_not_replaced(client):
+    # Werkzeug decodes multipart fields with errors="replace": the query would run with U+FFFD
+    body, ctype = _multipart({"query": b'ASK { ?s ?p "caf\xe9" }'})
+    response = client.post("/sparql", data=body, content_type=ctype)
+    assert response.status_code == 400 and "UTF-8" in response.get_json()["error"]["message"]
+    body, ctype = _multipart({"entry": b'<http://x/a> <http://x/b> "caf\xe9" .', "format": b"turtle"})
+    entry = client.post("/validate", data=body, content_type=ctype, headers={"Accept": "application/json"})
+    assert entry.status_code == 400 and "not valid UTF-8" in entry.get_json()["error"]["message"]
+    form = client.post("/editors/check", data=_multipart({"label": b"Caf\xe9land (2020)"})[0],
+                       content_type=_multipart({})[1])
+    assert form.status_code == 400 and "UTF-8" in form.get_data(as_text=True)
+
+
+def test_a_replacement_character_the_sender_wrote_is_kept(client):
+    body, ctype = _multipart({"query": 'SELECT ("\ufffd" AS ?x) {}'.encode()})
+    response = client.post("/sparql", data=body, content_type=ctype, headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200
+    assert response.get_json()["results"]["bindings"][0]["x"]["value"] == "\ufffd"
+    body, ctype = _multipart({"query": b"ASK { }"})
+    assert client.post("/sparql", data=body, content_type=ctype).status_code == 200

@@ -80,7 +80,7 @@ def test_clients_trickling_their_headers_do_not_starve_the_others(server):
             sock.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             slow.append(sock)
         times = []
-        for second in range(5):  # each slow client sends one more header byte a second, never the end
+        for _ in range(5):  # each slow client sends one more header byte a second, never the end
             for sock in slow:
                 sock.sendall(b"X")
             times.append(_answer_time(url))

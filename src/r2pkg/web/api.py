@@ -9,6 +9,7 @@ from r2pkg.errors import InputError
 from r2pkg.rdfinput import format_for
 from r2pkg.web import get_store, run_task
 from r2pkg.web.errors import wants_json
+from r2pkg.web.forms import not_utf8_entry, strict_form
 
 bp = Blueprint("api", __name__)
 
@@ -44,30 +45,19 @@ def validate():
 def _entry_from_request() -> tuple[str, str, str]:
     """The entry's text, format and name; refused if it is empty or not UTF-8."""
     urlencoded = request.mimetype == "application/x-www-form-urlencoded"
+    if request.mimetype == "multipart/form-data":
+        request.get_data(cache=True)  # keep the bytes: the fields' UTF-8 is checked against them
     upload = None if urlencoded else request.files.get("file")  # files would read the body first
     if upload is not None and upload.filename:
         fmt = format_for(upload.filename, upload.mimetype)
         return _non_empty(_utf8(upload.read(), upload.filename), upload.filename), fmt, upload.filename
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = _strict_form() if urlencoded else request.form
+        form = strict_form(not_utf8_entry)
         text = form.get("entry", "")
         fmt = {"jsonld": "json-ld", "json-ld": "json-ld"}.get(form.get("format", ""), "turtle")
         return _non_empty(text, "the entry"), fmt, "the entry"
     fmt = format_for("entry", request.mimetype)
     return _non_empty(_utf8(request.get_data(), "the entry"), "the entry"), fmt, "the entry"
-
-
-def _strict_form() -> dict[str, str]:
-    """A urlencoded form read with bad UTF-8 refused (Werkzeug's parser replaces it)."""
-    import urllib.parse
-
-    try:
-        return dict(urllib.parse.parse_qsl(request.get_data().decode("latin-1"), encoding="utf-8",
-                                           errors="strict"))
-    except UnicodeDecodeError as exc:
-        raise InputError("the entry: a field is not valid UTF-8; the entry is refused rather "
-                         "than read with those bytes replaced.",
-                         hint="send the form as UTF-8.") from exc
 
 
 def _utf8(data: bytes, name: str) -> str:

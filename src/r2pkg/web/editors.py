@@ -28,6 +28,7 @@ from rdflib.term import Node
 from r2pkg.errors import InputError, R2pkgError
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.web import get_store, run_task
+from r2pkg.web.forms import not_utf8_entry, strict_form
 
 bp = Blueprint("editors", __name__, url_prefix="/editors",
                static_folder=str(Path(__file__).parent / "editors_static"), static_url_path="/static")
@@ -404,13 +405,13 @@ def new_entry():
 @bp.post("/check")
 def check_route():
     """What the editor has typed so far: the Turtle and the messages by field (JSON)."""
-    return jsonify(check(request.form))
+    return jsonify(check(strict_form(not_utf8_entry)))
 
 
 @bp.post("/new")
 def submit():
     """Check, or accept with the editor token; the form comes back with everything typed."""
-    values = request.form
+    values = strict_form(not_utf8_entry)
     result = check(values)
     if values.get("action") != "accept" or not result["conforms"]:
         return _page(values, result), (200 if result["conforms"] else 422)

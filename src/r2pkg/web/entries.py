@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request, url
 from r2pkg.accepted import Ledger, Outcome, changes
 from r2pkg.entries import new_entry_graph, parse_entry_text
 from r2pkg.web import get_store
+from r2pkg.web.forms import not_utf8_entry, strict_form
 
 bp = Blueprint("entries", __name__)
 
@@ -69,7 +70,7 @@ def post_entry():
         response.headers["WWW-Authenticate"] = 'Bearer realm="r2pkg entries"'
         return response
     text, fmt, name = _entry_from_request()
-    editor = request.headers.get("X-Editor") or request.form.get("editor") or "web editor"
+    editor = request.headers.get("X-Editor") or strict_form(not_utf8_entry).get("editor") or "web editor"
     outcome = accept_text(text, fmt, name, editor)
     if outcome.accepted is None:
         return jsonify(outcome.report.as_dict()), 422

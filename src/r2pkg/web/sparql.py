@@ -21,6 +21,7 @@ from r2pkg.reading import (
     update_refused,
 )
 from r2pkg.web import get_store, run_task
+from r2pkg.web.forms import strict_form
 
 bp = Blueprint("sparql", __name__)
 
@@ -139,12 +140,11 @@ def _query_text() -> str | None:
     ctype = (request.mimetype or "").lower()
     if ctype == "application/sparql-query":
         return decode(request.get_data())
-    if ctype == "application/x-www-form-urlencoded":
-        _strict_utf8(request.get_data())  # Werkzeug's form parser would replace bad bytes
-    if ctype == "application/sparql-update" or "update" in request.form:
+    form = strict_form(not_text)  # Werkzeug's form parser would replace bad bytes
+    if ctype == "application/sparql-update" or "update" in form:
         raise update_refused()
     if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return request.form.get("query")
+        return form.get("query")
     if not ctype and not request.get_data():
         return None
     err = R2pkgError(f"a query cannot be sent as '{ctype}'.",
