@@ -88,13 +88,13 @@ def test_a_response_the_editor_links_to_a_case_is_not_a_plain_response_of_it(any
     assert ID + "response/darfur-2003-us-genocide-determination" in plain
     for slug in DARFUR_EDITOR_LINKS:
         assert ID + "response/" + slug not in plain, slug
-    rows = run_saved(any_store, find_query("responses-in-a-case"), {"case": ID + "case/darfur-2003"})
-    marks = {}
-    for row in rows:
-        marks.setdefault(str(row.response), set()).add(str(row.responseAssertion))
-    for slug in DARFUR_EDITOR_LINKS:
-        assert marks[ID + "response/" + slug] == {"inferred"}, slug
-    assert marks[ID + "response/darfur-2003-unamid"] == {"stated"}
+    listed = {str(row.response) for row in run_saved(any_store, find_query("responses-in-a-case"),
+                                                      {"case": ID + "case/darfur-2003"})}
+    assert ID + "response/darfur-2003-unamid" in listed  # the saved query lists what sources state
+    assert not listed & {ID + "response/" + slug for slug in DARFUR_EDITOR_LINKS}
+    marked = {str(r[2]) for r in run_saved(any_store, find_query("responses-by-pillar"), {"pillar": ID + "pillar/3"})
+              if str(r[4]) == ID + "case/darfur-2003" and str(r[10]) == "inferred"}
+    assert marked == {ID + "response/" + slug for slug in DARFUR_EDITOR_LINKS}
 
 
 def test_a_date_read_from_the_passage_around_a_response_is_a_claim(any_store: Store):
@@ -108,10 +108,6 @@ def test_a_date_read_from_the_passage_around_a_response_is_a_claim(any_store: St
            r2p:evidence/r2p:assertion r2p:Inferred }""")}
     assert ID + "response/burundi-1993-amib" in claimed
     assert ID + "response/rwanda-1994-unsc-ceasefire-call" not in claimed  # no date at all
-    rows = run_saved(any_store, find_query("responses-in-a-case"), {"case": ID + "case/rwanda-1994"})
-    dates = {(str(r.response).rsplit("/", 1)[1], str(r.date), str(r.dateAssertion)) for r in rows if r.date}
-    assert ("rwanda-1994-unamir-reduction", "1994", "inferred") in dates
-    assert ("rwanda-1994-sg-options", "1994-04", "stated") in dates
 
 def test_a_chain_through_an_inferred_claim_shows_the_hop_as_inferred(any_store: Store):
     found = authority_chains(graph_index(any_store), URIRef(ID + "mandate/special-adviser-prevention-of-genocide"))
