@@ -125,18 +125,17 @@ class OxigraphDirStore(OxigraphStore):
             return None
 
     def _save_view(self, name: str, view: object) -> None:
-        """Write the view atomically (a reader sees the whole file or none); older keys of
-        the same view are removed. A folder that cannot be written only loses the cache."""
+        """Write the view atomically (a reader sees the whole file or none). Older keys are
+        removed by the write or the reload that made them stale, not here: a read-only process
+        that opened before another's write must not remove the newer view. A folder that
+        cannot be written only loses the cache."""
         path = self._view_path(name)
         try:
             path.parent.mkdir(exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as fh:
                 pickle.dump(view, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(fh.name, path)
-            for old in path.parent.glob(f"{name}-*.pickle"):
-                if old != path:
-                    old.unlink(missing_ok=True)
-        except OSError:
+        except (OSError, pickle.PicklingError):
             return
 
     def close(self) -> None:
