@@ -231,7 +231,7 @@ def paired(fa, fb, n: int, budget: float, min_pairs: int = 1) -> tuple[dict, dic
     return summarize(a), summarize(b)
 
 
-def paired_in_child(fa, fb, n: int, budget: float, limit: float) -> tuple[dict, dict] | None:
+def paired_in_child(fa, fb, n: int, budget: float, limit: float, min_pairs: int = 1) -> tuple[dict, dict] | None:
     """:func:`paired` in a forked child, killed after ``limit`` s in all (None then).
 
     A saved query that runs for minutes at ten million triples cannot be stopped inside
@@ -242,7 +242,7 @@ def paired_in_child(fa, fb, n: int, budget: float, limit: float) -> tuple[dict, 
     if pid == 0:  # child: measure, send the figures, exit at once without cleanup
         code = 0
         try:
-            os.write(write, json.dumps(paired(fa, fb, n, budget)).encode())
+            os.write(write, json.dumps(paired(fa, fb, n, budget, min_pairs)).encode())
         except BaseException:  # noqa: BLE001 - reported by the parent as no figures
             code = 1
         os._exit(code)

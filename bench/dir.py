@@ -57,7 +57,7 @@ def worker_reopen(home: Path, folder: Path) -> dict:
             "rss_peak_mb": C.proc_status()["VmHWM"]}
 
 
-def worker_open(home: Path, folder: Path, n: int, budget: float, limit: float) -> dict:
+def worker_open(home: Path, folder: Path, n: int, budget: float, limit: float, min_pairs: int = 1) -> dict:
     from rdflib import Graph, URIRef
 
     from r2pkg.answers import answer
@@ -76,7 +76,7 @@ def worker_open(home: Path, folder: Path, n: int, budget: float, limit: float) -
             continue
         measured = C.paired_in_child(
             lambda saved=saved: len(answer(store, saved.text, "json", saved.bindings()).body),
-            lambda text=text: _direct(store.engine, text), n, budget, limit)
+            lambda text=text: _direct(store.engine, text), n, budget, limit, min_pairs)
         if measured is None:
             out["queries"][name] = {"over_limit_s": limit}
             print(f"[dir] {name}: not measured, over {limit:.0f} s", file=sys.stderr, flush=True)
@@ -181,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", default="1M")
     ap.add_argument("--repeat", type=int, default=9)
     ap.add_argument("--budget", type=float, default=2.0)
+    ap.add_argument("--min-pairs", type=int, default=1, help="pairs timed per query even past --budget")
     ap.add_argument("--limit", type=float, default=600.0,
                     help="seconds a saved query's whole measurement may take (then: not measured)")
     ap.add_argument("--results", type=Path, default=C.RESULTS, help="markdown file to append to")
@@ -198,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         elif opts.worker == "chain":
             result = worker_chain(home, folder)
         else:
-            result = worker_open(home, folder, int(opts.args[2]), float(opts.args[3]), float(opts.args[4]))
+            result = worker_open(home, folder, int(opts.args[2]), float(opts.args[3]), float(opts.args[4]),
+                                 int(opts.args[5]))
         print(json.dumps(result))
         return 0
     extra, _ = C.synthetic(opts.size)
@@ -210,7 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     load = child("load", str(home), str(folder))
     print(f"[dir] loaded in {load['load_s']:.1f} s; measuring", file=sys.stderr, flush=True)
     opened = (child("reopen", str(home), str(folder)) if opts.load_only
-              else child("open", str(home), str(folder), str(opts.repeat), str(opts.budget), str(opts.limit)))
+              else child("open", str(home), str(folder), str(opts.repeat), str(opts.budget), str(opts.limit),
+                                  str(opts.min_pairs)))
     if not opts.load_only:
         opened["later"] = child("chain", str(home), str(folder))
     served = serve(home, folder)
