@@ -92,7 +92,7 @@ class Index:
 
 #: The name the index is kept under by the store; bump it whenever :class:`Index` changes
 #: shape, so that an index saved by an older version is never read.
-INDEX_VIEW = "chains-1"
+INDEX_VIEW = "chains-2"
 
 
 def graph_index(store: Store) -> Index:
@@ -138,20 +138,22 @@ def build_index(store: Store) -> Index:
     store = store.snapshot(props)  # an endpoint sends these triples in one request
     g = store
     col = _Columns(store)
+    labels = store.labels
+    node = _Interned(labels)
     authority = nx.MultiDiGraph()
     authority_props = authority_properties(store)
     for prop in authority_props:
         for s, o in g.subject_objects(prop):
             if isinstance(s, URIRef) and isinstance(o, URIRef):
-                authority.add_edge(s, o, key=prop, prop=prop)
+                authority.add_edge(node(s), node(o), key=prop)
     roots = set(ROOT_DOCUMENTS) | {t for t in g.subjects(RDF.type, R2P.Treaty)}
     precedent = nx.DiGraph()
-    cases = set(g.subjects(RDF.type, R2P.Case))
+    cases = {node(c) for c in g.subjects(RDF.type, R2P.Case)}
     precedent.add_nodes_from(cases)
     for s, o in g.subject_objects(R2P.drawsOn):
-        precedent.add_edge(s, o)
+        precedent.add_edge(node(s), node(o))
     for s, o in g.subject_objects(R2P.precedentFor):
-        precedent.add_edge(o, s)
+        precedent.add_edge(node(o), node(s))
     links = nx.MultiDiGraph()
     claim_nodes = set(g.subjects(RDF.type, R2P.Claim))
     publications = set(g.subjects(RDF.type, R2P.Publication))
@@ -160,38 +162,50 @@ def build_index(store: Store) -> Index:
             if isinstance(s, URIRef) and isinstance(o, URIRef) and s not in claim_nodes:
                 if prop == R2P.cites and s in publications:
                     continue  # every publication cites dozens of documents: a hub, not a link
-                links.add_edge(s, o, key=prop, prop=prop)
+                links.add_edge(node(s), node(o), key=prop)
     claims: dict[tuple[Node, Node], list[dict]] = defaultdict(list)
     subjects, properties, values = col[R2P.claimSubject], col[R2P.claimProperty], col[R2P.claimValue]
-    evidence, labels = col[R2P.evidence], store.labels
+    evidence = col[R2P.evidence]
     citations = _Citations(store)
-    for claim in claim_nodes:
+    for claim in sorted(claim_nodes, key=str):  # the same order in every process and store
         subject, prop = _first(subjects, claim), _first(properties, claim)
         if subject is None or prop is None:
             continue
-        claims[(subject, prop)].append({
+        value = _first(values, claim)
+        claims[(node(subject), prop)].append({
             "claim": str(claim),
             "label": store.label(claim),
-            "value": _first(values, claim),
+            "value": node(value) if isinstance(value, URIRef) else value,
             "evidence": [citations(c) for c in evidence.get(claim, ())],
         })
     inferred = _inferred_only(g, claims)
     for (s, prop, o) in inferred:
         if prop in authority_props and isinstance(o, URIRef) and not authority.has_edge(s, o, key=prop):
-            authority.add_edge(s, o, key=prop, prop=prop, inferred=True)
+            authority.add_edge(s, o, key=prop, inferred=True)
     inferred_precedents = {(s, o) for (s, prop, o) in inferred
                            if prop == R2P.drawsOn and isinstance(o, URIRef) and not precedent.has_edge(s, o)}
     for s, o in inferred_precedents:
         precedent.add_edge(s, o, inferred=True)
     for (s, prop, o) in inferred:  # an editor's link still connects two nodes, drawn as inferred
         if prop in CONNECTION_PROPERTIES and isinstance(o, URIRef) and not links.has_edge(s, o, key=prop):
-            links.add_edge(s, o, key=prop, prop=prop, inferred=True)
-    features, dates, responses = _case_features(col, cases)
+            links.add_edge(s, o, key=prop, inferred=True)
+    features, dates, responses = _case_features(col, cases, node)
     return Index(authority=authority, precedent=precedent, links=links, roots=roots, labels=dict(labels),
                  claims=dict(claims), features=features, dates=dates, responses=responses,
                  cases=cases, property_labels={p: store.label(p) for p in CONNECTION_PROPERTIES},
                  inferred_features=_inferred_features(g, cases, responses, inferred),
                  inferred_precedents=inferred_precedents, texts=_official_texts(col))
+
+
+class _Interned(dict):
+    """One object per node: the index holds each node once, not once per triple it was read
+    from (at ten million triples, millions of equal IRIs in memory and in the saved view)."""
+
+    def __init__(self, labels: dict[Node, str]) -> None:
+        super().__init__((n, n) for n in labels)
+
+    def __call__(self, node: Node) -> Node:
+        return self.setdefault(node, node)
 
 
 class _Columns:
@@ -303,20 +317,20 @@ class _Citations:
         return out
 
 
-def _case_features(col: _Columns, cases: set[Node]):
+def _case_features(col: _Columns, cases: set[Node], node: _Interned):
     has_response, crimes, pillars = col[R2P.hasResponse], col[R2P.concernsCrime], col[R2P.pillar]
     actors, tools, starts, on = col[R2P.actor], col[R2P.instrument], col[R2P.startDate], col[R2P.date]
     features: dict[Node, dict[str, set[Node]]] = {}
     dates: dict[Node, str] = {}
     responses: dict[Node, list[Node]] = {}
     for case in cases:
-        resp = sorted(has_response.get(case, ()), key=str)
+        resp = sorted(map(node, has_response.get(case, ())), key=str)
         responses[case] = resp
         features[case] = {
-            "crimes": set(crimes.get(case, ())),
-            "pillars": {p for r in resp for p in pillars.get(r, ())},
-            "organs": {a for r in resp for a in actors.get(r, ())},
-            "tools": {t for r in resp for t in tools.get(r, ())},
+            "crimes": set(map(node, crimes.get(case, ()))),
+            "pillars": {node(p) for r in resp for p in pillars.get(r, ())},
+            "organs": {node(a) for r in resp for a in actors.get(r, ())},
+            "tools": {node(t) for r in resp for t in tools.get(r, ())},
         }
         start = _first(starts, case)
         if start is not None:
