@@ -15,6 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
 from r2pkg.answers import answer
+from r2pkg.chains import authority_chains, graph_index, precedents
 from r2pkg.cli import main
 from r2pkg.errors import QueryError
 from r2pkg.namespaces import R2P, R2PID
@@ -159,6 +160,37 @@ def test_oxigraph_dir_answers_like_the_in_memory_store(tmp_path: Path, oxigraph_
             assert (a.boolean, len(a)) == (b.boolean, len(b)), name
     finally:
         on_disk.close()
+
+
+def test_oxigraph_dir_keeps_the_chain_index_for_later_processes_until_a_write(tmp_path: Path, oxigraph_store: Store):
+    """The index is built by one open, read (not rebuilt) by the next, and dropped by a write."""
+    folder = tmp_path / "db"
+    sapg, rwanda = URIRef(str(R2PID) + "mandate/special-adviser-prevention-of-genocide"), URIRef(str(R2PID) + "case/rwanda-1994")
+    expected = (authority_chains(graph_index(oxigraph_store), sapg), precedents(graph_index(oxigraph_store), rwanda))
+    first = open_store(f"oxigraph:{folder}")
+    assert (authority_chains(graph_index(first), sapg), precedents(graph_index(first), rwanda)) == expected
+    saved = list((folder / "views").glob("chains-*.pickle"))
+    assert len(saved) == 1
+    inode = saved[0].stat().st_ino
+    first.close()
+
+    second = open_store(f"oxigraph:{folder}")
+    assert (authority_chains(graph_index(second), sapg), precedents(graph_index(second), rwanda)) == expected
+    assert saved[0].stat().st_ino == inode  # read as it was, not built and written again
+    later = URIRef(str(R2PID) + "case/test-later-case")
+    entry = Graph()
+    entry.add((later, RDF.type, R2P.Case))
+    entry.add((later, R2P.drawsOn, rwanda))
+    second.add_graph(entry)
+    assert not saved[0].exists()  # a write makes every saved view stale
+    drawn = {x["iri"] for x in precedents(graph_index(second), rwanda)["drawn_on_by"]}
+    assert str(later) in drawn
+    second.close()
+
+    third = open_store(f"oxigraph:{folder}")
+    assert str(later) in {x["iri"] for x in precedents(graph_index(third), rwanda)["drawn_on_by"]}
+    assert [p.name for p in (folder / "views").glob("chains-*.pickle")] != [saved[0].name]  # a new key
+    third.close()
 
 
 def test_oxigraph_dir_with_a_bad_file_names_file_line_and_column(tmp_path: Path):

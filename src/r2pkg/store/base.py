@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
@@ -42,6 +43,7 @@ COUNTED_CLASSES = {
 
 _NOT_AN_IRI = re.compile(r'[\s<>"{}|\\^`]')
 
+T = TypeVar("T")
 Triple = tuple[Node, Node, Node]
 Pattern = tuple[Node | None, Node | None, Node | None]
 
@@ -191,6 +193,37 @@ class Store(ABC):
                         parse_file(graph, path)
                 self._ontology[shapes] = graph
         return graph
+
+    # -- views of the whole graph ----------------------------------------------------------
+
+    def view(self, name: str, build: Callable[[Store], T]) -> T:
+        """A view computed from the whole graph (the chain index), built once per graph version.
+
+        Kept with the store until a write; a backend that can keep it across processes (the
+        on-disk Oxigraph) saves it next to its database, so that a later process of the same
+        graph version reads it instead of building it again. ``name`` must change whenever
+        the view's shape changes (a saved view of another shape is never read).
+        """
+        found = self.derived.get(name)
+        if found is not None:
+            return found  # type: ignore[return-value]
+        version = self.version
+        found = self._saved_view(name)
+        if found is None:
+            found = build(self)
+            if self.version == version:
+                self._save_view(name, found)
+        if self.version == version:  # a write during the build: the view is already stale
+            self.derived[name] = found
+        return found  # type: ignore[return-value]
+
+    def _saved_view(self, name: str) -> object | None:
+        """The view saved by an earlier process for this graph version, or None."""
+        return None
+
+    def _save_view(self, name: str, view: object) -> None:
+        """Keep a view for later processes (nothing to do where the graph lives in memory)."""
+        return None
 
     # -- labels and nodes --------------------------------------------------------------------
 

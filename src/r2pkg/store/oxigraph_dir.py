@@ -1,8 +1,11 @@
 """The embedded Oxigraph backend on disk (``--store oxigraph:DIR``): load once, open fast.
 
 ``DIR/oxigraph/`` is Oxigraph's database; ``DIR/manifest.json`` lists the files it was
-loaded from, with their sizes and modification times, and the triple count (dropped by a
-write, then counted again when asked). On open, if the bundled files are
+loaded from, with their sizes and modification times, the triple count (dropped by a
+write, then counted again when asked) and a generation, bumped by every write.
+``DIR/views/`` keeps views of the whole graph (the chain index) computed by one process
+for the others, each under a key of the files and the generation it was computed from,
+so that ``r2pkg chain`` and every server start read it instead of rebuilding it. On open, if the bundled files are
 still the same, the database is opened as it is (milliseconds, whatever its size); if any
 file was added, removed or changed, the database is rebuilt from the files. Entries added
 through the store (``add_graph``) are kept across opens, until the bundled files change.
@@ -13,8 +16,12 @@ opened read-only.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import pickle
 import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,6 +32,7 @@ from r2pkg.store.oxigraph import OxigraphStore
 
 MANIFEST = "manifest.json"
 DATABASE = "oxigraph"
+VIEWS = "views"
 MANIFEST_FORMAT = 1
 
 
@@ -34,12 +42,14 @@ class OxigraphDirStore(OxigraphStore):
     kind = "oxigraph-dir"
 
     def __init__(self, engine: ox.Store, files: Iterable[Path] = (), folder: Path | None = None,
-                 read_only: bool = False, reloaded: bool = False) -> None:
+                 read_only: bool = False, reloaded: bool = False, manifest: dict | None = None) -> None:
         super().__init__(engine, files)
         self.folder = folder
         self.read_only = read_only
         #: True when this open (re)built the database from the files.
         self.reloaded = reloaded
+        #: What the database holds: the files it was loaded from and the writes since.
+        self.manifest = {"files": (manifest or {}).get("files"), "generation": (manifest or {}).get("generation", 0)}
 
     @classmethod
     def open(cls, folder: Path, files: Iterable[Path], root: Path | None = None) -> OxigraphDirStore:
@@ -51,7 +61,7 @@ class OxigraphDirStore(OxigraphStore):
         found = _read_manifest(folder)
         if database.is_dir() and found is not None and _same_files(found, wanted):
             engine, read_only = _open(database)
-            store = cls(engine, files, folder, read_only=read_only)
+            store = cls(engine, files, folder, read_only=read_only, manifest=found)
             if isinstance(found.get("triples"), int):
                 store._triples = found["triples"]  # counting 10M triples on disk takes 3 s
             return store
@@ -64,13 +74,14 @@ class OxigraphDirStore(OxigraphStore):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             manifest.unlink(missing_ok=True)  # a load that stops half-way is redone next time
-            if database.exists():
-                shutil.rmtree(database)
+            for old in (database, folder / VIEWS):
+                if old.exists():
+                    shutil.rmtree(old)
             engine = ox.Store(str(database))
         except OSError as exc:
             raise InputError(f"cannot create the Oxigraph database in {folder}: {exc}.",
                              hint="give a folder you can write to, and stop any r2pkg serve using it.") from exc
-        store = cls(engine, files, folder, reloaded=True)
+        store = cls(engine, files, folder, reloaded=True, manifest=wanted)
         store.load_files(files, root, bulk=True)
         engine.optimize()
         engine.flush()
@@ -83,10 +94,49 @@ class OxigraphDirStore(OxigraphStore):
                              "(another process is using it); stop that process to write.")
         super()._write(entry)
         self.engine.flush()
+        self.manifest["generation"] += 1
         found = _read_manifest(self.folder)
-        if found is not None and "triples" in found:  # the stored count is no longer true
-            del found["triples"]
+        if found is not None:  # the stored count is no longer true, the saved views are stale
+            found.pop("triples", None)
+            found["generation"] = self.manifest["generation"]
             (self.folder / MANIFEST).write_text(json.dumps(found, indent=1), encoding="utf-8")
+        shutil.rmtree(self.folder / VIEWS, ignore_errors=True)
+
+    # -- views kept across processes ---------------------------------------------------------
+
+    def _view_path(self, name: str) -> Path:
+        key = hashlib.sha256(json.dumps(self.manifest, sort_keys=True).encode()).hexdigest()[:16]
+        return self.folder / VIEWS / f"{name}-{key}.pickle"
+
+    def _saved_view(self, name: str) -> object | None:
+        """The view an earlier process saved for these files and this generation.
+
+        A file that cannot be read (cut short, or written by another version of r2pkg) is
+        ignored, and the view built again.
+        """
+        path = self._view_path(name)
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)  # written by r2pkg itself, in the store's own folder
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 - any unreadable file is only a cache miss
+            path.unlink(missing_ok=True)
+            return None
+
+    def _save_view(self, name: str, view: object) -> None:
+        """Write the view atomically (a reader sees the whole file or none). Older keys are
+        removed by the write or the reload that made them stale, not here: a read-only process
+        that opened before another's write must not remove the newer view. A folder that
+        cannot be written only loses the cache."""
+        path = self._view_path(name)
+        try:
+            path.parent.mkdir(exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as fh:
+                pickle.dump(view, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(fh.name, path)
+        except (OSError, pickle.PicklingError):
+            return
 
     def close(self) -> None:
         """Release the database (and its lock) so that another open can take it."""
