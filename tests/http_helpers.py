@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,3 +31,10 @@ def post(url: str, body: bytes, ctype: str, accept: str = "") -> tuple[int, dict
 
 def q(text: str) -> str:
     return urllib.parse.quote(text)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

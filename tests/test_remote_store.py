@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from http_helpers import free_port
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
@@ -50,12 +50,6 @@ def oxigraph_binary() -> str:
     if not Path(found).exists():
         pytest.fail("the 'oxigraph' server is needed: pip install oxigraph (the test extra installs it)")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 90) -> None:

@@ -16,22 +16,17 @@ import time
 import urllib.request
 
 import pytest
+from http_helpers import free_port
 
 from r2pkg.cli import WAITRESS_GUARDS
 
 SLOW_CLIENTS = 200
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
     """``r2pkg serve`` in its own process on a free loopback port, stopped after the module."""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-m", "r2pkg", "serve", "--port", str(port), "--threads", "4"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)

@@ -44,15 +44,12 @@ def validate():
 
 def _entry_from_request() -> tuple[str, str, str]:
     """The entry's text, format and name; refused if it is empty or not UTF-8."""
-    urlencoded = request.mimetype == "application/x-www-form-urlencoded"
-    if request.mimetype == "multipart/form-data":
-        request.get_data(cache=True)  # keep the bytes: the fields' UTF-8 is checked against them
-    upload = None if urlencoded else request.files.get("file")  # files would read the body first
-    if upload is not None and upload.filename:
-        fmt = format_for(upload.filename, upload.mimetype)
-        return _non_empty(_utf8(upload.read(), upload.filename), upload.filename), fmt, upload.filename
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = strict_form(not_utf8_entry)
+        form = strict_form(not_utf8_entry)  # first: it keeps the bytes it checks the fields against
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            fmt = format_for(upload.filename, upload.mimetype)
+            return _non_empty(_utf8(upload.read(), upload.filename), upload.filename), fmt, upload.filename
         text = form.get("entry", "")
         fmt = {"jsonld": "json-ld", "json-ld": "json-ld"}.get(form.get("format", ""), "turtle")
         return _non_empty(text, "the entry"), fmt, "the entry"

@@ -31,16 +31,22 @@ def strict_form(refuse: Callable[[str], Exception]) -> MultiDict:
         return request.form
     raw = request.get_data(cache=True)
     if mimetype == "application/x-www-form-urlencoded":
-        try:
-            urllib.parse.parse_qsl(raw.decode("latin-1"), encoding="utf-8", errors="strict")
-        except UnicodeDecodeError as exc:
-            raise refuse("a percent-encoded byte in the form is not valid UTF-8") from exc
+        strict_urlencoded(raw, refuse)
         return request.form
     form = request.form
     found = sum(k.count(REPLACEMENT) + sum(v.count(REPLACEMENT) for v in form.getlist(k)) for k in form)
     if found > raw.count(REPLACEMENT.encode("utf-8")):
         raise refuse("a field of the multipart form is not valid UTF-8")
     return form
+
+
+def strict_urlencoded(encoded: bytes, refuse: Callable[[str], Exception]) -> None:
+    """Raise ``refuse(why)`` if percent-encoded parameters (a form body, a query string) are
+    not UTF-8, rather than read them with U+FFFD in place of the bad bytes."""
+    try:
+        urllib.parse.parse_qsl(encoded.decode("latin-1"), encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise refuse("a percent-encoded byte in the request is not valid UTF-8") from exc
 
 
 def not_utf8_entry(why: str) -> InputError:

@@ -21,7 +21,7 @@ from r2pkg.reading import (
     update_refused,
 )
 from r2pkg.web import get_store, run_task
-from r2pkg.web.forms import strict_form
+from r2pkg.web.forms import strict_form, strict_urlencoded
 
 bp = Blueprint("sparql", __name__)
 
@@ -135,7 +135,7 @@ def answer_response(written: Serialized, media_type: str | None = None) -> Respo
 
 def _query_text() -> str | None:
     if request.method in ("GET", "HEAD"):
-        _strict_utf8(request.query_string)
+        strict_urlencoded(request.query_string, not_text)
         return request.args.get("query")
     ctype = (request.mimetype or "").lower()
     if ctype == "application/sparql-query":
@@ -151,17 +151,6 @@ def _query_text() -> str | None:
                      hint="POST it as application/sparql-query or as a form field 'query'.")
     err.http_status = 415
     raise err
-
-
-def _strict_utf8(encoded: bytes) -> None:
-    """Refuse URL-encoded parameters whose bytes are not UTF-8 (rather than read them with
-    U+FFFD in place of the bad bytes, which would run a query nobody wrote)."""
-    import urllib.parse
-
-    try:
-        urllib.parse.parse_qsl(encoded.decode("latin-1"), encoding="utf-8", errors="strict")
-    except UnicodeDecodeError as exc:
-        raise not_text("a percent-encoded byte in the request is not valid UTF-8") from exc
 
 
 def _refuse_datasets() -> None:
