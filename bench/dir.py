@@ -60,7 +60,6 @@ def worker_reopen(home: Path, folder: Path) -> dict:
 def worker_open(home: Path, folder: Path, n: int, budget: float, limit: float, min_pairs: int = 1) -> dict:
     from rdflib import Graph, URIRef
 
-    from r2pkg.answers import answer
     from r2pkg.chains import authority_chains, graph_index, precedents
     from r2pkg.entries import case_template, parse_entry_text
     from r2pkg.store import open_store
@@ -71,12 +70,9 @@ def worker_open(home: Path, folder: Path, n: int, budget: float, limit: float, m
     out: dict = {"open_s": time.perf_counter() - started, "reloaded": store.reloaded, "queries": {}}
     queries, _, _ = C.load_queries()
     for name, saved in queries.items():
-        text, why = C.query_text(saved)
-        if text is None:
+        measured = measure_query(store, saved, n, budget, limit, min_pairs)
+        if measured == "skipped":
             continue
-        measured = C.paired_in_child(
-            lambda saved=saved: len(answer(store, saved.text, "json", saved.bindings()).body),
-            lambda text=text: _direct(store.engine, text), n, budget, limit, min_pairs)
         if measured is None:
             out["queries"][name] = {"over_limit_s": limit}
             print(f"[dir] {name}: not measured, over {limit:.0f} s", file=sys.stderr, flush=True)
@@ -112,6 +108,20 @@ def worker_chain(home: Path, folder: Path) -> dict:
     precedents(index, URIRef("https://w3id.org/r2pkg/id/case/rwanda-1994"))
     return {"index_read_s": read - opened, "first_chain_s": time.perf_counter() - started,
             "rss_peak_mb": C.proc_status()["VmHWM"]}
+
+
+def measure_query(store, saved, n: int, budget: float, limit: float, min_pairs: int):
+    """One saved query, r2pkg (SPARQL JSON) against pyoxigraph direct on the same database, in
+    alternating pairs (``_common.paired_in_child``): the figures, None over ``limit`` s, or
+    "skipped" for a query its defaults cannot bind."""
+    from r2pkg.answers import answer
+
+    text, _ = C.query_text(saved)
+    if text is None:
+        return "skipped"
+    return C.paired_in_child(
+        lambda: len(answer(store, saved.text, "json", saved.bindings()).body),
+        lambda: _direct(store.engine, text), n, budget, limit, min_pairs)
 
 
 def _direct(engine, text: str):

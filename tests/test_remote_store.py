@@ -241,8 +241,7 @@ def test_saved_queries_give_the_same_answers_on_the_external_store(engine, remot
 #: alone would not show it.
 OTHER_VALUES = [(q.name, {p.name: value}) for q in QUERIES for p in q.parameters
                 for value in p.choices if value != p.default] + [
-    ("citator", {"document": d}) for d in ("document/un-charter", "document/A-RES-60-1",
-                                           "publication/ipi-stellenbosch-2008")] + [
+    ("citator", {"document": d}) for d in ("doc:un-charter", "doc:A-RES-60-1", "pub:ipi-stellenbosch-2008")] + [
     ("where-the-answer-rests-on-an-editors-reading", {"type": t}) for t in ("r2p:Claim", "r2p:Response",
                                                                              "r2p:Recommendation")]
 
@@ -250,7 +249,6 @@ OTHER_VALUES = [(q.name, {p.name: value}) for q in QUERIES for p in q.parameters
 @pytest.mark.parametrize("name,values", OTHER_VALUES, ids=[f"{n}-{'-'.join(v.values())}" for n, v in OTHER_VALUES])
 def test_saved_queries_with_other_values_agree(engine, remote, oxigraph_store, name, values):
     query = saved_queries()[name]
-    values = {k: (f"{R2PID}{v}" if v.startswith(("document/", "publication/")) else v) for k, v in values.items()}
     there = comparable(run_saved(remote, query, values), engine["name"])
     here = comparable(run_saved(oxigraph_store, query, values), engine["name"])
     assert here, "a value chosen to have an answer"
