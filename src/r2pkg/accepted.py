@@ -28,14 +28,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.term import Node
 
 from r2pkg.entry_rules import EXTENDS
 from r2pkg.errors import InputError
 from r2pkg.namespaces import R2P, R2PID, bind_prefixes
-from r2pkg.store import Store, project_root
-from r2pkg.validation import Report, validate_entry
+from r2pkg.store import Store, data_dir, project_root, writable_data_dir
+from r2pkg.validation import Finding, Report, validate_entry
+from r2pkg.versions import Change, live, read_change, read_log, version
 
 ENTRIES = "entries"
 STAGING = ".staging"
@@ -50,7 +53,7 @@ _locks_guard = threading.Lock()
 
 @dataclass
 class Accepted:
-    """What an accept did: where the entry went, what it is about, its change record."""
+    """What a change did: where it went, what it is about, its change record."""
 
     id: str
     folder: Path
@@ -59,6 +62,13 @@ class Accepted:
     editor: str
     time: str
     triples: int
+    #: accept, correct or retract.
+    kind: str = "accept"
+    #: The entry a correction superseded or a retraction withdrew.
+    invalidates: str | None = None
+    reason: str = ""
+    #: True when the entry was already accepted (a retry after a lost reply): nothing was written.
+    repeated: bool = False
 
     @property
     def location(self) -> str:
@@ -66,109 +76,316 @@ class Accepted:
         main = self.nodes[0] if self.nodes else str(CHANGE[self.id])
         return "/id/" + main[len(str(R2PID)):]
 
+    def as_dict(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "location": self.location, "nodes": self.nodes,
+                "sha256": self.checksum, "editor": self.editor, "time": self.time, "triples": self.triples,
+                "invalidates": self.invalidates, "reason": self.reason, "repeated": self.repeated}
+
 
 @dataclass
 class Outcome:
-    """The report, and the accepted entry when it conformed."""
+    """The report, and the change when it was made."""
 
     report: Report
     accepted: Accepted | None = None
 
 
+class UnknownEntry(InputError):
+    """No live accepted entry has that ID (exit status 2, HTTP 404)."""
+
+
 @dataclass
 class Ledger:
-    """Accepts entries into one store and one graph folder (``root/data``)."""
+    """Accepts, corrects and retracts entries in one store and one data directory."""
 
     store: Store
     root: Path = field(default_factory=project_root)
-    #: Called after each accept (the web app retires its forked query workers).
+    #: Called after each change (the web app retires its forked query workers).
     on_change: Callable[[], None] | None = None
     known: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
-        self.known = set(self._on_disk())
+        self.base = data_dir(self.root)
+        self.log: list[Change] = read_log(self.folder)
+        self.known = {c.id for c in self.log}
 
     @property
     def folder(self) -> Path:
-        return self.root / "data" / ENTRIES
+        return self.base / ENTRIES
+
+    def version(self) -> str:
+        """The version of the graph this ledger serves (release + position in the log)."""
+        return version(self.log)
+
+    # -- the three changes ---------------------------------------------------------------
 
     def accept(self, entry: Graph, editor: str, name: str = "the entry") -> Outcome:
-        """Validate ``entry`` against the graph and, if it conforms, add it everywhere."""
+        """Validate ``entry`` against the graph and, if it conforms, add it everywhere.
+
+        An entry identical to a live accepted one is not added again: the outcome names
+        the earlier change (``repeated``), as a retry after a lost reply expects.
+        """
         editor = _editor_name(editor)
-        with _lock(self.root):
+        writable_data_dir(self.root)
+        with _lock(self.base):
             self._catch_up()
+            same = self._same_as_live(entry)
+            if same is not None:
+                return Outcome(Report(conforms=True), same)
             report = validate_entry(self.store, entry)
             if not report.conforms:
                 return Outcome(report)
             accepted = self._write(entry, editor, name)
+        self._changed()
+        return Outcome(report, accepted)
+
+    def correct(self, entry_id: str, entry: Graph, editor: str, reason: str = "",
+                name: str = "the correction") -> Outcome:
+        """A new version of live entry ``entry_id``: validated as if the old one were gone,
+        written as a new entry that supersedes it; the old one stays in the record."""
+        editor = _editor_name(editor)
+        writable_data_dir(self.root)
+        with _lock(self.base):
+            self._catch_up()
+            old = self._live(entry_id)
+            old_triples = stored_form(self.store, _read_entry(old, self.root))
+            self.store.remove_graph(old_triples)  # validated against the graph without it
+            try:
+                report = validate_entry(self.store, entry)
+                if not report.conforms:
+                    self.store.add_graph(old_triples)
+                    return Outcome(report)
+                accepted = self._write(entry, editor, name, kind="correct", old=old, reason=reason)
+            except BaseException:
+                self.store.add_graph(old_triples)
+                raise
+        self._changed()
+        return Outcome(report, accepted)
+
+    def retract(self, entry_id: str, editor: str, reason: str) -> Outcome:
+        """Withdraw live entry ``entry_id`` from the served graph, with a reason; refused
+        while another part of the graph still points at what it added."""
+        editor = _editor_name(editor)
+        reason = _reason(reason, required=True)
+        writable_data_dir(self.root)
+        with _lock(self.base):
+            self._catch_up()
+            old = self._live(entry_id)
+            old_triples = stored_form(self.store, _read_entry(old, self.root))
+            self.store.remove_graph(old_triples)
+            try:
+                report = _still_used(self.store, old_triples, old)
+                if not report.conforms:
+                    self.store.add_graph(old_triples)
+                    return Outcome(report)
+                accepted = self._write(None, editor, f"retraction of {old.id}", kind="retract", old=old,
+                                       reason=reason)
+            except BaseException:
+                self.store.add_graph(old_triples)
+                raise
+        self._changed()
+        return Outcome(report, accepted)
+
+    def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change()
-        return Outcome(report, accepted)
+
+    def _live(self, entry_id: str) -> Change:
+        """The live change ``entry_id`` names (a change ID, or a node it added)."""
+        current = live(self.log)
+        if entry_id in current:
+            return current[entry_id]
+        by_node = [c for c in current.values() if entry_id in c.nodes or _short(entry_id) in c.nodes]
+        if len(by_node) == 1:
+            return by_node[0]
+        later = [c for c in self.log if c.invalidates == entry_id]
+        if later:
+            what = "superseded by" if later[-1].kind == "correct" else "retracted by"
+            raise UnknownEntry(f"entry {entry_id} is no longer in the graph: it was {what} {later[-1].id}.",
+                               hint="correct or retract the entry that is in the graph now (see /changes).")
+        raise UnknownEntry(f"no accepted entry is called {entry_id}.",
+                           hint="give the ID shown by r2pkg add or on /changes (e.g. 20261207T101500Z-case-…).")
+
+    def _same_as_live(self, entry: Graph) -> Accepted | None:
+        """The live entry with exactly these triples, if any (compared as graphs)."""
+        stored = _stored_triples(entry)
+        nodes = {str(n) for n in _main_nodes(stored)}
+        for change in live(self.log).values():
+            if not nodes & set(change.nodes):
+                continue
+            old = _read_entry(change, self.root)
+            if isomorphic(old, stored):
+                checksum = hashlib.sha256((change.folder / "entry.ttl").read_bytes()).hexdigest()
+                return Accepted(id=change.id, folder=change.folder, nodes=[str(n) for n in _main_nodes(old)],
+                                checksum=checksum, editor=change.editor, time=change.time, triples=len(old),
+                                kind=change.kind, repeated=True)
+        return None
 
     # -- writing -----------------------------------------------------------------------
 
-    def _write(self, entry: Graph, editor: str, name: str) -> Accepted:
-        stored = _stored_triples(entry)
-        nodes = _main_nodes(stored)
+    def _write(self, entry: Graph | None, editor: str, name: str, kind: str = "accept",
+               old: Change | None = None, reason: str = "") -> Accepted:
+        stored = _stored_triples(entry) if entry is not None else bind_prefixes(Graph())
+        nodes = _main_nodes(stored) if entry is not None else [URIRef(n) for n in old.nodes]
         now = datetime.now(UTC).replace(microsecond=0)
-        entry_id = f"{now:%Y%m%dT%H%M%SZ}-{_slug(nodes[0]) if nodes else 'entry'}-{uuid.uuid4().hex[:6]}"
-        entry_bytes = _entry_turtle(stored, entry, editor, now, name)
-        checksum = hashlib.sha256(entry_bytes).hexdigest()
-        relative = f"data/{ENTRIES}/{entry_id}/entry.ttl"
-        change = _change_graph(entry_id, editor, now, checksum, relative, nodes, len(stored))
-        change_bytes = change.serialize(format="turtle").encode("utf-8")
-
-        staging = self.root / STAGING
-        staging.mkdir(exist_ok=True)
-        _clear_leftovers(staging)
-        tmp = staging / entry_id
-        target = self.folder / entry_id
-        try:
-            tmp.mkdir()
-            _write_synced(tmp / "entry.ttl", entry_bytes)
-            _pause("staged")
-            _write_synced(tmp / "change.ttl", change_bytes)
-            _sync_dir(tmp)
-            self.folder.mkdir(parents=True, exist_ok=True)
-            os.rename(tmp, target)  # the commit point: before it nothing, after it everything
-            _sync_dir(self.folder)
-        except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise InputError(f"the entry could not be written to {self.folder} ({exc.strerror}); "
-                             "nothing was added.", hint="free some disk space or fix the folder's "
-                             "permissions, then add the entry again.") from exc
-        _pause("written")
+        slug = _slug(nodes[0]) if nodes else "entry"
+        entry_id = f"{now:%Y%m%dT%H%M%SZ}-{'retract-' if kind == 'retract' else ''}{slug}-{uuid.uuid4().hex[:6]}"
+        files: dict[str, bytes] = {}
+        checksum = ""
+        if entry is not None:
+            files["entry.ttl"] = _entry_turtle(stored, entry, editor, now, name, old)
+            checksum = hashlib.sha256(files["entry.ttl"]).hexdigest()
+        relative = (self.folder / entry_id / "entry.ttl").relative_to(self.base.parent).as_posix()
+        change = _change_graph(entry_id, editor, now, checksum, relative, nodes, len(stored),
+                               kind=kind, old=old, reason=_reason(reason), number=len(self.log) + 1)
+        files["change.ttl"] = change.serialize(format="turtle").encode("utf-8")
+        target = self._commit(entry_id, files)
         try:
             self.store.add_graph(_union(stored, change))
         except Exception:
             shutil.rmtree(target, ignore_errors=True)  # the files follow the store
             _sync_dir(self.folder)
             raise
+        recorded = read_log_entry(target)
+        self.log.append(recorded)
         self.known.add(entry_id)
         return Accepted(id=entry_id, folder=target, nodes=[str(n) for n in nodes], checksum=checksum,
-                        editor=editor, time=now.isoformat().replace("+00:00", "Z"), triples=len(stored))
+                        editor=editor, time=now.isoformat().replace("+00:00", "Z"), triples=len(stored),
+                        kind=kind, invalidates=old.id if old else None, reason=_reason(reason))
 
-    # -- other processes' entries ----------------------------------------------------
+    def _commit(self, entry_id: str, files: dict[str, bytes]) -> Path:
+        """Write the files in staging, then rename the folder into place: all or nothing."""
+        staging = self.base / STAGING
+        staging.mkdir(parents=True, exist_ok=True)
+        _clear_leftovers(staging)
+        tmp = staging / entry_id
+        target = self.folder / entry_id
+        try:
+            tmp.mkdir()
+            for i, (file_name, data) in enumerate(files.items()):
+                _write_synced(tmp / file_name, data)
+                if i == 0:
+                    _pause("staged")
+            _sync_dir(tmp)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            os.rename(tmp, target)  # the commit point: before it nothing, after it everything
+            _sync_dir(self.folder)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise InputError(f"the change could not be written to {self.folder} ({exc.strerror}); "
+                             "nothing was changed.", hint="free some disk space or fix the folder's "
+                             "permissions, then try again.") from exc
+        _pause("written")
+        return target
 
-    def _on_disk(self) -> list[str]:
-        if not self.folder.is_dir():
-            return []
-        return sorted(p.name for p in self.folder.iterdir()
-                      if p.is_dir() and (p / "entry.ttl").is_file() and (p / "change.ttl").is_file())
+    # -- other processes' changes ----------------------------------------------------
 
     def _catch_up(self) -> None:
-        """Add to the store the entries another process accepted since this one loaded."""
+        """Apply to the store the changes another process made since this one loaded."""
         from r2pkg.rdfinput import parse_file
 
-        for entry_id in self._on_disk():
-            if entry_id in self.known:
-                continue
+        fresh = [c for c in read_log(self.folder) if c.id not in self.known]
+        for change in fresh:
+            if change.invalidates:
+                old = next((c for c in self.log if c.id == change.invalidates), None)
+                if old is not None and old.kind != "retract":
+                    self.store.remove_graph(stored_form(self.store, _read_entry(old, self.root)))
             graph = bind_prefixes(Graph())
-            for name in ("entry.ttl", "change.ttl"):
-                parse_file(graph, self.folder / entry_id / name, root=self.root)
+            names = ("change.ttl",) if change.kind == "retract" else ("entry.ttl", "change.ttl")
+            for file_name in names:
+                parse_file(graph, change.folder / file_name, root=self.root)
             self.store.add_graph(graph)
-            self.known.add(entry_id)
+            self.log.append(change)
+            self.known.add(change.id)
+        if fresh:
+            self.log.sort(key=lambda c: (c.time, c.number, c.id))
+
+
+def read_log_entry(folder: Path) -> Change:
+    """The change just written to ``folder``."""
+    change = read_change(folder)
+    assert change is not None, folder  # written whole a moment ago, under the lock
+    return change
+
+
+def _read_entry(change: Change, root: Path) -> Graph:
+    from r2pkg.rdfinput import parse_file
+
+    return parse_file(bind_prefixes(Graph()), change.folder / "entry.ttl", root=root)
+
+
+def _short(name: str) -> str:
+    """``case:x`` → its full IRI (the prefixes of the project), else the name itself."""
+    prefix, sep, local = name.partition(":")
+    if sep and not local.startswith("//"):
+        for bound, namespace in bind_prefixes(Graph()).namespaces():
+            if bound == prefix:
+                return str(namespace) + local
+    return name
+
+
+def stored_form(store: Store, graph: Graph) -> Graph:
+    """``graph``'s triples as the store holds them: each blank node (an inline citation)
+    replaced by the store's blank node with the same parent, field and content.
+
+    Blank nodes have no name that survives a reload, so an entry read back from its file
+    is matched to the store by structure; a blank node with no match is left out (it is
+    not in the store)."""
+    out = Graph()
+    mapping: dict[BNode, BNode] = {}
+
+    def match(node: BNode, parent: Node, prop: Node) -> BNode | None:
+        if node in mapping:
+            return mapping[node]
+        want = {(p, _plain(o)) for p, o in graph.predicate_objects(node) if not isinstance(o, BNode)}
+        for candidate in store.objects(parent, prop):
+            if isinstance(candidate, BNode) and candidate not in mapping.values():
+                have = {(p, _plain(o)) for p, o in store.predicate_objects(candidate) if not isinstance(o, BNode)}
+                if have == want:
+                    mapping[node] = candidate
+                    return candidate
+        return None
+
+    def walk(subject: Node, mapped: Node) -> None:
+        for p, o in graph.predicate_objects(subject):
+            if isinstance(o, BNode):
+                found = match(o, mapped, p)
+                if found is None:
+                    continue
+                out.add((mapped, p, found))
+                walk(o, found)
+            else:
+                out.add((mapped, p, o))
+
+    for subject in {s for s in graph.subjects() if not isinstance(s, BNode)}:
+        walk(subject, subject)
+    return out
+
+
+def _plain(term: Node) -> Node:
+    """A literal as compared across stores: ``"x"`` and ``"x"^^xsd:string`` are one value."""
+    if isinstance(term, Literal) and term.datatype == XSD.string:
+        return Literal(str(term))
+    return term
+
+
+def _still_used(store: Store, removed: Graph, old: Change) -> Report:
+    """A report with a finding for each node the retraction would leave pointed at."""
+    findings = []
+    for node in {URIRef(n) for n in old.nodes}:
+        if store.exists(node):
+            continue
+        for subject, prop in store.subject_predicates(node):
+            if prop in (DCTERMS.subject,):  # the change log's own mention
+                continue
+            findings.append(Finding(
+                focus=str(node), focus_label=store.label(node), field=str(prop), field_label=store.label(prop),
+                message=f"'{store.label(subject)}' still points at it; withdrawing it would leave that link "
+                        "pointing at nothing.", rule="retraction",
+                fix=f"correct or retract the entry that adds '{store.label(subject)}' first."))
+            break
+    return Report(conforms=not findings, findings=findings)
 
 
 def _stored_triples(entry: Graph) -> Graph:
@@ -195,37 +412,71 @@ def _main_nodes(entry: Graph) -> list[URIRef]:
     return nodes + extended
 
 
-def _entry_turtle(stored: Graph, entry: Graph, editor: str, now: datetime, name: str) -> bytes:
+def _entry_turtle(stored: Graph, entry: Graph, editor: str, now: datetime, name: str,
+                  old: Change | None = None) -> bytes:
     extended = sorted(str(s) for s in entry.subjects(EXTENDS, Literal(True)))
     header = [f"# Accepted by {editor} on {now.isoformat()} from {name}.",
-              "# Reviewed in version control: change this file only by a new, reviewed entry."]
+              "# Reviewed in version control: change this file only by a new, reviewed entry",
+              "# (r2pkg correct ID FILE, or r2pkg retract ID --reason TEXT)."]
+    if old is not None:
+        header.append(f"# A correction: supersedes entry {old.id} (kept in the record).")
     header += [f"# Adds to the existing node <{iri}> (r2p:extendsExisting)." for iri in extended]
     body = stored.serialize(format="turtle")
     return ("\n".join(header) + "\n\n" + body).encode("utf-8")
 
 
+_KIND_CLASS = {"accept": R2P.AcceptedEntry, "correct": R2P.Correction, "retract": R2P.Retraction}
+_KIND_WORD = {"accept": "accepted", "correct": "accepted as a correction of", "retract": "withdraws"}
+
+
 def _change_graph(entry_id: str, editor: str, now: datetime, checksum: str, relative: str,
-                  nodes: list[URIRef], triples: int) -> Graph:
-    """The prov: record of one accept: activity, agent, the entity (file) it generated."""
+                  nodes: list[URIRef], triples: int, kind: str = "accept", old: Change | None = None,
+                  reason: str = "", number: int = 0) -> Graph:
+    """The prov: record of one change: activity, agent, the entity (file) it generated and,
+    for a correction or a retraction, the entity it invalidated (``prov:wasRevisionOf``,
+    ``prov:invalidated``/``prov:wasInvalidatedBy``) and why."""
     g = bind_prefixes(Graph())
     g.bind("prov", PROV)
     activity, entity, agent = CHANGE[entry_id], CHANGE[entry_id + "/file"], EDITOR[_slug_text(editor)]
     g.add((activity, RDF.type, PROV.Activity))
-    g.add((activity, RDF.type, R2P.AcceptedEntry))
-    g.add((activity, RDFS.label, Literal(f"Entry {entry_id} accepted", lang="en")))
+    g.add((activity, RDF.type, _KIND_CLASS[kind]))
+    label = {"accept": f"Entry {entry_id} accepted",
+             "correct": f"Entry {entry_id} accepted as a correction of {old.id if old else ''}",
+             "retract": f"Entry {old.id if old else ''} retracted"}[kind]
+    g.add((activity, RDFS.label, Literal(label, lang="en")))
     g.add((activity, PROV.endedAtTime, Literal(now.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)))
     g.add((activity, PROV.wasAssociatedWith, agent))
-    g.add((activity, PROV.generated, entity))
     g.add((activity, R2P.tripleCount, Literal(triples)))
+    if number:
+        g.add((activity, R2P.changeNumber, Literal(number)))
+    if reason:
+        g.add((activity, R2P.reason, Literal(reason, lang="en")))
     for node in nodes:
         g.add((activity, DCTERMS.subject, node))
     g.add((agent, RDF.type, PROV.Agent))
     g.add((agent, RDFS.label, Literal(editor, lang="en")))
-    g.add((entity, RDF.type, PROV.Entity))
-    g.add((entity, RDFS.label, Literal(relative, lang="en")))
-    g.add((entity, R2P.file, Literal(relative)))
-    g.add((entity, R2P.sha256, Literal(checksum)))
+    if kind != "retract":
+        g.add((activity, PROV.generated, entity))
+        g.add((entity, RDF.type, PROV.Entity))
+        g.add((entity, RDFS.label, Literal(relative, lang="en")))
+        g.add((entity, R2P.file, Literal(relative)))
+        g.add((entity, R2P.sha256, Literal(checksum)))
+    if old is not None:
+        invalidated = CHANGE[old.id + "/file"]
+        g.add((activity, PROV.invalidated, invalidated))
+        g.add((invalidated, PROV.wasInvalidatedBy, activity))
+        if kind == "correct":
+            g.add((entity, PROV.wasRevisionOf, invalidated))
     return g
+
+
+def _reason(reason: str | None, required: bool = False) -> str:
+    text = " ".join((reason or "").split())
+    if required and not text:
+        raise InputError("a retraction needs a reason.", hint="say why: --reason TEXT (the R2pkg-Reason header on the web).")
+    if len(text) > 1000:
+        raise InputError("the reason must be at most 1,000 characters.")
+    return text
 
 
 def _union(*graphs: Graph) -> Graph:
@@ -264,7 +515,7 @@ class _lock:  # noqa: N801 - used as a statement: with _lock(root)
     def __init__(self, root: Path) -> None:
         with _locks_guard:
             self.mutex = _locks.setdefault(root.resolve(), threading.Lock())
-        (root / STAGING).mkdir(exist_ok=True)
+        (root / STAGING).mkdir(parents=True, exist_ok=True)
         self.path = root / STAGING / "lock"
 
     def __enter__(self) -> None:
@@ -307,29 +558,44 @@ def _slug_text(text: str) -> str:
 
 
 def changes(store: Store, limit: int = 100) -> list[dict]:
-    """The accepted entries in the graph, newest first: time, editor, file, checksum, nodes."""
+    """The change log in the graph, newest first: accepts, corrections and retractions, with
+    time, editor, reason, file, checksum, the nodes concerned and the entry each replaced."""
     text = """
         PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX dct: <http://purl.org/dc/terms/>
         PREFIX r2p: <https://w3id.org/r2pkg/ontology#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?change ?time ?editor ?file ?sha ?count
+        SELECT ?change ?kind ?time ?editor ?file ?sha ?count ?reason ?old ?later ?number
                (GROUP_CONCAT(STR(?node); SEPARATOR=" ") AS ?nodes) WHERE {
-            ?change a r2p:AcceptedEntry ; prov:endedAtTime ?time ;
-                    prov:wasAssociatedWith/rdfs:label ?editor ;
-                    prov:generated ?entity ; r2p:tripleCount ?count .
-            ?entity r2p:file ?file ; r2p:sha256 ?sha .
+            VALUES ?kind { r2p:AcceptedEntry r2p:Correction r2p:Retraction }
+            ?change a ?kind ; prov:endedAtTime ?time ;
+                    prov:wasAssociatedWith/rdfs:label ?editor ; r2p:tripleCount ?count .
+            OPTIONAL { ?change prov:generated ?entity . ?entity r2p:file ?file ; r2p:sha256 ?sha .
+                       OPTIONAL { ?entity prov:wasInvalidatedBy ?later } }
+            OPTIONAL { ?change r2p:reason ?reason }
+            OPTIONAL { ?change prov:invalidated ?old }
+            OPTIONAL { ?change r2p:changeNumber ?number }
             OPTIONAL { ?change dct:subject ?node }
-        } GROUP BY ?change ?time ?editor ?file ?sha ?count ORDER BY DESC(?time) DESC(?change)
+        } GROUP BY ?change ?kind ?time ?editor ?file ?sha ?count ?reason ?old ?later ?number
+          ORDER BY DESC(?time) DESC(?number) DESC(?change)
     """
+    kinds = {R2P.AcceptedEntry: "accept", R2P.Correction: "correct", R2P.Retraction: "retract"}
     out = []
     for binding in store.select(text).bindings:
         row = {str(k): v for k, v in binding.items()}
         nodes = str(row["nodes"]).split() if row.get("nodes") else []
+
+        def change_id(key: str) -> str | None:
+            value = row.get(key)
+            return str(value)[len(str(CHANGE)):].split("/", 1)[0] if value is not None else None
+
         out.append({
             "id": str(row["change"]).rsplit("/", 1)[-1], "change": str(row["change"]),
-            "time": str(row["time"]), "editor": str(row["editor"]), "file": str(row["file"]),
-            "sha256": str(row["sha"]), "triples": int(row["count"]),
+            "kind": kinds.get(row["kind"], "accept"),
+            "time": str(row["time"]), "editor": str(row["editor"]), "file": str(row.get("file") or ""),
+            "sha256": str(row.get("sha") or ""), "triples": int(row["count"]),
+            "reason": str(row.get("reason") or ""), "replaces": change_id("old"),
+            "replaced_by": change_id("later"),
             "added": [{"iri": n, "label": store.label(URIRef(n))} for n in sorted(nodes)],
         })
         if len(out) >= limit:
@@ -337,4 +603,4 @@ def changes(store: Store, limit: int = 100) -> list[dict]:
     return out
 
 
-__all__ = ["Accepted", "Ledger", "Outcome", "changes"]
+__all__ = ["Accepted", "Ledger", "Outcome", "UnknownEntry", "changes", "stored_form"]

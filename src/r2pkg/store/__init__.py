@@ -21,7 +21,7 @@ from rdflib import Graph
 
 from r2pkg.errors import InputError
 from r2pkg.store.base import COUNTED_CLASSES, Store
-from r2pkg.store.bundle import bundled_files, project_root
+from r2pkg.store.bundle import bundled_files, data_dir, entries_folder, project_root, writable_data_dir
 from r2pkg.store.endpoint import EndpointStore
 from r2pkg.store.memory import MemoryStore
 from r2pkg.store.oxigraph import OxigraphStore
@@ -32,13 +32,27 @@ STORE_KINDS = ("memory", "oxigraph", "oxigraph:DIR")
 DEFAULT_STORE = os.environ.get("R2PKG_STORE", "oxigraph")
 
 
-def open_store(spec: str | None = None, files: Iterable[Path] | None = None) -> Store:
-    """Open the store named by ``spec`` on the bundled graph (or the given files)."""
+def open_store(spec: str | None = None, files: Iterable[Path] | None = None, as_of: str | None = None) -> Store:
+    """Open the store named by ``spec`` on the bundled graph (or the given files).
+
+    ``as_of`` (a date, a time or a graph version) loads the graph as it was then, in memory:
+    later accepts left out, later corrections and retractions undone.
+    """
     spec = spec or DEFAULT_STORE
     root = None
-    if files is None:
+    upto = None
+    if as_of:
+        from r2pkg.versions import position, read_log
+
+        if spec.startswith(("http://", "https://")):
+            raise InputError("--as-of needs the graph's own files; an external store holds only the current graph.",
+                             hint="leave out --store, or use --store oxigraph.")
         root = project_root()
-        files = bundled_files(root)
+        upto = position(read_log(entries_folder(root)), as_of)
+        spec = "memory" if spec == "memory" else "oxigraph"
+    if files is None:
+        root = root or project_root()
+        files = bundled_files(root, upto)
     files = list(files)
     if spec.startswith(("http://", "https://")):
         return EndpointStore.open(spec, files=files)
@@ -62,5 +76,5 @@ def load_graph(files: Iterable[Path], kind: str = "memory", root: Path | None = 
     return loader.load(files, root).graph
 
 
-__all__ = ["COUNTED_CLASSES", "DEFAULT_STORE", "STORE_KINDS", "Store", "bundled_files", "load_graph",
-           "open_store", "project_root"]
+__all__ = ["COUNTED_CLASSES", "DEFAULT_STORE", "STORE_KINDS", "Store", "bundled_files", "data_dir", "entries_folder", "load_graph",
+           "open_store", "project_root", "writable_data_dir"]

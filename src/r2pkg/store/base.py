@@ -316,6 +316,24 @@ class Store(ABC):
         """Add the triples in one transaction of the engine (all or nothing)."""
         self.graph.addN((s, p, o, self.graph) for s, p, o in entry)
 
+    def remove_graph(self, triples: Graph) -> None:
+        """Take triples out (a superseded or withdrawn entry), and forget every derived view.
+
+        The triples are the store's own (blank nodes as the store names them): see
+        ``r2pkg.accepted.stored_form``.
+        """
+        with self._lock:
+            self._remove(triples)
+            self._labels = None
+            self._triples = None
+            self._stats = None
+            self.derived.clear()
+            self.version += 1
+
+    def _remove(self, triples: Graph) -> None:
+        for triple in triples:
+            self.graph.remove(triple)
+
     # -- figures -----------------------------------------------------------------------------
 
     def triple_count(self) -> int:

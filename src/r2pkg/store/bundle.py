@@ -42,10 +42,49 @@ def project_root() -> Path:
     )
 
 
-def bundled_files(root: Path | None = None) -> list[Path]:
-    """The ontology and data files of the bundled graph, in a stable order."""
+def bundled_files(root: Path | None = None, upto: int | None = None) -> list[Path]:
+    """The files of the graph, in a stable order: the ontology, the bundled data, then the
+    accepted entries live after the first ``upto`` changes of the log (all when None) and
+    the records of those changes (see :mod:`r2pkg.versions`)."""
+    from r2pkg.versions import read_log, record_files
+
     root = root or project_root()
-    return sorted((root / "ontology").glob("*.ttl")) + sorted((root / "data").rglob("*.ttl"))
+    entries = root / "data" / ENTRIES
+    data = [f for f in sorted((root / "data").rglob("*.ttl")) if entries not in f.parents]
+    return sorted((root / "ontology").glob("*.ttl")) + data + record_files(read_log(entries_folder(root)), upto)
+
+
+#: The folder of accepted entries, under the data directory.
+ENTRIES = "entries"
+
+
+def data_dir(root: Path | None = None) -> Path:
+    """Where accepted entries live: ``R2PKG_DATA``, else the ``data/`` folder of the graph."""
+    env = os.environ.get("R2PKG_DATA")
+    return Path(env).expanduser() if env else (root or project_root()) / "data"
+
+
+def entries_folder(root: Path | None = None) -> Path:
+    """The folder holding one sub-folder per change (accept, correction, retraction)."""
+    return data_dir(root) / ENTRIES
+
+
+def installed(root: Path) -> bool:
+    """True when ``root`` is the graph copied into an installed package (not a checkout)."""
+    resolved = Path(root).resolve()
+    return resolved == PACKAGED or any(part in ("site-packages", "dist-packages") for part in resolved.parts)
+
+
+def writable_data_dir(root: Path | None = None) -> Path:
+    """The data directory to write entries to; never inside an installed package."""
+    root = root or project_root()
+    if not os.environ.get("R2PKG_DATA") and installed(root):
+        raise InputError(
+            f"r2pkg is installed as a package ({root}); it does not write entries inside its own "
+            "installation, where nobody could review or keep them.",
+            hint="choose a data directory: set R2PKG_DATA=DIR (or pass --data DIR); accepted entries "
+                 "go to DIR/entries/.")
+    return data_dir(root)
 
 
 def ontology_files(files: list[Path]) -> list[Path]:

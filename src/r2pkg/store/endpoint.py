@@ -158,6 +158,12 @@ class EndpointStore(Store):
         """POST the entry's triples to the Graph Store in one request: one unit for the store."""
         post(entry, self.endpoint.store_url(), self.endpoint)
 
+    def _remove(self, triples: Graph) -> None:
+        raise InputError("corrections and retractions cannot yet be written to an external store "
+                         "(the Graph Store Protocol has no partial delete).",
+                         hint="correct or retract on the local graph (--store oxigraph), then reload "
+                              "the external store with r2pkg load.")
+
 
 def _safe(exc: Exception, endpoint: Endpoint) -> str:
     """An error's text with the password taken out (rdflib may echo a request)."""

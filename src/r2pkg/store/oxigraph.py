@@ -172,6 +172,11 @@ class OxigraphStore(Store):
         default = ox.DefaultGraph()
         self.engine.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o), default) for s, p, o in entry])
 
+    def _remove(self, triples: Graph) -> None:
+        default = ox.DefaultGraph()
+        for s, p, o in triples:
+            self.engine.remove(ox.Quad(to_ox(s), to_ox(p), to_ox(o), default))
+
     def _count(self) -> int:
         # oxrdflib's len() runs a COUNT over every triple (2.5 s at a million), Oxigraph's own 75 ms
         return len(self.engine)

@@ -102,6 +102,18 @@ class OxigraphDirStore(OxigraphStore):
             (self.folder / MANIFEST).write_text(json.dumps(found, indent=1), encoding="utf-8")
         shutil.rmtree(self.folder / VIEWS, ignore_errors=True)
 
+    def _remove(self, triples) -> None:
+        """Remove, after dropping the manifest: a process killed half-way leaves a database
+        the next open rebuilds from the files, never one that is half changed."""
+        if self.read_only:
+            raise InputError(f"the Oxigraph database in {self.folder} is open read-only "
+                             "(another process is using it); stop that process to write.")
+        (self.folder / MANIFEST).unlink(missing_ok=True)
+        super()._remove(triples)
+        self.engine.flush()
+        self.manifest["generation"] += 1
+        shutil.rmtree(self.folder / VIEWS, ignore_errors=True)
+
     # -- views kept across processes ---------------------------------------------------------
 
     def _view_path(self, name: str) -> Path:
