@@ -114,6 +114,12 @@ class Ledger:
     def folder(self) -> Path:
         return self.base / ENTRIES
 
+    @property
+    def workdir(self) -> Path:
+        """Where changes are staged and the lock lives: outside the folders the loader reads
+        (``.staging`` beside ``data/`` in a checkout, inside an R2PKG_DATA directory)."""
+        return self.root if self.base == self.root / "data" else self.base
+
     def version(self) -> str:
         """The version of the graph this ledger serves (release + position in the log)."""
         return version(self.log)
@@ -128,7 +134,7 @@ class Ledger:
         """
         editor = _editor_name(editor)
         writable_data_dir(self.root)
-        with _lock(self.base):
+        with _lock(self.workdir):
             self._catch_up()
             same = self._same_as_live(entry)
             if same is not None:
@@ -146,7 +152,7 @@ class Ledger:
         written as a new entry that supersedes it; the old one stays in the record."""
         editor = _editor_name(editor)
         writable_data_dir(self.root)
-        with _lock(self.base):
+        with _lock(self.workdir):
             self._catch_up()
             old = self._live(entry_id)
             old_triples = stored_form(self.store, _read_entry(old, self.root))
@@ -169,7 +175,7 @@ class Ledger:
         editor = _editor_name(editor)
         reason = _reason(reason, required=True)
         writable_data_dir(self.root)
-        with _lock(self.base):
+        with _lock(self.workdir):
             self._catch_up()
             old = self._live(entry_id)
             old_triples = stored_form(self.store, _read_entry(old, self.root))
@@ -256,7 +262,7 @@ class Ledger:
 
     def _commit(self, entry_id: str, files: dict[str, bytes]) -> Path:
         """Write the files in staging, then rename the folder into place: all or nothing."""
-        staging = self.base / STAGING
+        staging = self.workdir / STAGING
         staging.mkdir(parents=True, exist_ok=True)
         _clear_leftovers(staging)
         tmp = staging / entry_id

@@ -125,7 +125,7 @@ def _bib(value: str) -> str:
     return "".join(_TEX.get(c, c) for c in " ".join(value.split()))
 
 
-def _bib_entry(source: Source) -> str:
+def _bib_entry(source: Source, version: str = "") -> str:
     kind = "techreport" if source.kind == "publication" else "misc"
     fields: list[tuple[str, str]] = [("title", "{" + _bib(source.title) + "}")]
     if source.organ:
@@ -142,22 +142,27 @@ def _bib_entry(source: Source) -> str:
             fields.append(("month", _MONTHS[int(source.date[5:7]) - 1]))
     if source.url:
         fields.append(("url", _bib(source.url)))
-    if source.pinpoints:
-        fields.append(("note", "Pinpoint: " + _bib("; ".join(source.pinpoints))))
+    notes = ["Pinpoint: " + _bib("; ".join(source.pinpoints))] if source.pinpoints else []
+    if version:
+        notes.append("Found through the r2pkg graph, version " + _bib(version))
+    if notes:
+        fields.append(("note", ". ".join(notes)))
     fields.append(("keywords", "r2pkg"))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{{source.key},\n{body}\n}}\n"
 
 
-def as_bibtex(sources: list[Source], title: str = "") -> str:
-    """The sources as BibTeX entries (biblatex reads them too)."""
-    head = f"% Sources of the authority chain of {title}, from r2pkg.\n" if title else ""
-    return head + "\n".join(_bib_entry(s) for s in sources)
+def as_bibtex(sources: list[Source], title: str = "", version: str = "") -> str:
+    """The sources as BibTeX entries (biblatex reads them too); ``version`` is the graph's."""
+    head = f"% Sources of the authority chain of {title}, from r2pkg" if title else ""
+    if head:
+        head += f" (graph version {version}).\n" if version else ".\n"
+    return head + "\n".join(_bib_entry(s, version) for s in sources)
 
 
 # -- RIS ------------------------------------------------------------------------------------
 
-def _ris_entry(source: Source) -> str:
+def _ris_entry(source: Source, version: str = "") -> str:
     lines = [("TY", "RPRT" if source.kind == "publication" else "GOVDOC"), ("TI", source.title)]
     if source.organ:
         lines.append(("AU", source.organ))
@@ -173,10 +178,12 @@ def _ris_entry(source: Source) -> str:
         lines.append(("UR", source.url))
     if source.pinpoints:
         lines.append(("N1", "Pinpoint: " + "; ".join(source.pinpoints)))
+    if version:
+        lines.append(("N1", "Found through the r2pkg graph, version " + version))
     lines += [("ID", source.key), ("ER", "")]
     return "".join(f"{tag}  - {' '.join(value.split())}\n" for tag, value in lines)
 
 
-def as_ris(sources: list[Source]) -> str:
-    """The sources as RIS records, one per document or publication."""
-    return "\n".join(_ris_entry(s) for s in sources)
+def as_ris(sources: list[Source], version: str = "") -> str:
+    """The sources as RIS records, one per document or publication; ``version`` is the graph's."""
+    return "\n".join(_ris_entry(s, version) for s in sources)

@@ -7,6 +7,7 @@ status 2 (1 means "no": a non-conforming entry, a node with no chain).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -27,15 +28,17 @@ STORE_HELP = f"where the graph lives: {', '.join(STORE_KINDS)}, or a SPARQL endp
 class Context:
     """Lazily opens the store once per command."""
 
-    def __init__(self, spec: str | None, debug: bool) -> None:
+    def __init__(self, spec: str | None, debug: bool, as_of: str | None = None) -> None:
         self.spec = spec
         self.debug = debug
+        #: ``--as-of DATE|VERSION``: the graph as it was then (see r2pkg.versions).
+        self.as_of = as_of
         self._store: Store | None = None
 
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = open_store(self.spec)
+            self._store = open_store(self.spec, as_of=self.as_of)
         return self._store
 
 
@@ -48,6 +51,32 @@ def store_option(command):
     """``--store SPEC`` after the command name, as before it (the contract's form)."""
     return click.option("--store", "store_spec", default=None, expose_value=False, is_eager=False,
                         callback=_set_store, help=STORE_HELP)(command)
+
+
+AS_OF_HELP = "answer from the graph as it was then: a date (2026-12-01), a time or a graph version (0.1.0+3)."
+DATA_HELP = "the data directory accepted entries are written to and read from (R2PKG_DATA)."
+
+
+def _set_as_of(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.ensure_object(Context).as_of = value
+
+
+def _set_data(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:  # an environment variable, so that forked query workers and the ledger agree
+        os.environ["R2PKG_DATA"] = str(Path(value).expanduser().resolve())
+
+
+def as_of_option(command):
+    """``--as-of DATE|VERSION`` after the command name, as before it."""
+    return click.option("--as-of", "as_of", default=None, expose_value=False, callback=_set_as_of,
+                        help=AS_OF_HELP)(command)
+
+
+def data_option(command):
+    """``--data DIR`` after the command name, as before it."""
+    return click.option("--data", "data_dir", default=None, expose_value=False, callback=_set_data,
+                        is_eager=True, help=DATA_HELP)(command)
 
 
 class R2pkgGroup(click.Group):
@@ -69,11 +98,14 @@ class R2pkgGroup(click.Group):
 @click.group(cls=R2pkgGroup)
 @click.option("--store", "store_spec", default=None, envvar="R2PKG_STORE", help=STORE_HELP)
 @click.option("--debug", is_flag=True, help="show tracebacks.")
+@click.option("--as-of", "as_of", default=None, help=AS_OF_HELP)
+@click.option("--data", "data_dir", default=None, expose_value=False, callback=_set_data, is_eager=True,
+              help=DATA_HELP)
 @click.version_option(package_name="r2pkg")
 @click.pass_context
-def main(ctx: click.Context, store_spec: str | None, debug: bool) -> None:
+def main(ctx: click.Context, store_spec: str | None, debug: bool, as_of: str | None) -> None:
     """r2pkg: a knowledge graph of the Responsibility to Protect."""
-    ctx.obj = Context(store_spec, debug)
+    ctx.obj = Context(store_spec, debug, as_of)
 
 
 #: Connections that send nothing for 10 s are dropped (slowloris), checked every 2 s;
@@ -85,6 +117,8 @@ WAITRESS_GUARDS = {"channel_timeout": 10, "cleanup_interval": 2, "connection_lim
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="port to listen on.")
 @store_option
+@as_of_option
+@data_option
 @click.option("--threads", default=32, show_default=True, type=int,
               help="server threads (production server); more than the query slots, so pages answer while they are full.")
 @click.option("--dev", is_flag=True, help="use Flask's development server with reloading (never in production).")
@@ -93,9 +127,9 @@ def serve(obj: Context, host: str, port: int, threads: int, dev: bool) -> None:
     """Serve the web front end and the SPARQL endpoint on the bundled graph."""
     from r2pkg.web import create_app
 
-    app = create_app(store=obj.store)
-    click.echo(f"r2pkg: {obj.store.triple_count()} triples on the '{obj.store.kind}' store; "
-               f"serving http://{host}:{port}/", err=True)
+    app = create_app(store=obj.store, as_of=obj.as_of)
+    click.echo(f"r2pkg: {obj.store.triple_count()} triples on the '{obj.store.kind}' store, graph version "
+               f"{app.extensions['r2pkg.graph_version']()}; serving http://{host}:{port}/", err=True)
     if dev:
         app.run(host=host, port=port, debug=True, use_reloader=False)
         return
@@ -120,6 +154,8 @@ def serve(obj: Context, host: str, port: int, threads: int, dev: bool) -> None:
               type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "jsonld", "ntriples"]))
 @click.option("--list", "list_", is_flag=True, help="list the saved queries.")
 @store_option
+@as_of_option
+@data_option
 @click.pass_obj
 def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: str, list_: bool) -> None:
     """Run a saved query from queries/ (by name) or a query file."""
@@ -173,6 +209,7 @@ def validate(obj: Context, files: tuple[Path, ...], fmt: str) -> None:
 @click.option("--editor", default=None, envvar="R2PKG_EDITOR",
               help="who accepts the entry (recorded in the change log; default: your user name).")
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@data_option
 @click.pass_obj
 def add(obj: Context, files: tuple[Path, ...], editor: str | None, fmt: str) -> None:
     """Validate entries and, if they conform, add them to the graph (data/entries/) and log it."""
@@ -191,11 +228,66 @@ def add(obj: Context, files: tuple[Path, ...], editor: str | None, fmt: str) -> 
     elif accepted is None:
         click.echo(outcome.report.as_text())
         click.echo("nothing was added: fix the entry and run r2pkg add again.", err=True)
+    elif accepted.repeated:
+        click.echo(f"already accepted as {accepted.id} ({accepted.folder / 'entry.ttl'}); nothing was added; "
+                   f"page: {accepted.location}")
     else:
         click.echo(f"added {accepted.triples} triples as {accepted.folder / 'entry.ttl'} "
                    f"(sha256 {accepted.checksum[:12]}…, editor {accepted.editor}); "
                    f"page: {accepted.location}")
     sys.exit(0 if accepted is not None else 1)
+
+
+@main.command()
+@click.argument("entry_id", metavar="ID")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--editor", default=None, envvar="R2PKG_EDITOR", help="who corrects the entry (default: your user name).")
+@click.option("--reason", default="", help="why the entry is corrected (recorded in the change log).")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@store_option
+@data_option
+@click.pass_obj
+def correct(obj: Context, entry_id: str, file: Path, editor: str | None, reason: str, fmt: str) -> None:
+    """Replace accepted entry ID by a new version (validated like an accept); the old one stays in the record."""
+    from r2pkg.accepted import Ledger
+    from r2pkg.entries import read_entries
+
+    entry = read_entries([file])
+    outcome = Ledger(obj.store).correct(entry_id, entry, editor or "", reason, name=file.name)
+    _changed(outcome, fmt, "corrected", "nothing was changed: fix the entry and run r2pkg correct again.")
+
+
+@main.command()
+@click.argument("entry_id", metavar="ID")
+@click.option("--reason", required=True, help="why the entry is withdrawn (recorded in the change log).")
+@click.option("--editor", default=None, envvar="R2PKG_EDITOR", help="who retracts the entry (default: your user name).")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@store_option
+@data_option
+@click.pass_obj
+def retract(obj: Context, entry_id: str, reason: str, editor: str | None, fmt: str) -> None:
+    """Withdraw accepted entry ID from the served graph; it stays in the record."""
+    from r2pkg.accepted import Ledger
+
+    outcome = Ledger(obj.store).retract(entry_id, editor or "", reason)
+    _changed(outcome, fmt, "retracted", "nothing was withdrawn.")
+
+
+def _changed(outcome, fmt: str, verb: str, refused: str) -> None:
+    """Print a correction's or a retraction's outcome; exit 0 done, 1 refused."""
+    done = outcome.accepted
+    if fmt == "json":
+        body = {verb: done is not None, "report": outcome.report.as_dict()}
+        if done is not None:
+            body.update(done.as_dict())
+        click.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    elif done is None:
+        click.echo(outcome.report.as_text())
+        click.echo(refused, err=True)
+    else:
+        click.echo(f"{verb} {done.invalidates} as {done.id} ({done.folder}; editor {done.editor}"
+                   + (f", reason: {done.reason}" if done.reason else "") + ")")
+    sys.exit(0 if done is not None else 1)
 
 
 @main.command("new-case")
@@ -222,6 +314,8 @@ def new_case(slug: str, output: Path | None) -> None:
               type=click.Choice(["text", "json", "bibtex", "ris"]),
               help="bibtex and ris: the documents and publications on the chain, for a reference manager.")
 @store_option
+@as_of_option
+@data_option
 @click.pass_obj
 def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
     """The authority chain(s) of a node, down to the Charter or another root."""
@@ -237,7 +331,9 @@ def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
     found = authority_chains(index, start)
     if fmt in ("bibtex", "ris"):
         sources = chain_sources(obj.store, found)
-        click.echo(as_bibtex(sources, found["node"]["label"]) if fmt == "bibtex" else as_ris(sources), nl=False)
+        version = _graph_version(obj)
+        click.echo(as_bibtex(sources, found["node"]["label"], version) if fmt == "bibtex"
+                   else as_ris(sources, version), nl=False)
     else:
         _emit(found, fmt)
     sys.exit(0 if found["reaches_root"] else 1)
@@ -247,6 +343,8 @@ def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
 @click.argument("case")
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
 @store_option
+@as_of_option
+@data_option
 @click.pass_obj
 def precedents(obj: Context, case: str, fmt: str) -> None:
     """What a case draws on and what draws on it, and the cases most like it."""
@@ -257,6 +355,15 @@ def precedents(obj: Context, case: str, fmt: str) -> None:
     found = find_precedents(index, obj.store.resolve(case))
     _emit(found, fmt)
     sys.exit(0 if (found["draws_on"] or found["drawn_on_by"] or found["similar"]) else 1)
+
+
+def _graph_version(obj: Context) -> str:
+    """The version of the graph the command reads (release + change log position)."""
+    from r2pkg.store import entries_folder
+    from r2pkg.versions import position, read_log, version
+
+    log = read_log(entries_folder())
+    return version(log, position(log, obj.as_of) if obj.as_of else None)
 
 
 def _emit(found: dict, fmt: str) -> None:
@@ -285,6 +392,8 @@ def load(files: tuple[Path, ...], target: str, graph_iri: str | None, batch: int
 
 @main.command()
 @store_option
+@as_of_option
+@data_option
 @click.pass_obj
 def stats(obj: Context) -> None:
     """Figures of the graph: triples, and nodes by class."""

@@ -131,11 +131,12 @@ def version(log: list[Change], upto: int | None = None) -> str:
     return f"{release()}+{len(changes)}.{digest}"
 
 
-_VERSION = re.compile(r"^(?P<release>[^+\s]+)\+(?P<n>\d+)(?:\.(?P<hash>[0-9a-f]{1,64}))?$")
+_VERSION = re.compile(r"^(?P<release>[^+\s]+)[+ ](?P<n>\d+)(?:\.(?P<hash>[0-9a-f]{1,64}))?$")
 
 
 def position(log: list[Change], as_of: str) -> int:
-    """How many changes of the log the graph had at ``as_of`` (a date, a time or a version)."""
+    """How many changes of the log the graph had at ``as_of`` (a date, a time or a version;
+    in a version, a space stands for the "+" a URL query turns into one)."""
     text = as_of.strip()
     match = _VERSION.match(text)
     if match:

@@ -50,7 +50,8 @@ def bundled_files(root: Path | None = None, upto: int | None = None) -> list[Pat
 
     root = root or project_root()
     entries = root / "data" / ENTRIES
-    data = [f for f in sorted((root / "data").rglob("*.ttl")) if entries not in f.parents]
+    data = [f for f in sorted((root / "data").rglob("*.ttl"))
+            if entries not in f.parents and not any(part.startswith(".") for part in f.relative_to(root).parts)]
     return sorted((root / "ontology").glob("*.ttl")) + data + record_files(read_log(entries_folder(root)), upto)
 
 

@@ -14,8 +14,12 @@ from r2pkg.store import Store, open_store
 from r2pkg.web.admission import Admission
 
 
-def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None = None) -> Flask:
-    """Build the app; the graph is loaded once here and shared read-only by all requests."""
+def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None = None,
+               as_of: str | None = None) -> Flask:
+    """Build the app; the graph is loaded once here and shared read-only by all requests.
+
+    ``as_of`` (``r2pkg serve --as-of``) serves the graph as it was then, with no write routes.
+    """
     app = Flask(__name__)
     app.config.from_mapping(
         STORE=None,                    # store spec: memory, oxigraph or an endpoint URL
@@ -35,13 +39,16 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
         SERVER_MEMORY_HEADROOM=4 * 1024**3,  # address space `r2pkg serve` may add after loading
         SEARCH_LIMIT=50,               # hits shown by the label search
         EDITOR_TOKEN=None,             # R2PKG_EDITOR_TOKEN: POST /entries exists only when set
+        AS_OF=None,                    # serve the graph as of a date or version (r2pkg serve --as-of)
     )
     if test_config is None:
         app.config.from_prefixed_env("R2PKG")
     else:
         app.config.from_mapping(test_config)
 
-    app.extensions["r2pkg"] = store = store or open_store(app.config["STORE"])
+    if as_of:
+        app.config["AS_OF"] = as_of
+    app.extensions["r2pkg"] = store = store or open_store(app.config["STORE"], as_of=app.config["AS_OF"])
     config = app.config
     slots, fast = int(config["QUERY_SLOTS"]), int(config["FAST_SLOTS"])
     app.extensions["r2pkg.isolator"] = isolator = Isolator(slots=slots + fast, context=store)
@@ -51,9 +58,10 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
         queue_wait=float(config["QUEUE_WAIT"]), queue_depth=int(config["QUEUE_DEPTH"]))
     app.extensions["r2pkg.queries"] = saved_queries()
 
-    from r2pkg.web import api, cors, editors, entries, errors, pages, sparql
+    from r2pkg.web import api, cors, editors, entries, errors, pages, sparql, versions
 
     app.after_request(_security_headers)
+    versions.register(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
@@ -85,7 +93,12 @@ def _security_headers(response):
 
 
 def get_store() -> Store:
-    """The store of the running app (loaded once in create_app)."""
+    """The store of the running app (loaded once in create_app), or, for a request with
+    ``?as-of=DATE|VERSION``, the graph as it was then."""
+    if has_request_context() and request.args.get("as-of"):
+        from r2pkg.web.versions import store_as_of
+
+        return store_as_of(request.args["as-of"])
     return current_app.extensions["r2pkg"]
 
 
@@ -107,7 +120,8 @@ def run_task(fn, *args, timeout_key: str = "QUERY_TIMEOUT"):
     """
     store = get_store()
     config = current_app.config
-    if not config["ISOLATE_QUERIES"] or store.uses_network:
+    # an earlier version (?as-of=) is not the graph the forked workers hold: it runs here
+    if not config["ISOLATE_QUERIES"] or store.uses_network or store is not current_app.extensions["r2pkg"]:
         return fn(store, *args)
     client = (request.remote_addr or "") if has_request_context() else ""
     return current_app.extensions["r2pkg.admission"].call(client, fn, *args, timeout=float(config[timeout_key]))

@@ -16,9 +16,12 @@ bp = Blueprint("api", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """Liveness: the process answers and the graph is loaded."""
+    """Liveness: the process answers and the graph is loaded, and the graph's version."""
+    from r2pkg.web.versions import request_version
+
     store = get_store()
-    return jsonify({"status": "ok", "store": store.kind, "triples": store.triple_count()})
+    return jsonify({"status": "ok", "store": store.kind, "triples": store.triple_count(),
+                    "version": request_version()})
 
 
 @bp.route("/validate", methods=["GET", "POST"])
@@ -98,8 +101,11 @@ def _cite(store, found: dict, fmt: str) -> Response:
     """The chain's documents and publications as a BibTeX or RIS file to download."""
     from r2pkg.chain_cite import as_bibtex, as_ris, chain_sources
 
+    from r2pkg.web.versions import request_version
+
     sources = chain_sources(store, found)
-    body = as_bibtex(sources, found["node"]["label"]) if fmt == "bibtex" else as_ris(sources)
+    version = request_version()
+    body = as_bibtex(sources, found["node"]["label"], version) if fmt == "bibtex" else as_ris(sources, version)
     name = found["node"]["iri"].rstrip("/").rsplit("/", 1)[-1]
     ext, media = ("bib", "application/x-bibtex") if fmt == "bibtex" else ("ris", "application/x-research-info-systems")
     response = Response(body, mimetype=media)
