@@ -246,7 +246,7 @@ class Ledger:
         change = _change_graph(entry_id, editor, now, checksum, relative, nodes, len(stored),
                                kind=kind, old=old, reason=_reason(reason), number=len(self.log) + 1)
         files["change.ttl"] = change.serialize(format="turtle").encode("utf-8")
-        target = self._commit(entry_id, files)
+        target = self._commit(entry_id, files, 'added' if kind == 'accept' else 'changed')
         try:
             self.store.add_graph(_union(stored, change))
         except Exception:
@@ -260,7 +260,7 @@ class Ledger:
                         editor=editor, time=now.isoformat().replace("+00:00", "Z"), triples=len(stored),
                         kind=kind, invalidates=old.id if old else None, reason=_reason(reason))
 
-    def _commit(self, entry_id: str, files: dict[str, bytes]) -> Path:
+    def _commit(self, entry_id: str, files: dict[str, bytes], verb: str = "changed") -> Path:
         """Write the files in staging, then rename the folder into place: all or nothing."""
         staging = self.workdir / STAGING
         staging.mkdir(parents=True, exist_ok=True)
@@ -280,7 +280,7 @@ class Ledger:
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise InputError(f"the change could not be written to {self.folder} ({exc.strerror}); "
-                             "nothing was changed.", hint="free some disk space or fix the folder's "
+                             f"nothing was {verb}.", hint="free some disk space or fix the folder's "
                              "permissions, then try again.") from exc
         _pause("written")
         return target
