@@ -291,7 +291,9 @@ class Ledger:
         """Apply to the store the changes another process made since this one loaded."""
         from r2pkg.rdfinput import parse_file
 
-        fresh = [c for c in read_log(self.folder) if c.id not in self.known]
+        names = [p for p in self.folder.iterdir() if p.name not in self.known] if self.folder.is_dir() else []
+        fresh = sorted((c for c in map(read_change, names) if c is not None),
+                       key=lambda c: (c.time, c.number, c.id))
         for change in fresh:
             if change.invalidates:
                 old = next((c for c in self.log if c.id == change.invalidates), None)
