@@ -213,6 +213,12 @@ class Ledger:
         raise UnknownEntry(f"no accepted entry is called {entry_id}.",
                            hint="give the ID shown by r2pkg add or on /changes (e.g. 20261207T101500Z-case-…).")
 
+    def already_accepted(self, entry: Graph) -> Accepted | None:
+        """The live entry with exactly these triples, if one was accepted (a retry)."""
+        with _lock(self.workdir):
+            self._catch_up()
+            return self._same_as_live(entry)
+
     def _same_as_live(self, entry: Graph) -> Accepted | None:
         """The live entry with exactly these triples, if any (compared as graphs)."""
         stored = _stored_triples(entry)

@@ -127,6 +127,8 @@ def _field(section: str, path: URIRef, props: list[Node], shapes, vocab, store) 
         return None
 
     label = str(vocab.value(path, RDFS.label) or first(SH.name) or path.rsplit("#", 1)[-1])
+    if path == RDFS.label:  # the shapes name the rule ("every label says its language"), not the field
+        label = "Name (in English, as the sources write it)"
     min_count, max_count = first(SH.minCount), first(SH.maxCount)
     help_text = str(first(SH.description) or vocab.value(path, SKOS.definition) or "")
     choices = [(_short(v), store.label(v)) for v in _in_list(shapes, first(SH["in"]))]
@@ -207,12 +209,19 @@ def build_turtle(values: Mapping, sections: list[Section]) -> Draft:
         problems["case.slug"] = [_msg("The short name may hold only letters, digits and hyphens.",
                                       "Write it like kenya-2007-2008.")]
 
+    # A crime the editor infers (the crimes' evidence says r2p:Inferred) is recorded only as a
+    # claim, as the bundled data records such readings: a plain triple would state it as fact.
+    inferred = _get(values, "crime.ev.assertion") == "r2p:Inferred"
+    skip = {R2P.concernsCrime} if inferred else set()
+
     def emit(subject: str, section: Section, extra: list[tuple[str, str]]) -> None:
         start = len(out) + 1
         body = [f"{subject} a {_short(section.cls)} ;"]
         for predicate, obj in extra:
             body.append(f"    {predicate} {obj} ;")
         for f in section.fields:
+            if f.path in skip:
+                continue
             for value in _values(values, f):
                 obj = _object(f, value, problems)
                 if obj is not None:
@@ -240,7 +249,9 @@ def build_turtle(values: Mapping, sections: list[Section]) -> Draft:
         local = crime.split(":", 1)[-1]
         claim = f"claim:{slug}-concernsCrime-{local}"
         claim_section = Section("crime.ev", "", R2P.Claim, [])
-        label = f"The source attributes {local.replace('-', ' ')} to {_get(values, 'case.label') or slug}"
+        name = _get(values, "case.label").strip() or slug  # the case's own name: unique per entry
+        label = (f"The editor reads {local.replace('-', ' ')} in {name}" if inferred
+                 else f"The source attributes {local.replace('-', ' ')} to {name}")
         emit(claim, claim_section, [("rdfs:label", Literal(label, lang="en").n3()),
                                     ("r2p:claimSubject", case), ("r2p:claimProperty", "r2p:concernsCrime"),
                                     ("r2p:claimValue", crime)] + citation("crime.ev"))
@@ -371,7 +382,32 @@ def check(values: Mapping) -> dict:
 
 
 def _finding_msg(f) -> dict:
-    return {"message": f.message, "fix": f.fix, "rule": f.rule, "line": f.line, "field": f.field_label}
+    """A finding as the form shows it: in the form's words, the Turtle wording under details."""
+    message, fix = _form_words(f.message), f.fix
+    details = ""
+    if _TURTLE.search(f.fix or "") or _TURTLE.search(f.message or ""):
+        details = f"In the entry's Turtle (line {f.line}): {f.message} Fix: {f.fix}" if f.line else \
+            f"In the entry's Turtle: {f.message} Fix: {f.fix}"
+        fix = _FORM_FIX.get(f.rule, "change the field marked here, then press Check again.")
+    return {"message": message, "fix": fix, "rule": f.rule, "line": f.line, "field": f.field_label,
+            "details": details}
+
+
+#: Turtle an editor of the form never wrote: prefixed names of the graph, IRIs, statements.
+_TURTLE = re.compile(r"\b(?:r2p|claim|case|response|crime|pub|doc|state|organ|tool|pillar|xsd|rdfs):[A-Za-z]|"
+                     r"<https?://| ; |extendsExisting")
+_FORM_FIX = {
+    "provenance": "fill in the evidence for this field (source, where in it, and whether the source says it "
+                  "or you infer it).",
+    "identity": "choose another short name: this one is taken in the graph.",
+}
+
+
+def _form_words(text: str) -> str:
+    """Prefixed names and IRIs in a message, said as the form says them."""
+    text = re.sub(r"<https://w3id\.org/r2pkg/id/([^>]+)>", lambda m: "'" + m[1].rsplit("/", 1)[-1] + "'", text)
+    text = re.sub(r"\br2p:([A-Za-z]+)\b", lambda m: re.sub(r"(?<!^)([A-Z])", r" \1", m[1]).lower(), text)
+    return text
 
 
 def _field_for(finding, draft: Draft, sections: list[Section]) -> str | None:
@@ -413,6 +449,10 @@ def submit():
     """Check, or accept with the editor token; the form comes back with everything typed."""
     values = strict_form(not_utf8_entry)
     result = check(values)
+    if values.get("action") == "accept" and not result["conforms"]:
+        repeated = _already_accepted(result["turtle"], values)
+        if repeated is not None:  # a retry after a lost reply: the page of the first accept
+            return render_template("editors/accepted.html", accepted=repeated, turtle=result["turtle"]), 200
     if values.get("action") != "accept" or not result["conforms"]:
         return _page(values, result), (200 if result["conforms"] else 422)
     token = str(current_app.config.get("EDITOR_TOKEN") or "")
@@ -432,6 +472,22 @@ def submit():
         result["general"] = [_finding_msg(f) for f in outcome.report.findings]
         return _page(values, result), 422
     return render_template("editors/accepted.html", accepted=outcome.accepted, turtle=result["turtle"]), 201
+
+
+def _already_accepted(turtle: str, values: Mapping):
+    """The accepted entry this form's Turtle repeats, if any (only for a valid token)."""
+    from r2pkg.entries import new_entry_graph, parse_entry_text
+    from r2pkg.web.entries import get_ledger
+
+    token = str(current_app.config.get("EDITOR_TOKEN") or "")
+    if not token or not hmac.compare_digest(_get(values, "token").encode(), token.encode()):
+        return None
+    fmt = "json-ld" if values.get("format") in ("jsonld", "json-ld") and values.get("mode") == "paste" else "turtle"
+    try:
+        entry = parse_entry_text(new_entry_graph(), turtle.encode("utf-8"), "the form", fmt)
+    except InputError:
+        return None
+    return get_ledger().already_accepted(entry)
 
 
 @bp.get("/search")
@@ -477,7 +533,14 @@ def _superclasses(store, cls: URIRef) -> set[Node]:
 
 
 def _page(values: Mapping, result: dict | None):
+    """The form with everything typed, the token included (Check must not make the editor
+    type it again); such a page is never stored by a cache."""
+    from flask import make_response
+
     token_configured = bool(current_app.config.get("EDITOR_TOKEN"))
-    return render_template("editors/form.html", sections=form_spec(), values=values, result=result,
-                           accepting=token_configured, get=lambda k: _get(values, k),
-                           getlist=lambda k: values.getlist(k) if hasattr(values, "getlist") else [])
+    response = make_response(render_template(
+        "editors/form.html", sections=form_spec(), values=values, result=result,
+        accepting=token_configured, get=lambda k: _get(values, k),
+        getlist=lambda k: values.getlist(k) if hasattr(values, "getlist") else []))
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -54,6 +54,13 @@
           fix.textContent = " Fix: " + item.fix;
           p.append(fix);
         }
+        if (item.details) {  // the Turtle wording, for those who read the entry beside the form
+          const more = document.createElement("details");
+          const summary = document.createElement("summary");
+          summary.textContent = "details";
+          more.append(summary, item.details);
+          p.append(more);
+        }
         el.append(p);
       }
       el.hidden = false;
