@@ -102,3 +102,40 @@ def test_fill_see_a_field_message_fix_and_accept(browser, editor_server):  # noq
     accepted.find_element(By.TAG_NAME, "a").click()
     assert "Testland, civil war (2019)" in wait_for(browser, "h1").text
     assert len(list((root / "data" / "entries").iterdir())) == 1
+
+
+def test_a_case_with_an_inferred_crime_is_accepted_after_a_check_without_retyping_the_token(browser, editor_server):  # noqa: F811
+    """Issue 24: the crime is the editor's reading (evidence "inferred"), as the bundled Kenya
+    case records it; Check reloads the page with every field, the token included."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url, root = editor_server
+    browser.get(url + "/editors/new")
+    type_into(browser, "case.slug", "inferland-2020")
+    type_into(browser, "case.label", "Inferland, unrest (2020)")
+    type_into(browser, "case.country", "state:kenya")
+    type_into(browser, "case.startDate", "2020")
+    choose(browser, "case.scopeStatus", "r2p:InScope")
+    browser.find_element(By.CSS_SELECTOR, "input[name='case.concernsCrime'][value='crime:crimes-against-humanity']").click()
+    for section in ("case.ev", "crime.ev"):
+        type_into(browser, f"{section}.source", "pub:stanley-tarrytown-2010")
+        type_into(browser, f"{section}.locator", "section 'Inference'")
+    choose(browser, "case.ev.assertion", "r2p:Stated")
+    choose(browser, "crime.ev.assertion", "r2p:Inferred")
+    type_into(browser, "crime.ev.note", "The source reports attacks on civilians; the editor reads them as crimes against humanity.")
+    type_into(browser, "editor", "Ina Browser")
+    type_into(browser, "token", TOKEN)
+    WebDriverWait(browser, 20).until(lambda d: "conforms" in d.find_element(By.ID, "status").text)
+    browser.find_element(By.ID, "check").click()  # a full submit: the page comes back
+    WebDriverWait(browser, 20).until(lambda d: d.find_element(By.NAME, "case.slug").get_attribute("value") == "inferland-2020"
+                                     and "conforms" in d.find_element(By.ID, "status").text)
+    assert browser.find_element(By.NAME, "token").get_attribute("value") == TOKEN  # kept by Check
+    assert browser.find_element(By.NAME, "crime.ev.note").get_attribute("value").startswith("The source reports")
+    turtle = browser.find_element(By.ID, "turtle").text
+    assert "r2p:Inferred" in turtle and "r2p:concernsCrime crime:crimes-against-humanity" not in turtle
+    browser.find_element(By.ID, "accept").click()  # no retyping
+    accepted = wait_for(browser, "#accepted")
+    assert "/id/case/inferland-2020" in accepted.text
+    written = [p for p in (root / "data" / "entries").iterdir() if "inferland-2020" in p.name]
+    assert len(written) == 1
