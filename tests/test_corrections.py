@@ -28,10 +28,10 @@ from r2pkg.store import entries_folder, open_store
 from r2pkg.versions import live, position, read_log, version
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_accept import TOKEN, entries_on_disk, entry_file, home, make_app, run_cli  # noqa: E402,F401
+from test_accept import TOKEN, entries_on_disk, entry_file, home, make_app, run_cli  # noqa: E402,F401,F811
 
 CASE = URIRef("https://w3id.org/r2pkg/id/case/testland-2019")
-START_ASK = "PREFIX r2p: <https://w3id.org/r2pkg/ontology#> SELECT ?y WHERE { <%s> r2p:startDate ?y }" % CASE
+START_ASK = f"PREFIX r2p: <https://w3id.org/r2pkg/ontology#> SELECT ?y WHERE {{ <{CASE}> r2p:startDate ?y }}"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"}
 
 
@@ -77,7 +77,7 @@ def start_years(client, **params) -> list[str]:
 # -- the end-to-end path of the issue ------------------------------------------------------
 
 
-def test_accept_correct_retract_as_of_and_replay(home, tmp_path):
+def test_accept_correct_retract_as_of_and_replay(home, tmp_path):  # noqa: F811
     app = make_app()
     client = app.test_client()
     store = app.extensions["r2pkg"]
@@ -150,7 +150,7 @@ def _query_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_every_position_of_the_log_replays_to_what_the_ledger_served(home, tmp_path):
+def test_every_position_of_the_log_replays_to_what_the_ledger_served(home, tmp_path):  # noqa: F811
     """At each step the store the ledger changed equals the graph loaded as of that version."""
     ledger = Ledger(open_store("memory"))
     seen = [signature(ledger.store)]
@@ -170,7 +170,7 @@ def test_every_position_of_the_log_replays_to_what_the_ledger_served(home, tmp_p
     assert position(log, "2000-01-01") == 0 and position(log, "2999-01-01") == 4
 
 
-def test_cli_correct_and_retract(home, tmp_path):
+def test_cli_correct_and_retract(home, tmp_path):  # noqa: F811
     added = run_cli("add", str(entry_file(tmp_path, "testland-2019")), "--format", "json")
     entry_id = json.loads(added.stdout)["id"]
     unknown = run_cli("retract", "20200101T000000Z-nothing", "--reason", "x")
@@ -192,7 +192,7 @@ def test_cli_correct_and_retract(home, tmp_path):
     assert "prov:invalidated" in record and "withdrawn by the source" in record
 
 
-def test_a_correction_that_does_not_conform_changes_nothing(home, tmp_path):
+def test_a_correction_that_does_not_conform_changes_nothing(home, tmp_path):  # noqa: F811
     ledger = Ledger(open_store("oxigraph"))
     first = ledger.accept(read_entries([entry_file(tmp_path, "testland-2019")]), "Ana").accepted
     before = signature(ledger.store)
@@ -206,7 +206,7 @@ def test_a_correction_that_does_not_conform_changes_nothing(home, tmp_path):
 
 @pytest.mark.parametrize("command", ["correct", "retract"])
 @pytest.mark.parametrize("step, done", [("staged", False), ("written", True)])
-def test_a_killed_correction_or_retraction_leaves_the_previous_state_whole(home, tmp_path, command, step, done):
+def test_a_killed_correction_or_retraction_leaves_the_previous_state_whole(home, tmp_path, command, step, done):  # noqa: F811
     added = run_cli("add", str(entry_file(tmp_path, "testland-2019")), "--format", "json")
     entry_id = json.loads(added.stdout)["id"]
     before = signature(open_store("memory"))
@@ -239,7 +239,7 @@ def test_a_killed_correction_or_retraction_leaves_the_previous_state_whole(home,
 # -- where entries live ------------------------------------------------------------------
 
 
-def test_an_installed_package_refuses_to_write_inside_itself_and_names_R2PKG_DATA(tmp_path, home):
+def test_an_installed_package_refuses_to_write_inside_itself_and_names_R2PKG_DATA(tmp_path, home):  # noqa: F811,N802
     import shutil
 
     installed = tmp_path / "venv" / "lib" / "python3.11" / "site-packages" / "r2pkg" / "graph"
@@ -258,7 +258,7 @@ def test_an_installed_package_refuses_to_write_inside_itself_and_names_R2PKG_DAT
     assert [b["y"]["value"] for b in json.loads(shown.stdout)["results"]["bindings"]] == ["2019"]
 
 
-def test_oxigraph_dir_keeps_entries_across_a_rebuild_of_the_bundled_files(home, tmp_path):
+def test_oxigraph_dir_keeps_entries_across_a_rebuild_of_the_bundled_files(home, tmp_path):  # noqa: F811
     folder = tmp_path / "db"
     store = open_store(f"oxigraph:{folder}")
     assert Ledger(store).accept(read_entries([entry_file(tmp_path, "testland-2019")]), "Ana").accepted
@@ -272,7 +272,7 @@ def test_oxigraph_dir_keeps_entries_across_a_rebuild_of_the_bundled_files(home, 
     reopened.close()
 
 
-def test_bad_as_of_values_are_clear_errors(home):
+def test_bad_as_of_values_are_clear_errors(home):  # noqa: F811
     log = read_log(entries_folder())
     for bad, words in (("yesterday", "neither a date"), ("9.9.9+0", "release 9.9.9"), ("0.1.0+5", "ahead")):
         with pytest.raises(InputError) as caught:

@@ -599,7 +599,7 @@ def changes(store: Store, limit: int = 100) -> list[dict]:
         row = {str(k): v for k, v in binding.items()}
         nodes = str(row["nodes"]).split() if row.get("nodes") else []
 
-        def change_id(key: str) -> str | None:
+        def change_id(key: str, row: dict = row) -> str | None:
             value = row.get(key)
             return str(value)[len(str(CHANGE)):].split("/", 1)[0] if value is not None else None
 

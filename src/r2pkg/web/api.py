@@ -100,7 +100,6 @@ def chain():
 def _cite(store, found: dict, fmt: str) -> Response:
     """The chain's documents and publications as a BibTeX or RIS file to download."""
     from r2pkg.chain_cite import as_bibtex, as_ris, chain_sources
-
     from r2pkg.web.versions import request_version
 
     sources = chain_sources(store, found)
