@@ -86,3 +86,25 @@ def test_labels_the_form_writes_are_unique_per_entry(editor_client):
                                                 "case.label": "Otherland, civil war (2019)"}).get_json()["turtle"]
     labels = lambda t: {ln.split('"')[1] for ln in t.splitlines() if "rdfs:label" in ln}  # noqa: E731
     assert labels(one) and not labels(one) & labels(other)
+
+
+def test_the_form_opens_a_correction_with_the_entrys_content_and_corrects_it(editor_client):
+    client, root = editor_client
+    assert client.post("/editors/new", data={**FILLED, "action": "accept", "token": TOKEN}).status_code == 201
+    (folder,) = (root / "data" / "entries").iterdir()
+    page = client.get(f"/editors/new?correct={folder.name}").get_data(as_text=True)
+    assert f"Correct entry {folder.name}" in page and 'name="correct"' in page
+    assert "case:testland-2019 a r2p:Case" in page and "# Accepted by" not in page
+    text = page.split('id="pasted" name="pasted" rows="14" spellcheck="false">', 1)[1].split("</textarea>", 1)[0]
+    import html
+
+    fixed = html.unescape(text).replace('"2019"^^xsd:gYear', '"2018"^^xsd:gYear', 1)
+    values = {"mode": "paste", "format": "turtle", "correct": folder.name, "pasted": fixed}
+    checked = client.post("/editors/check", data=values).get_json()
+    assert checked["conforms"], checked  # checked against the graph without the old version
+    done = client.post("/editors/new", data={**values, "action": "accept", "token": TOKEN, "editor": "Ana",
+                                             "reason": "start year"})
+    assert done.status_code == 200, done.get_data(as_text=True)
+    kinds = [c["kind"] for c in client.get("/changes?format=json").get_json()["changes"]]
+    assert kinds == ["correct", "accept"]
+    assert "2018" in client.get("/id/case/testland-2019").get_data(as_text=True)

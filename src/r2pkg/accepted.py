@@ -147,11 +147,13 @@ class Ledger:
         return Outcome(report, accepted)
 
     def correct(self, entry_id: str, entry: Graph, editor: str, reason: str = "",
-                name: str = "the correction") -> Outcome:
+                name: str = "the correction", dry_run: bool = False) -> Outcome:
         """A new version of live entry ``entry_id``: validated as if the old one were gone,
-        written as a new entry that supersedes it; the old one stays in the record."""
+        written as a new entry that supersedes it; the old one stays in the record.
+        ``dry_run`` only validates (the editors' form's Check of a correction)."""
         editor = _editor_name(editor)
-        writable_data_dir(self.root)
+        if not dry_run:
+            writable_data_dir(self.root)
         with _lock(self.workdir):
             self._catch_up()
             old = self._live(entry_id)
@@ -159,7 +161,7 @@ class Ledger:
             self.store.remove_graph(old_triples)  # validated against the graph without it
             try:
                 report = validate_entry(self.store, entry)
-                if not report.conforms:
+                if dry_run or not report.conforms:
                     self.store.add_graph(old_triples)
                     return Outcome(report)
                 accepted = self._write(entry, editor, name, kind="correct", old=old, reason=reason)
@@ -192,6 +194,13 @@ class Ledger:
                 raise
         self._changed()
         return Outcome(report, accepted)
+
+    def entry_text(self, entry_id: str) -> tuple[str, str]:
+        """The ID and Turtle of live entry ``entry_id`` (the form opens a correction with it)."""
+        old = self._live(entry_id)
+        text = (old.folder / "entry.ttl").read_text(encoding="utf-8")
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("# ")).lstrip("\n")
+        return old.id, body
 
     def _changed(self) -> None:
         if self.on_change is not None:

@@ -355,6 +355,8 @@ def check(values: Mapping) -> dict:
     from r2pkg.validation import validate_entry_text
 
     sections = form_spec()
+    if _get(values, "correct"):
+        return _check_correction(values)
     if values.get("mode") == "paste":
         text = _get(values, "pasted")
         fmt = "json-ld" if values.get("format") in ("jsonld", "json-ld") else "turtle"
@@ -379,6 +381,24 @@ def check(values: Mapping) -> dict:
         (messages.setdefault(key, []) if key else general).append(_finding_msg(finding))
     conforms = report.conforms and not messages and not general
     return {"turtle": draft.turtle, "messages": messages, "general": general, "conforms": conforms}
+
+
+def _check_correction(values: Mapping) -> dict:
+    """A correction's pasted entry, validated against the graph without the old version."""
+    from r2pkg.entries import new_entry_graph, parse_entry_text
+    from r2pkg.web.entries import get_ledger
+
+    text = _get(values, "pasted")
+    fmt = "json-ld" if values.get("format") in ("jsonld", "json-ld") else "turtle"
+    try:
+        entry = parse_entry_text(new_entry_graph(), text.encode("utf-8"), "the correction", fmt)
+        report = get_ledger().correct(_get(values, "correct"), entry, _get(values, "editor"), dry_run=True).report
+    except InputError as exc:
+        return {"turtle": text, "messages": {"pasted": [_msg(exc.message, exc.hint)]}, "general": [],
+                "conforms": False}
+    general = [_finding_msg(f) for f in report.findings]
+    return {"turtle": text, "messages": {"pasted": general} if general else {}, "general": [],
+            "conforms": report.conforms}
 
 
 def _finding_msg(f) -> dict:
@@ -434,7 +454,15 @@ def _field_for(finding, draft: Draft, sections: list[Section]) -> str | None:
 
 @bp.get("/new")
 def new_entry():
-    """The empty form (or the values in the query string, for a link that pre-fills it)."""
+    """The empty form (or the values in the query string, for a link that pre-fills it);
+    ``?correct=ID`` opens a correction of accepted entry ID with its Turtle."""
+    if request.args.get("correct"):
+        from werkzeug.datastructures import MultiDict
+
+        from r2pkg.web.entries import get_ledger
+
+        entry_id, text = get_ledger().entry_text(request.args["correct"])
+        return _page(MultiDict({"mode": "paste", "correct": entry_id, "pasted": text}), result=None)
     return _page(request.args, result=None)
 
 
@@ -465,6 +493,8 @@ def submit():
         return _page(values, result), 401
     from r2pkg.web.entries import accept_text
 
+    if _get(values, "correct"):
+        return _correct(values, result)
     outcome = accept_text(result["turtle"], "json-ld" if values.get("format") in ("jsonld", "json-ld")
                           and values.get("mode") == "paste" else "turtle",
                           "the form", _get(values, "editor") or "web editor")
@@ -472,6 +502,21 @@ def submit():
         result["general"] = [_finding_msg(f) for f in outcome.report.findings]
         return _page(values, result), 422
     return render_template("editors/accepted.html", accepted=outcome.accepted, turtle=result["turtle"]), 201
+
+
+def _correct(values: Mapping, result: dict):
+    """Accept the pasted entry as a correction of the entry named in the form."""
+    from r2pkg.entries import new_entry_graph, parse_entry_text
+    from r2pkg.web.entries import get_ledger
+
+    fmt = "json-ld" if values.get("format") in ("jsonld", "json-ld") else "turtle"
+    entry = parse_entry_text(new_entry_graph(), result["turtle"].encode("utf-8"), "the correction", fmt)
+    outcome = get_ledger().correct(_get(values, "correct"), entry, _get(values, "editor") or "web editor",
+                                   _get(values, "reason"), "the form")
+    if outcome.accepted is None:
+        result["general"] = [_finding_msg(f) for f in outcome.report.findings]
+        return _page(values, result), 422
+    return render_template("editors/accepted.html", accepted=outcome.accepted, turtle=result["turtle"]), 200
 
 
 def _already_accepted(turtle: str, values: Mapping):
