@@ -26,6 +26,7 @@ from r2pkg.store.endpoint import EndpointStore
 from r2pkg.store.memory import MemoryStore
 from r2pkg.store.oxigraph import OxigraphStore
 from r2pkg.store.oxigraph_dir import OxigraphDirStore
+from r2pkg.versions import position, read_log
 
 #: Store specs understood by :func:`open_store`, besides ``oxigraph:DIR`` and an endpoint URL.
 STORE_KINDS = ("memory", "oxigraph", "oxigraph:DIR")
@@ -42,8 +43,6 @@ def open_store(spec: str | None = None, files: Iterable[Path] | None = None, as_
     root = None
     upto = None
     if as_of:
-        from r2pkg.versions import position, read_log
-
         if spec.startswith(("http://", "https://")):
             raise InputError("--as-of needs the graph's own files; an external store holds only the current graph.",
                              hint="leave out --store, or use --store oxigraph.")

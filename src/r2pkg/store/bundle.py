@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from r2pkg.errors import InputError
+from r2pkg.versions import read_log, record_files
 
 #: The copy of the graph inside an installed package (empty in a source checkout).
 PACKAGED = Path(__file__).resolve().parent.parent / "graph"
@@ -46,8 +47,6 @@ def bundled_files(root: Path | None = None, upto: int | None = None) -> list[Pat
     """The files of the graph, in a stable order: the ontology, the bundled data, then the
     accepted entries live after the first ``upto`` changes of the log (all when None) and
     the records of those changes (see :mod:`r2pkg.versions`)."""
-    from r2pkg.versions import read_log, record_files
-
     root = root or project_root()
     entries = root / "data" / ENTRIES
     data = [f for f in sorted((root / "data").rglob("*.ttl"))
