@@ -122,7 +122,13 @@ def test_saved_query_as_json_gives_its_expected_rows_and_marks_a_cut(client, sto
 
 
 def test_healthz(client, store):
-    assert client.get("/healthz").get_json() == {"status": "ok", "store": store.kind, "triples": len(store.graph)}
+    from r2pkg.versions import release
+
+    response = client.get("/healthz")
+    body = response.get_json()
+    version = body.pop("version")
+    assert body == {"status": "ok", "store": store.kind, "triples": len(store.graph)}
+    assert version.startswith(release() + "+") and response.headers["R2pkg-Graph-Version"] == version
 
 
 def test_validate_route_accepts_turtle_body_and_writes_nothing(client, store):
