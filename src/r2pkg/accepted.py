@@ -1,16 +1,18 @@
-"""Accepting an entry: written as files a team reviews in version control, added to the
-running store, logged with who, when and a checksum, all or nothing.
+"""Accepting, correcting and retracting entries: written as files a team reviews in
+version control, applied to the running store, logged with who, when, why and a checksum,
+all or nothing.
 
-An accepted entry is one folder, ``data/entries/ID/``, holding ``entry.ttl`` (the editor's
-triples) and ``change.ttl`` (its ``prov:`` record: who, when, the SHA-256 of entry.ttl,
-what it added). Both files are written and synced in a staging folder outside ``data/``,
-and the folder is then renamed into place: a rename is atomic, so after a crash, a
-``kill -9`` or a full disk, ``data/`` holds the whole entry or nothing of it, and the
-loader (which reads ``data/`` recursively) sees the same. One lock file serialises
-accepts across threads and processes; under it the store first takes in any entry another
-process accepted meanwhile, so that the entry is validated against what the files say.
+Every change is one folder under the data directory's ``entries/`` (``data/entries/`` of a
+source checkout, or ``R2PKG_DATA``): ``change.ttl`` (its ``prov:`` record) and, for an
+accept or a correction, ``entry.ttl`` (the editor's triples). Both files are written and
+synced in a staging folder the loader never reads, and the folder is then renamed into
+place: a rename is atomic, so after a crash, a ``kill -9`` or a full disk the record holds
+the whole change or nothing of it, and the loader sees the same. A correction supersedes an
+entry and a retraction withdraws one; neither deletes anything (see :mod:`r2pkg.versions`
+for how the log is replayed). One lock file serialises changes across threads and
+processes; under it the store first takes in any change another process made meanwhile,
+so that an entry is validated against what the files say.
 """
-
 from __future__ import annotations
 
 import fcntl
@@ -28,14 +30,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
-from rdflib.term import Node
 
 from r2pkg.entry_rules import EXTENDS
 from r2pkg.errors import InputError
 from r2pkg.namespaces import R2P, R2PID, bind_prefixes
+from r2pkg.record import changes, stored_form
 from r2pkg.store import Store, data_dir, project_root, writable_data_dir
 from r2pkg.validation import Finding, Report, validate_entry
 from r2pkg.versions import Change, live, read_change, read_log, version
@@ -348,51 +350,6 @@ def _short(name: str) -> str:
     return name
 
 
-def stored_form(store: Store, graph: Graph) -> Graph:
-    """``graph``'s triples as the store holds them: each blank node (an inline citation)
-    replaced by the store's blank node with the same parent, field and content.
-
-    Blank nodes have no name that survives a reload, so an entry read back from its file
-    is matched to the store by structure; a blank node with no match is left out (it is
-    not in the store)."""
-    out = Graph()
-    mapping: dict[BNode, BNode] = {}
-
-    def match(node: BNode, parent: Node, prop: Node) -> BNode | None:
-        if node in mapping:
-            return mapping[node]
-        want = {(p, _plain(o)) for p, o in graph.predicate_objects(node) if not isinstance(o, BNode)}
-        for candidate in store.objects(parent, prop):
-            if isinstance(candidate, BNode) and candidate not in mapping.values():
-                have = {(p, _plain(o)) for p, o in store.predicate_objects(candidate) if not isinstance(o, BNode)}
-                if have == want:
-                    mapping[node] = candidate
-                    return candidate
-        return None
-
-    def walk(subject: Node, mapped: Node) -> None:
-        for p, o in graph.predicate_objects(subject):
-            if isinstance(o, BNode):
-                found = match(o, mapped, p)
-                if found is None:
-                    continue
-                out.add((mapped, p, found))
-                walk(o, found)
-            else:
-                out.add((mapped, p, o))
-
-    for subject in {s for s in graph.subjects() if not isinstance(s, BNode)}:
-        walk(subject, subject)
-    return out
-
-
-def _plain(term: Node) -> Node:
-    """A literal as compared across stores: ``"x"`` and ``"x"^^xsd:string`` are one value."""
-    if isinstance(term, Literal) and term.datatype == XSD.string:
-        return Literal(str(term))
-    return term
-
-
 def _still_used(store: Store, removed: Graph, old: Change) -> Report:
     """A report with a finding for each node the retraction would leave pointed at."""
     findings = []
@@ -578,52 +535,6 @@ def _slug(node: URIRef) -> str:
 
 def _slug_text(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "editor"
-
-
-def changes(store: Store, limit: int = 100) -> list[dict]:
-    """The change log in the graph, newest first: accepts, corrections and retractions, with
-    time, editor, reason, file, checksum, the nodes concerned and the entry each replaced."""
-    text = """
-        PREFIX prov: <http://www.w3.org/ns/prov#>
-        PREFIX dct: <http://purl.org/dc/terms/>
-        PREFIX r2p: <https://w3id.org/r2pkg/ontology#>
-        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?change ?kind ?time ?editor ?file ?sha ?count ?reason ?old ?later ?number
-               (GROUP_CONCAT(STR(?node); SEPARATOR=" ") AS ?nodes) WHERE {
-            VALUES ?kind { r2p:AcceptedEntry r2p:Correction r2p:Retraction }
-            ?change a ?kind ; prov:endedAtTime ?time ;
-                    prov:wasAssociatedWith/rdfs:label ?editor ; r2p:tripleCount ?count .
-            OPTIONAL { ?change prov:generated ?entity . ?entity r2p:file ?file ; r2p:sha256 ?sha .
-                       OPTIONAL { ?entity prov:wasInvalidatedBy ?later } }
-            OPTIONAL { ?change r2p:reason ?reason }
-            OPTIONAL { ?change prov:invalidated ?old }
-            OPTIONAL { ?change r2p:changeNumber ?number }
-            OPTIONAL { ?change dct:subject ?node }
-        } GROUP BY ?change ?kind ?time ?editor ?file ?sha ?count ?reason ?old ?later ?number
-          ORDER BY DESC(?time) DESC(?number) DESC(?change)
-    """
-    kinds = {R2P.AcceptedEntry: "accept", R2P.Correction: "correct", R2P.Retraction: "retract"}
-    out = []
-    for binding in store.select(text).bindings:
-        row = {str(k): v for k, v in binding.items()}
-        nodes = str(row["nodes"]).split() if row.get("nodes") else []
-
-        def change_id(key: str, row: dict = row) -> str | None:
-            value = row.get(key)
-            return str(value)[len(str(CHANGE)):].split("/", 1)[0] if value is not None else None
-
-        out.append({
-            "id": str(row["change"]).rsplit("/", 1)[-1], "change": str(row["change"]),
-            "kind": kinds.get(row["kind"], "accept"),
-            "time": str(row["time"]), "editor": str(row["editor"]), "file": str(row.get("file") or ""),
-            "sha256": str(row.get("sha") or ""), "triples": int(row["count"]),
-            "reason": str(row.get("reason") or ""), "replaces": change_id("old"),
-            "replaced_by": change_id("later"),
-            "added": [{"iri": n, "label": store.label(URIRef(n))} for n in sorted(nodes)],
-        })
-        if len(out) >= limit:
-            break
-    return out
 
 
 __all__ = ["Accepted", "Ledger", "Outcome", "UnknownEntry", "changes", "stored_form"]
