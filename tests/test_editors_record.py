@@ -105,6 +105,8 @@ def test_the_form_opens_a_correction_with_the_entrys_content_and_corrects_it(edi
     done = client.post("/editors/new", data={**values, "action": "accept", "token": TOKEN, "editor": "Ana",
                                              "reason": "start year"})
     assert done.status_code == 200, done.get_data(as_text=True)
+    new_id = [c for c in (root / "data" / "entries").iterdir() if c.name != folder.name][0].name
+    assert f"/editors/new?correct={new_id}" in done.get_data(as_text=True)  # and it can be corrected again
     kinds = [c["kind"] for c in client.get("/changes?format=json").get_json()["changes"]]
     assert kinds == ["correct", "accept"]
     assert "2018" in client.get("/id/case/testland-2019").get_data(as_text=True)
