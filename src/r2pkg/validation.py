@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 
 import pyshacl
-from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SH
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
 from r2pkg.shacl_sparql import Progress, Result, compile_shapes, run_checks
@@ -157,9 +157,16 @@ def store_select(store: Store):
     def select(text: str):
         answer = store.run(ParsedQuery(text, "SELECT"))
         for row in answer.rows:
-            yield {name: term for name, term in zip(answer.names, row) if term is not None}
+            yield {name: _simple(term) for name, term in zip(answer.names, row) if term is not None}
 
     return select
+
+
+def _simple(term: Node) -> Node:
+    """``"x"^^xsd:string`` as ``"x"``: one literal in RDF 1.1, two terms to rdflib (and pySHACL)."""
+    if isinstance(term, Literal) and term.datatype == XSD.string:
+        return Literal(str(term))
+    return term
 
 
 def class_test(store: Store) -> Callable[[Node, Node], bool]:
