@@ -70,7 +70,7 @@ def sentence_count(text: str) -> int:
 def check(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> list:
     """Every rule of this module on ``entry``; ``make`` builds a finding."""
     out: list = []
-    for rule in (_placeholders, _existing_nodes, _second_names, _quotes, _empty_values,
+    for rule in (_placeholders, _existing_nodes, _second_names, _quotes, _quotes_in_sources, _empty_values,
                  _iri_form, _inference_as_fact, _future_dates):
         out.extend(rule(store, entry, own, make))
     return out
@@ -173,6 +173,36 @@ def _quotes(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> l
                                 "Keep the one sentence that supports the fact (exactly as printed); the "
                                 "locator leads a reader to the rest.", value=_short(o)))
     return out
+
+
+def _quotes_in_sources(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> list:
+    """A quote must be in the publication it is cited to, near the cited line (fingerprints)."""
+    out = []
+    for citation, quote in sorted(entry.subject_objects(R2P.quote), key=lambda t: (str(t[0]), str(t[1]))):
+        for source in entry.objects(citation, R2P.source):
+            line = entry.value(citation, R2P.line)
+            problem = quote_problem(store, source, quote, line)
+            if problem:
+                out.append(make(citation, R2P.quote, "provenance", problem, QUOTE_FIX, value=_short(quote)))
+    return out
+
+
+QUOTE_FIX = ("Copy the sentence exactly as the source prints it, and give the r2p:source and r2p:line where "
+             "it is printed (the line of the source's text file).")
+
+
+def quote_problem(store: Store, source: Node, quote: Node, line: Node | None) -> str | None:
+    """What is wrong with a quote cited to ``source`` at ``line``, or None (also when the
+    project holds no fingerprint of the source)."""
+    from r2pkg import fingerprints
+    from r2pkg.store.bundle import project_root
+
+    found = fingerprints.load(project_root() / "data" / "fingerprints").get(str(source))
+    if found is None or not isinstance(quote, Literal):
+        return None
+    at = int(line) if isinstance(line, Literal) and str(line).isdigit() else None
+    problem = found.find(str(quote), at)
+    return None if problem is None else fingerprints.message(problem, store.label(source), at)
 
 
 def _empty_values(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> list:

@@ -143,11 +143,30 @@ def validate_store(store: Store, limit: int | None = None,
         return "evidence (a citation without a name)" if isinstance(node, BNode) else store.label(node)
 
     findings = _dedupe([_finding_of(r, shapes, label, vocab) for r in results])
+    findings += _quotes_not_in_sources(store, engine, label, vocab)
     if limit is not None:
         findings = findings[:limit]
     report = Report(conforms=not any(f.severity == "Violation" for f in findings), findings=findings)
     report.checked = _typed_nodes(engine)
     return report
+
+
+def _quotes_not_in_sources(store: Store, engine: Store, labels, vocab: Graph) -> list[Finding]:
+    """Every quote of the graph against its source's fingerprint (one query, then lookups)."""
+    from r2pkg.entry_rules import QUOTE_FIX, quote_problem
+
+    rows = store_select(engine)(f"""PREFIX r2p: <{R2P}>
+        SELECT ?this ?source ?quote ?line WHERE {{
+            ?this r2p:quote ?quote ; r2p:source ?source . OPTIONAL {{ ?this r2p:line ?line }} }}""")
+    out = []
+    for row in rows:
+        problem = quote_problem(store, row["source"], row["quote"], row.get("line"))
+        if problem:
+            out.append(Finding(
+                focus=str(row["this"]), focus_label=_node_label(row["this"], labels), field=str(R2P.quote),
+                field_label=_field_label(R2P.quote, vocab), message=problem, rule="provenance", fix=QUOTE_FIX,
+                value=str(row["quote"])))
+    return out
 
 
 def store_select(store: Store):
