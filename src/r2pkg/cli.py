@@ -163,7 +163,8 @@ def validate(obj: Context, files: tuple[Path, ...], fmt: str, limit: int | None)
         report = validate_entry(obj.store, entry)
     else:
         report = validate_store(obj.store, limit=limit, progress=_progress_line())
-        click.echo(err=True)  # ends the progress line
+        if sys.stderr.isatty():
+            click.echo(err=True)  # ends the progress line
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -176,14 +177,16 @@ def _progress_line():
     import time
 
     shown = [0.0]
+    terminal = sys.stderr.isatty()  # redrawn in place; a log gets a line a second
 
     def show(state) -> None:
         now = time.monotonic()
-        if state.checks_done < state.checks_total and now - shown[0] < 0.2:
+        if state.checks_done < state.checks_total and now - shown[0] < (0.2 if terminal else 1.0):
             return
         shown[0] = now
-        click.echo(f"\rvalidating: {state.checks_done}/{state.checks_total} rules checked, "
-                   f"{state.results} finding(s), {state.seconds:.1f} s", err=True, nl=False)
+        line = (f"validating: {state.checks_done}/{state.checks_total} rules checked, "
+                f"{state.results} finding(s), {state.seconds:.1f} s")
+        click.echo(f"\r{line}" if terminal else line, err=True, nl=not terminal)
 
     return show
 

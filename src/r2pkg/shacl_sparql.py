@@ -122,6 +122,12 @@ def _constraints(shapes: Graph, shape: Node, focus: str) -> list[Check]:
     path = None if path_node is None else sparql_path(shapes, path_node)
     out = [Check(shape, comp, severity, path_node, text) for comp, text in _counts(shapes, shape, focus, path)]
     for comp, ok, recheck in _value_tests(shapes, shape):
+        if comp == "Class" and path is not None:  # one anti-join, not a path walk per value
+            cls = ok("?value").split("*", 1)[1].strip(" }")
+            text = (f"SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {path} ?value . "
+                    f"MINUS {{ ?value rdf:type/rdfs:subClassOf* {cls} }} }}")
+            out.append(Check(shape, comp, severity, path_node, text))
+            continue
         if path is None:
             text = f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER (!({ok('?this')})) }}"
         else:
