@@ -132,7 +132,7 @@ def validate_store(store: Store, limit: int | None = None,
     translate is handed, alone, to pySHACL. ``limit`` stops after that many findings.
     """
     shapes = store.shapes()
-    checks, unsupported = compile_shapes(shapes)
+    checks, unsupported = _compiled(shapes)
     engine = store.for_whole_graph_queries()
     results = run_checks(store_select(engine), checks, class_test(engine), limit, progress)
     if unsupported and (limit is None or len(results) < limit):
@@ -230,10 +230,8 @@ def validate_entry(store: Store, entry: Graph) -> Report:
     entry and what it points at.
     """
     own = _entry_nodes(entry)
-    work = _WorkingGraph()
+    work = Graph()  # the entry and what it points at; the vocabulary joins it in _run_shacl
     vocab = store.vocabulary()  # parsed once per store, not once per worker
-    for triple in vocab:
-        work.add(triple)
     for triple in _context(store, entry, own):
         work.add(triple)
     for triple in entry:
@@ -246,7 +244,7 @@ def validate_entry(store: Store, entry: Graph) -> Report:
             return "a node without a name"
         for value in entry.objects(node, RDFS.label):
             return str(value)
-        return store.label(node)
+        return node_label(store, node)
 
     from r2pkg import entry_rules
 
@@ -262,6 +260,22 @@ def validate_entry(store: Store, entry: Graph) -> Report:
     report.conforms = not report.findings
     report.checked = len({n for n in own if isinstance(n, URIRef)})
     return report
+
+
+def node_label(store: Store, node: Node) -> str:
+    """The label :meth:`Store.label` gives, read from the node's own triples.
+
+    ``Store.label`` reads every label of the graph once; an entry's findings need a few,
+    and an entry's cost must not grow with the graph (nor after each accepted entry).
+    """
+    from rdflib.namespace import SKOS
+
+    for prop in (RDFS.label, SKOS.prefLabel):
+        for value in store.objects(node, prop):
+            if isinstance(value, Literal) and value.language in (None, "en"):
+                return str(value)
+    text = str(node)
+    return text.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1] or text
 
 
 def _merges_first(findings: list[Finding]) -> list[Finding]:
@@ -332,11 +346,57 @@ def _with_blank_nodes(graph: Graph, node: Node) -> Iterable[tuple[Node, Node, No
 
 
 def _run_shacl(data: Graph, focus_of: set[Node] | None, labels, shapes: Graph, vocab: Graph) -> Report:
-    results = _pyshacl_results(data, shapes)
+    """The shapes on a small working graph, by the same compiled engine as the whole graph.
+
+    The graph is copied into an Oxigraph store of its own (1,300 triples: a few ms), where
+    the compiled checks take about half of pySHACL's time on the same graph.
+    """
+    import pyoxigraph as ox
+
+    from r2pkg.store.oxigraph import OxigraphStore, to_ox
+
+    checks, unsupported = _compiled(shapes)
+    engine = OxigraphStore(ox.Store())
+    default = ox.DefaultGraph()
+    engine.engine.extend(_vocabulary_quads(vocab))
+    engine.engine.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o), default) for s, p, o in data])
+    results = run_checks(store_select(engine), checks, class_test(engine))
+    if unsupported:
+        whole = _WorkingGraph()
+        for triple in vocab + data:
+            whole.add(triple)
+        results += _pyshacl_results(whole, only_shapes(shapes, unsupported))
     if focus_of is not None:
         results = [r for r in results if r.focus in focus_of]
     findings = _dedupe([_finding_of(r, shapes, labels, vocab) for r in results])
     return Report(conforms=not any(f.severity == "Violation" for f in findings), findings=findings)
+
+
+_QUADS: dict[int, tuple[Graph, list]] = {}
+
+
+def _vocabulary_quads(vocab: Graph) -> list:
+    """The vocabulary as pyoxigraph quads, converted once per vocabulary graph."""
+    import pyoxigraph as ox
+
+    from r2pkg.store.oxigraph import to_ox
+
+    found = _QUADS.get(id(vocab))
+    if found is None or found[0] is not vocab:
+        default = ox.DefaultGraph()
+        found = _QUADS[id(vocab)] = (vocab, [ox.Quad(to_ox(s), to_ox(p), to_ox(o), default) for s, p, o in vocab])
+    return found[1]
+
+
+_COMPILED: dict[int, tuple[Graph, tuple]] = {}
+
+
+def _compiled(shapes: Graph) -> tuple:
+    """The shapes compiled once per shapes graph (a store parses its shapes once)."""
+    found = _COMPILED.get(id(shapes))
+    if found is None or found[0] is not shapes:
+        found = _COMPILED[id(shapes)] = (shapes, compile_shapes(shapes))
+    return found[1]
 
 
 def _pyshacl_results(data: Graph, shapes: Graph) -> list[Result]:
