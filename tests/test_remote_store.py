@@ -296,6 +296,16 @@ def test_entry_validation_on_the_external_store(remote, name, conforms):
     assert report.conforms is conforms
 
 
+def test_whole_graph_validation_on_the_external_store_gives_the_same_report(remote, oxigraph_store):
+    """The compiled shapes run at the endpoint itself: the same report as on the embedded store."""
+    from r2pkg.validation import validate_store
+
+    there, here = validate_store(remote), validate_store(oxigraph_store)
+    assert there.conforms and here.conforms, there.as_text()
+    assert there.checked == here.checked
+    assert there.as_dict()["findings"] == here.as_dict()["findings"]
+
+
 def test_sparql_endpoint_served_from_the_external_store(remote):
     from r2pkg.web import create_app
 

@@ -207,13 +207,21 @@ QUOTE_FIX = ("Copy the sentence exactly as the source prints it, and give the r2
              "it is printed (the line of the source's text file).")
 
 
-def quote_problem(store: Store, source: Node, quote: Node, line: Node | None) -> str | None:
-    """What is wrong with a quote cited to ``source`` at ``line``, or None (also when the
-    project holds no fingerprint of the source)."""
+def quote_fingerprints() -> dict:
+    """The fingerprints of the graph's publications, by IRI (read once per process)."""
     from r2pkg import fingerprints
     from r2pkg.store.bundle import project_root
 
-    found = fingerprints.load(project_root() / "data" / "fingerprints").get(str(source))
+    return fingerprints.load(project_root() / "data" / "fingerprints")
+
+
+def quote_problem(store: Store, source: Node, quote: Node, line: Node | None,
+                  prints: dict | None = None) -> str | None:
+    """What is wrong with a quote cited to ``source`` at ``line``, or None (also when the
+    project holds no fingerprint of the source)."""
+    from r2pkg import fingerprints
+
+    found = (quote_fingerprints() if prints is None else prints).get(str(source))
     if found is None or not isinstance(quote, Literal):
         return None
     at = int(line) if isinstance(line, Literal) and str(line).isdigit() else None

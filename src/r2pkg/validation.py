@@ -153,14 +153,18 @@ def validate_store(store: Store, limit: int | None = None,
 
 def _quotes_not_in_sources(store: Store, engine: Store, labels, vocab: Graph) -> list[Finding]:
     """Every quote of the graph against its source's fingerprint (one query, then lookups)."""
-    from r2pkg.entry_rules import QUOTE_FIX, quote_problem
+    from r2pkg.entry_rules import QUOTE_FIX, quote_fingerprints, quote_problem
+
+    prints = quote_fingerprints()
+    if not prints:
+        return []
 
     rows = store_select(engine)(f"""PREFIX r2p: <{R2P}>
         SELECT ?this ?source ?quote ?line WHERE {{
             ?this r2p:quote ?quote ; r2p:source ?source . OPTIONAL {{ ?this r2p:line ?line }} }}""")
     out = []
     for row in rows:
-        problem = quote_problem(store, row["source"], row["quote"], row.get("line"))
+        problem = quote_problem(store, row["source"], row["quote"], row.get("line"), prints)
         if problem:
             out.append(Finding(
                 focus=str(row["this"]), focus_label=_node_label(row["this"], labels), field=str(R2P.quote),
