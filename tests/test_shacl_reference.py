@@ -184,3 +184,24 @@ def test_label_literal_without_language_is_one_finding(oxigraph_store):
     graph.add((URIRef(str(R2PID) + "state/testland"), RDFS.label, Literal("Testland")))
     results = same(graph, oxigraph_store.shapes())
     assert len(results) == 1
+
+
+def test_a_construct_the_compiler_does_not_know_goes_to_pyshacl_alone(oxigraph_store):
+    """sh:uniqueLang is not compiled: that shape, and only that one, is left to pySHACL."""
+    shapes = Graph()
+    for triple in oxigraph_store.shapes():
+        shapes.add(triple)
+    extra = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix r2p: <https://w3id.org/r2pkg/ontology#> .
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    r2p:TestUniqueLabel a sh:NodeShape ; sh:targetClass r2p:Case ;
+        sh:property [ sh:path rdfs:label ; sh:uniqueLang true ; sh:severity sh:Warning ] ."""
+    shapes.parse(data=extra, format="turtle")
+    _checks, unsupported = compile_shapes(shapes)
+    assert unsupported == [URIRef("https://w3id.org/r2pkg/ontology#TestUniqueLabel")]
+    case = URIRef(str(R2PID) + "case/testland")
+    graph = Graph()
+    graph.add((case, RDF.type, R2P.Case))
+    graph.add((case, RDFS.label, Literal("Testland", lang="en")))
+    graph.add((case, RDFS.label, Literal("Testland again", lang="en")))
+    only = validation._pyshacl_results(graph, validation.only_shapes(shapes, unsupported))
+    assert {(r.focus, r.component) for r in only} == {(case, "UniqueLang")}

@@ -353,9 +353,7 @@ def _results(select: Select, check: Check, has_class, remaining: int | None) -> 
         if focus is None:
             continue
         value = row.get("value")
-        if check.value_is_focus and value is None and check.component != "SPARQL":
-            value = focus
-        elif check.value_is_focus and value is None:
+        if check.value_is_focus and value is None:  # a node shape's value node is its focus node
             value = focus
         if check.recheck is not None and check.recheck(value, has_class):
             continue
