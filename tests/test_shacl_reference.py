@@ -205,3 +205,24 @@ def test_a_construct_the_compiler_does_not_know_goes_to_pyshacl_alone(oxigraph_s
     graph.add((case, RDFS.label, Literal("Testland again", lang="en")))
     only = validation._pyshacl_results(graph, validation.only_shapes(shapes, unsupported))
     assert {(r.focus, r.component) for r in only} == {(case, "UniqueLang")}
+
+
+def test_a_store_that_refuses_a_whole_graph_join_gets_it_focus_by_focus(oxigraph_store):
+    """Virtuoso walks no transitive path from an unbound start (Authority-noCycle): the
+    constraint is then run with each focus node written in, as pySHACL runs it."""
+    from r2pkg.errors import QueryError
+
+    entry = read_entries([SHAPES / "invalid-authority-cycle.ttl"])
+    graph = working_graph(oxigraph_store, entry)
+    engine = MemoryStore(graph).for_whole_graph_queries()
+    checks, _ = compile_shapes(oxigraph_store.shapes())
+    plain = validation.store_select(engine)
+
+    def virtuoso_like(text: str):
+        if "+ $this" in text:  # the transitive path with an unbound start
+            raise QueryError("transitive start not given")
+        return plain(text)
+
+    ours = {key(r) for r in run_checks(virtuoso_like, checks, validation.class_test(engine))}
+    assert ours == {key(r) for r in run_checks(plain, checks, validation.class_test(engine))}
+    assert any("noCycle" in str(k[4]) for k in ours)

@@ -27,6 +27,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
 from r2pkg import shacl_terms
+from r2pkg.errors import QueryError, R2pkgError
 
 #: Parameters of the constraint components compiled here; any other sh: term on a shape
 #: that is not bookkeeping (names, messages, targets) makes the shape Unsupported.
@@ -60,6 +61,10 @@ class Check:
     constraint: Node | None = None
     value_is_focus: bool = False
     recheck: Callable[[Node, Callable[[Node, Node], bool]], bool] | None = None
+    #: For a SPARQL-based constraint: the focus pattern, and the query with each focus node
+    #: written in (``__FOCUS__``), for stores that cannot join it over the whole graph.
+    focus: str | None = None
+    bound: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,9 +140,9 @@ def _constraints(shapes: Graph, shape: Node, focus: str) -> list[Check]:
         out.append(Check(shape, comp, severity, path_node, text, value_is_focus=path is None, recheck=recheck))
     for constraint in shapes.objects(shape, SH.sparql):
         if not _deactivated(shapes, constraint):
-            text = _sparql_constraint(shapes, constraint, focus, path)
+            text, bound = _sparql_constraint(shapes, constraint, focus, path)
             out.append(Check(shape, "SPARQL", severity, path_node, text, constraint=constraint,
-                             value_is_focus=path is None))
+                             value_is_focus=path is None, focus=focus, bound=bound))
     return out
 
 
@@ -249,9 +254,10 @@ def _is_list(shapes: Graph, node: Node) -> bool:
 # -- SPARQL-based constraints ----------------------------------------------------------------
 
 _SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
+_THIS = re.compile(r"[$?]this\b")
 
 
-def _sparql_constraint(shapes: Graph, constraint: Node, focus: str, path: str | None) -> str:
+def _sparql_constraint(shapes: Graph, constraint: Node, focus: str, path: str | None) -> tuple[str, str]:
     """The constraint's SELECT with the focus nodes joined in first, and its prefixes declared.
 
     pySHACL pre-binds ``$this`` for one focus node at a time; joining the target pattern at
@@ -274,7 +280,10 @@ def _sparql_constraint(shapes: Graph, constraint: Node, focus: str, path: str | 
     if brace < 0:
         raise Unsupported(f"{constraint}: no SELECT pattern")
     body = text[:brace + 1] + f"\n    {focus}\n" + text[brace + 1:]
-    return _prefixes(shapes, constraint) + body
+    # as pySHACL runs it: the focus node written in for $this (Virtuoso will not walk a
+    # transitive path from an unbound start, as Authority-noCycle asks)
+    bound = (_THIS.sub("(__FOCUS__ AS ?this)", text[:brace]) + _THIS.sub("__FOCUS__", text[brace:]))
+    return _prefixes(shapes, constraint) + body, _prefixes(shapes, constraint) + bound
 
 
 def _prefixes(shapes: Graph, constraint: Node) -> str:
@@ -344,11 +353,30 @@ def run_checks(select: Select, checks: list[Check], has_class: Callable[[Node, N
     return out
 
 
+def _focus_by_focus(select: Select, check: Check) -> Iterator[dict[str, Node]]:
+    """A SPARQL-based constraint the store refused over the whole graph, one focus node at a
+    time (slower; IRIs only, as a blank node cannot be written into a query)."""
+    for row in select(PROLOGUE + f"SELECT DISTINCT ?this WHERE {{ {check.focus} }}"):
+        focus = row.get("this")
+        if isinstance(focus, URIRef):
+            yield from select(PROLOGUE + check.bound.replace("__FOCUS__", focus.n3()))
+
+
 def _results(select: Select, check: Check, has_class, remaining: int | None) -> Iterator[Result]:
     text = query_text(check)
     if remaining is not None and check.recheck is None and not re.search(r"\bLIMIT\b", check.text, re.I):
         text += f"\nLIMIT {remaining}"
-    for row in select(text):
+    try:
+        try:
+            rows = list(select(text))
+        except R2pkgError:
+            if check.bound is None:
+                raise
+            rows = list(_focus_by_focus(select, check))
+    except R2pkgError as exc:  # name the rule: the store's message alone does not say which
+        raise QueryError(f"the rule {check.constraint or check.shape} ({check.component}) could not be "
+                         f"checked on this store: {exc.message}", hint="the query was:\n" + text) from exc
+    for row in rows:
         focus = row.get("this")
         if focus is None:
             continue
