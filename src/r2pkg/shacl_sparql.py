@@ -279,11 +279,76 @@ def _sparql_constraint(shapes: Graph, constraint: Node, focus: str, path: str | 
     brace = text.find("{", match.end()) if match else -1
     if brace < 0:
         raise Unsupported(f"{constraint}: no SELECT pattern")
-    body = text[:brace + 1] + f"\n    {focus}\n" + text[brace + 1:]
+    body = text[:brace + 1] + f"\n    {focus}\n" + minus_for_not_exists(text[brace + 1:])
     # as pySHACL runs it: the focus node written in for $this (Virtuoso will not walk a
     # transitive path from an unbound start, as Authority-noCycle asks)
     bound = (_THIS.sub("(__FOCUS__ AS ?this)", text[:brace]) + _THIS.sub("__FOCUS__", text[brace:]))
     return _prefixes(shapes, constraint) + body, _prefixes(shapes, constraint) + bound
+
+
+_NOT_EXISTS = re.compile(r"FILTER\s*NOT\s+EXISTS\s*\{", re.IGNORECASE)
+_VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
+_FILTER = re.compile(r"FILTER\s*[A-Za-z]*\s*\(", re.IGNORECASE)
+_NOT_PLAIN = re.compile(r"\b(OPTIONAL|EXISTS|MINUS|BIND|VALUES|SELECT|SERVICE|GRAPH|UNION)\b", re.IGNORECASE)
+
+
+def minus_for_not_exists(body: str) -> str:
+    """``FILTER NOT EXISTS { G }`` of the top-level group as ``MINUS { G }`` where the two agree.
+
+    Oxigraph evaluates a NOT EXISTS pattern once per solution without using the solution's
+    bindings (a path from ``$this`` is walked from every node: 64 s for 97 responses at 64k
+    triples); MINUS is one anti-join (2 ms). They give the same answer when G mentions
+    ``$this`` (bound in every solution, so the two always share a variable), holds only
+    triple patterns, paths and FILTERs, and its FILTERs use only variables its own patterns
+    bind. Anything else is left as written. ``body`` starts just inside the WHERE's brace.
+    """
+    out, pos = [], 0
+    for match in _NOT_EXISTS.finditer(body):
+        if match.start() < pos or _depth(body[:match.start()]) != 0:
+            continue
+        end = _closing(body, match.end() - 1)
+        if end < 0:
+            break
+        group = body[match.end():end]
+        if _same_as_minus(group):
+            out.append(body[pos:match.start()] + "MINUS {" + group + "}")
+            pos = end + 1
+    out.append(body[pos:])
+    return "".join(out)
+
+
+def _same_as_minus(group: str) -> bool:
+    if _NOT_PLAIN.search(group) or '"' in group or "'" in group:
+        return False
+    filters, patterns, pos = [], [], 0
+    for match in _FILTER.finditer(group):
+        end = _closing(group, match.end() - 1, "(", ")")
+        if end < 0:
+            return False
+        patterns.append(group[pos:match.start()])
+        filters.append(group[match.end():end])
+        pos = end + 1
+    patterns.append(group[pos:])
+    bound = set(_VARIABLE.findall(" ".join(patterns)))
+    used = set(_VARIABLE.findall(" ".join(filters)))
+    return "this" in bound and used <= bound
+
+
+def _depth(text: str) -> int:
+    return text.count("{") - text.count("}")
+
+
+def _closing(text: str, start: int, opening: str = "{", closing: str = "}") -> int:
+    """The index of the bracket closing the one at ``start``, or -1."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == opening:
+            depth += 1
+        elif text[i] == closing:
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
 
 
 def _prefixes(shapes: Graph, constraint: Node) -> str:
