@@ -301,7 +301,9 @@ def test_whole_graph_validation_on_the_external_store_gives_the_same_report(remo
     from r2pkg.validation import validate_store
 
     there, here = validate_store(remote), validate_store(oxigraph_store)
-    assert there.conforms and here.conforms, there.as_text()
+    from collections import Counter
+
+    assert there.conforms and here.conforms, Counter((f.shape, f.field_label) for f in there.findings).most_common(12)
     assert there.checked == here.checked
     assert there.as_dict()["findings"] == here.as_dict()["findings"]
 

@@ -54,15 +54,22 @@ def same(graph: Graph, shapes: Graph) -> set:
     return set(ours)
 
 
+def plain(triple: tuple) -> tuple:
+    """``"x"^^xsd:string`` (as Oxigraph hands literals back) as ``"x"``: one term in RDF 1.1
+    and in Oxigraph, two to rdflib, so a graph holding both would count two values."""
+    s, p, o = triple
+    return s, p, Literal(str(o)) if isinstance(o, Literal) and o.datatype == XSD.string else o
+
+
 def working_graph(store, entry: Graph) -> Graph:
     """What an entry is validated in: the vocabulary, what it points at, and the entry."""
     graph = Graph()
     for triple in store.vocabulary():
-        graph.add(triple)
+        graph.add(plain(triple))
     for triple in validation._context(store, entry, validation._entry_nodes(entry)):
-        graph.add(triple)
+        graph.add(plain(triple))
     for triple in entry:
-        graph.add(triple)
+        graph.add(plain(triple))
     return graph
 
 
@@ -159,15 +166,15 @@ def test_the_bundled_graph_gives_the_same_results(oxigraph_store):
     rng = random.Random(2323)
     graph = Graph()
     for triple in oxigraph_store.graph:
-        graph.add(triple)
+        graph.add(plain(triple))
     subjects = _subjects(oxigraph_store)
     for node in rng.sample(subjects, 60):
         entry = _node_entry(oxigraph_store, node)
         for triple in entry:
-            graph.remove(triple)
+            graph.remove(plain(triple))
         _mutate(entry, rng)
         for triple in entry:
-            graph.add(triple)
+            graph.add(plain(triple))
     results = same(graph, oxigraph_store.shapes())
     assert len(results) > 30
 
