@@ -35,8 +35,11 @@ _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "ﬁ": 
 
 def words(text: str) -> list[str]:
     """The normalised words of a text: lower case, no accents, apostrophes and hyphens dropped."""
-    text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.translate(_QUOTES)
+    if not text.isascii():  # most quotes are: decomposing them char by char was most of the cost
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.lower()
     text = re.sub(r"(?<=[a-z])['-](?=[a-z])", "", text)  # "non-paper", "council's" as one word
     return _WORD.findall(text)
 
