@@ -66,7 +66,7 @@ def test_saved_query_parameter_naming_nothing_exits_2(runner):
 def test_validate_bundled_graph_exits_0(runner):
     result = runner.invoke(main, ["validate"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("conforms")
+    assert result.stdout.startswith("conforms")  # the progress line goes to stderr
 
 
 def test_malformed_data_file_makes_validate_and_serve_exit_with_file_and_line(runner, tmp_path: Path, monkeypatch):
@@ -152,3 +152,37 @@ def test_precedents_text_and_json(runner):
 def test_stats(runner):
     result = runner.invoke(main, ["--store", "memory", "stats"])
     assert result.exit_code == 0 and "triples" in result.output
+
+
+def _home_with(tmp_path: Path, extra: str) -> Path:
+    """A copy of the bundled graph with one more data file."""
+    import shutil
+
+    src = Path(__file__).resolve().parents[1]
+    root = tmp_path / "project"
+    shutil.copytree(src / "ontology", root / "ontology")
+    shutil.copytree(src / "data", root / "data")
+    (root / "data" / "zz-broken.ttl").write_text(extra, encoding="utf-8")
+    return root
+
+
+BROKEN_CASES = """@prefix r2p: <https://w3id.org/r2pkg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix case: <https://w3id.org/r2pkg/id/case/> .
+""" + "".join(f'case:broken-{n} a r2p:Case ; rdfs:label "Broken {n}"@en ; r2p:scopeStatus r2p:InScope .\n'
+              for n in range(5))
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+def test_validate_whole_graph_reports_findings_with_progress_and_a_limit(runner, tmp_path: Path, monkeypatch, store):
+    monkeypatch.setenv("R2PKG_HOME", str(_home_with(tmp_path, BROKEN_CASES)))
+    full = runner.invoke(main, ["validate", "--store", store, "--format", "json"])
+    assert full.exit_code == 1, full.output
+    report = json.loads(full.stdout)
+    focus = {f["focus"] for f in report["findings"]}
+    assert focus == {f"https://w3id.org/r2pkg/id/case/broken-{n}" for n in range(5)}
+    assert {f["rule"] for f in report["findings"]} == {"4+3", "provenance"}
+    assert "rules checked" in full.stderr and "finding(s)" in full.stderr
+    cut = runner.invoke(main, ["validate", "--store", store, "--limit", "2"])
+    assert cut.exit_code == 1
+    assert cut.stdout.startswith("does not conform: 2 problem(s)")

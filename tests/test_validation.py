@@ -155,7 +155,10 @@ def _filled_template(slug: str) -> str:
         "# r2p:country state:TODO ;": "r2p:country state:kenya ;",
         '"2008"^^xsd:gYear': '"2019"^^xsd:gYear',
         '"TODO section or para"': "\"section 'Test'\"",
-        '"TODO at most one sentence, exactly as printed"': '"Civilians were attacked in Testland."',
+        # a real sentence of the cited report: an invented one is a finding (issue 23, fingerprints)
+        '"TODO at most one sentence, exactly as printed"':
+            '"The General Assembly is the appropriate forum for continuing the intergovernmental dialogue '
+            'on the Responsibility to Protect."',
         '"TODO the source attributes crimes against humanity to the situation"':
             f'"The source attributes crimes against humanity to Testland ({year})"',
         '"TODO"': "\"section 'Test'\"",

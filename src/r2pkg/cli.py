@@ -185,9 +185,11 @@ def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: 
 @main.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="stop the whole-graph check after N findings.")
 @store_option
 @click.pass_obj
-def validate(obj: Context, files: tuple[Path, ...], fmt: str) -> None:
+def validate(obj: Context, files: tuple[Path, ...], fmt: str, limit: int | None) -> None:
     """Validate the bundled graph, or new entries (Turtle or JSON-LD) against it."""
     from r2pkg.entries import read_entries
     from r2pkg.validation import validate_entry, validate_store
@@ -196,12 +198,33 @@ def validate(obj: Context, files: tuple[Path, ...], fmt: str) -> None:
         entry = read_entries(files)
         report = validate_entry(obj.store, entry)
     else:
-        report = validate_store(obj.store)
+        report = validate_store(obj.store, limit=limit, progress=_progress_line())
+        if sys.stderr.isatty():
+            click.echo(err=True)  # ends the progress line
     if fmt == "json":
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo(report.as_text())
     sys.exit(0 if report.conforms else 1)
+
+
+def _progress_line():
+    """Shows on stderr how far the whole-graph check is: rules run, findings so far, time."""
+    import time
+
+    shown = [0.0]
+    terminal = sys.stderr.isatty()  # redrawn in place; a log gets a line a second
+
+    def show(state) -> None:
+        now = time.monotonic()
+        if state.checks_done < state.checks_total and now - shown[0] < (0.2 if terminal else 1.0):
+            return
+        shown[0] = now
+        line = (f"validating: {state.checks_done}/{state.checks_total} rules checked, "
+                f"{state.results} finding(s), {state.seconds:.1f} s")
+        click.echo(f"\r{line}" if terminal else line, err=True, nl=not terminal)
+
+    return show
 
 
 @main.command()

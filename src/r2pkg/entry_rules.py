@@ -70,7 +70,7 @@ def sentence_count(text: str) -> int:
 def check(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> list:
     """Every rule of this module on ``entry``; ``make`` builds a finding."""
     out: list = []
-    for rule in (_placeholders, _existing_nodes, _second_names, _quotes, _empty_values,
+    for rule in (_placeholders, _existing_nodes, _second_names, _quotes, _quotes_in_sources, _empty_values,
                  _iri_form, _inference_as_fact, _future_dates):
         out.extend(rule(store, entry, own, make))
     return out
@@ -112,7 +112,7 @@ def _existing_nodes(store: Store, entry: Graph, own: set[Node], make: FindingMak
                if p != EXTENDS and (node, p, o) not in graph]
         if not new:
             continue
-        label = store.label(node)
+        label = _node_label(store, node)
         where = getattr(entry, "where", None)
         if where is not None:  # name the first line the editor wrote about the node
             new.sort(key=lambda po: (where(node, po[0]) or ("", 0))[1])
@@ -140,17 +140,13 @@ def _existing_nodes(store: Store, entry: Graph, own: set[Node], make: FindingMak
 
 def _second_names(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> list:
     """A new node whose English label and class are those of a node already in the graph."""
-    index: dict[str, set[Node]] = {}
     out = []
     for node in sorted({s for s in entry.subjects(RDF.type, None) if isinstance(s, URIRef)}, key=str):
         if store.exists(node):
             continue
         for label in entry.objects(node, RDFS.label):
-            if not index:
-                for other, text in store.labels.items():
-                    index.setdefault(text.casefold(), set()).add(other)
             classes = set(entry.objects(node, RDF.type))
-            same = sorted((o for o in index.get(str(label).casefold(), ())
+            same = sorted((o for o in _labelled(store, str(label))
                            if isinstance(o, URIRef) and classes & store.types(o)), key=str)
             if same:
                 out.append(make(node, RDFS.label, "identity",
@@ -159,6 +155,26 @@ def _second_names(store: Store, entry: Graph, own: set[Node], make: FindingMaker
                                 f"Use <{same[0]}> (with r2p:extendsExisting true to add to it), or give "
                                 "the new node a label that tells them apart.", value=str(label)))
     return out
+
+
+def _node_label(store: Store, node: Node) -> str:
+    from r2pkg.validation import node_label
+
+    return node_label(store, node)
+
+
+def _labelled(store: Store, text: str) -> set[Node]:
+    """Nodes whose English (or untagged) label is ``text`` up to case, by indexed lookups.
+
+    Each spelling an editor is likely to differ by (as written, lower case, capitalised,
+    title case, upper case) is one exact lookup, so the cost does not grow with the graph,
+    as reading every label of the graph did (100 ms an entry at a million triples).
+    """
+    found: set[Node] = set()
+    for spelling in {text, text.lower(), text.capitalize(), text.title(), text.upper()}:
+        for literal in (Literal(spelling, lang="en"), Literal(spelling)):
+            found.update(store.subjects(RDFS.label, literal))
+    return found
 
 
 def _quotes(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> list:
@@ -173,6 +189,44 @@ def _quotes(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> l
                                 "Keep the one sentence that supports the fact (exactly as printed); the "
                                 "locator leads a reader to the rest.", value=_short(o)))
     return out
+
+
+def _quotes_in_sources(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> list:
+    """A quote must be in the publication it is cited to, near the cited line (fingerprints)."""
+    out = []
+    for citation, quote in sorted(entry.subject_objects(R2P.quote), key=lambda t: (str(t[0]), str(t[1]))):
+        for source in entry.objects(citation, R2P.source):
+            line = entry.value(citation, R2P.line)
+            problem = quote_problem(store, source, quote, line)
+            if problem:
+                out.append(make(citation, R2P.quote, "provenance", problem, QUOTE_FIX, value=_short(quote)))
+    return out
+
+
+QUOTE_FIX = ("Copy the sentence exactly as the source prints it, and give the r2p:source and r2p:line where "
+             "it is printed (the line of the source's text file).")
+
+
+def quote_fingerprints() -> dict:
+    """The fingerprints of the graph's publications, by IRI (read once per process)."""
+    from r2pkg import fingerprints
+    from r2pkg.store.bundle import project_root
+
+    return fingerprints.load(project_root() / "data" / "fingerprints")
+
+
+def quote_problem(store: Store, source: Node, quote: Node, line: Node | None,
+                  prints: dict | None = None) -> str | None:
+    """What is wrong with a quote cited to ``source`` at ``line``, or None (also when the
+    project holds no fingerprint of the source)."""
+    from r2pkg import fingerprints
+
+    found = (quote_fingerprints() if prints is None else prints).get(str(source))
+    if found is None or not isinstance(quote, Literal):
+        return None
+    at = int(line) if isinstance(line, Literal) and str(line).isdigit() else None
+    problem = found.find(str(quote), at)
+    return None if problem is None else fingerprints.message(problem, _node_label(store, source), at)
 
 
 def _empty_values(store: Store, entry: Graph, own: set[Node], make: FindingMaker) -> list:

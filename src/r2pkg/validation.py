@@ -9,13 +9,15 @@ entry's own nodes. Its cost grows with the entry, not with the graph.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 
 import pyshacl
-from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import RDF, RDFS, SH
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
+
+from r2pkg.shacl_sparql import Progress, Result, compile_shapes, run_checks
 
 from r2pkg.namespaces import AUTHORITY_PROPERTIES, R2P, R2PID
 from r2pkg.store import Store
@@ -121,15 +123,108 @@ def _prepared(text: str, namespaces: tuple):
     return prepareQuery(text, initNs=dict(namespaces))
 
 
-def validate_store(store: Store) -> Report:
-    """Validate the whole graph against the shapes."""
-    data = store.local_copy()
+def validate_store(store: Store, limit: int | None = None,
+                   progress: Callable[[Progress], None] | None = None) -> Report:
+    """Validate the whole graph against the shapes, each rule as one query over the store.
+
+    The shapes are compiled into SPARQL (:mod:`r2pkg.shacl_sparql`) and run where the graph
+    lives, so the cost is that of the store's own joins; a shape the compiler does not
+    translate is handed, alone, to pySHACL. ``limit`` stops after that many findings.
+    """
+    shapes = store.shapes()
+    checks, unsupported = _compiled(shapes)
+    engine = store.for_whole_graph_queries()
+    results = run_checks(store_select(engine), checks, class_test(engine), limit, progress)
+    if unsupported and (limit is None or len(results) < limit):
+        results += _pyshacl_results(store.local_copy(), only_shapes(shapes, unsupported))
+    vocab = store.vocabulary()
+
     def label(node: Node) -> str:
         return "evidence (a citation without a name)" if isinstance(node, BNode) else store.label(node)
 
-    report = _run_shacl(data, focus_of=None, labels=label, shapes=store.shapes(), vocab=store.vocabulary())
-    report.checked = len(set(data.subjects(RDF.type, None)))
+    findings = _dedupe([_finding_of(r, shapes, label, vocab) for r in results])
+    findings += _quotes_not_in_sources(store, engine, label, vocab)
+    if limit is not None:
+        findings = findings[:limit]
+    report = Report(conforms=not any(f.severity == "Violation" for f in findings), findings=findings)
+    report.checked = _typed_nodes(engine)
     return report
+
+
+def _quotes_not_in_sources(store: Store, engine: Store, labels, vocab: Graph) -> list[Finding]:
+    """Every quote of the graph against its source's fingerprint (one query, then lookups)."""
+    from r2pkg.entry_rules import QUOTE_FIX, quote_fingerprints, quote_problem
+
+    prints = quote_fingerprints()
+    if not prints:
+        return []
+
+    rows = store_select(engine)(f"""PREFIX r2p: <{R2P}>
+        SELECT ?this ?source ?quote ?line WHERE {{
+            ?this r2p:quote ?quote ; r2p:source ?source . OPTIONAL {{ ?this r2p:line ?line }} }}""")
+    out = []
+    for row in rows:
+        problem = quote_problem(store, row["source"], row["quote"], row.get("line"), prints)
+        if problem:
+            out.append(Finding(
+                focus=str(row["this"]), focus_label=_node_label(row["this"], labels), field=str(R2P.quote),
+                field_label=_field_label(R2P.quote, vocab), message=problem, rule="provenance", fix=QUOTE_FIX,
+                value=str(row["quote"])))
+    return out
+
+
+def store_select(store: Store):
+    """A compiled check's query, run on whatever store holds the graph (rows as dicts)."""
+    from r2pkg.sparql import ParsedQuery
+
+    def select(text: str):
+        answer = store.run(ParsedQuery(text, "SELECT"))
+        for row in answer.rows:
+            yield {name: _simple(term) for name, term in zip(answer.names, row) if term is not None}
+
+    return select
+
+
+def _simple(term: Node) -> Node:
+    """``"x"^^xsd:string`` as ``"x"``: one literal in RDF 1.1, two terms to rdflib (and pySHACL)."""
+    if isinstance(term, Literal) and term.datatype == XSD.string:
+        return Literal(str(term))
+    return term
+
+
+def class_test(store: Store) -> Callable[[Node, Node], bool]:
+    """Is a node an instance of a class (or of a subclass)? For the few values SPARQL left open."""
+    from r2pkg.sparql import ParsedQuery
+
+    subclasses: dict[Node, set[Node]] = {}
+
+    def has_class(node: Node, cls: Node) -> bool:
+        if cls not in subclasses:
+            answer = store.run(ParsedQuery(
+                f"PREFIX rdfs: <{RDFS}>\nSELECT ?c WHERE {{ ?c rdfs:subClassOf* {cls.n3()} }}", "SELECT"))
+            subclasses[cls] = {row[0] for row in answer.rows} | {cls}
+        return any(t in subclasses[cls] for t in store.objects(node, RDF.type))
+
+    return has_class
+
+
+def only_shapes(shapes: Graph, keep: list[Node]) -> Graph:
+    """The shapes graph with the targets of every shape but ``keep`` removed (for pySHACL)."""
+    from r2pkg.shacl_sparql import TARGETS
+
+    out = Graph()
+    for s, p, o in shapes:
+        if s not in keep and (p in TARGETS or (p == RDF.type and o in (RDFS.Class, OWL.Class))):
+            continue
+        out.add((s, p, o))
+    return out
+
+
+def _typed_nodes(store: Store) -> int:
+    from r2pkg.sparql import ParsedQuery
+
+    answer = store.run(ParsedQuery("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?t }", "SELECT"))
+    return int(answer.rows[0][0]) if answer.rows and answer.rows[0][0] is not None else 0
 
 
 def validate_entry(store: Store, entry: Graph) -> Report:
@@ -139,10 +234,8 @@ def validate_entry(store: Store, entry: Graph) -> Report:
     entry and what it points at.
     """
     own = _entry_nodes(entry)
-    work = _WorkingGraph()
+    work = Graph()  # the entry and what it points at; the vocabulary joins it in _run_shacl
     vocab = store.vocabulary()  # parsed once per store, not once per worker
-    for triple in vocab:
-        work.add(triple)
     for triple in _context(store, entry, own):
         work.add(triple)
     for triple in entry:
@@ -155,7 +248,7 @@ def validate_entry(store: Store, entry: Graph) -> Report:
             return "a node without a name"
         for value in entry.objects(node, RDFS.label):
             return str(value)
-        return store.label(node)
+        return node_label(store, node)
 
     from r2pkg import entry_rules
 
@@ -171,6 +264,22 @@ def validate_entry(store: Store, entry: Graph) -> Report:
     report.conforms = not report.findings
     report.checked = len({n for n in own if isinstance(n, URIRef)})
     return report
+
+
+def node_label(store: Store, node: Node) -> str:
+    """The label :meth:`Store.label` gives, read from the node's own triples.
+
+    ``Store.label`` reads every label of the graph once; an entry's findings need a few,
+    and an entry's cost must not grow with the graph (nor after each accepted entry).
+    """
+    from rdflib.namespace import SKOS
+
+    for prop in (RDFS.label, SKOS.prefLabel):
+        for value in store.objects(node, prop):
+            if isinstance(value, Literal) and value.language in (None, "en"):
+                return str(value)
+    text = str(node)
+    return text.rstrip("/").rsplit("#", 1)[-1].rsplit("/", 1)[-1] or text
 
 
 def _merges_first(findings: list[Finding]) -> list[Finding]:
@@ -241,18 +350,76 @@ def _with_blank_nodes(graph: Graph, node: Node) -> Iterable[tuple[Node, Node, No
 
 
 def _run_shacl(data: Graph, focus_of: set[Node] | None, labels, shapes: Graph, vocab: Graph) -> Report:
-    conforms, results, _text = pyshacl.validate(
+    """The shapes on a small working graph, by the same compiled engine as the whole graph.
+
+    The graph is copied into an Oxigraph store of its own (1,300 triples: a few ms), where
+    the compiled checks take about half of pySHACL's time on the same graph.
+    """
+    import pyoxigraph as ox
+
+    from r2pkg.store.oxigraph import OxigraphStore, to_ox
+
+    checks, unsupported = _compiled(shapes)
+    engine = OxigraphStore(ox.Store())
+    default = ox.DefaultGraph()
+    engine.engine.extend(_vocabulary_quads(vocab))
+    engine.engine.extend([ox.Quad(to_ox(s), to_ox(p), to_ox(o), default) for s, p, o in data])
+    results = run_checks(store_select(engine), checks, class_test(engine))
+    if unsupported:
+        whole = _WorkingGraph()
+        for triple in vocab + data:
+            whole.add(triple)
+        results += _pyshacl_results(whole, only_shapes(shapes, unsupported))
+    if focus_of is not None:
+        results = [r for r in results if r.focus in focus_of]
+    findings = _dedupe([_finding_of(r, shapes, labels, vocab) for r in results])
+    return Report(conforms=not any(f.severity == "Violation" for f in findings), findings=findings)
+
+
+_QUADS: dict[int, tuple[Graph, list]] = {}
+
+
+def _vocabulary_quads(vocab: Graph) -> list:
+    """The vocabulary as pyoxigraph quads, converted once per vocabulary graph."""
+    import pyoxigraph as ox
+
+    from r2pkg.store.oxigraph import to_ox
+
+    found = _QUADS.get(id(vocab))
+    if found is None or found[0] is not vocab:
+        default = ox.DefaultGraph()
+        found = _QUADS[id(vocab)] = (vocab, [ox.Quad(to_ox(s), to_ox(p), to_ox(o), default) for s, p, o in vocab])
+    return found[1]
+
+
+_COMPILED: dict[int, tuple[Graph, tuple]] = {}
+
+
+def _compiled(shapes: Graph) -> tuple:
+    """The shapes compiled once per shapes graph (a store parses its shapes once)."""
+    found = _COMPILED.get(id(shapes))
+    if found is None or found[0] is not shapes:
+        found = _COMPILED[id(shapes)] = (shapes, compile_shapes(shapes))
+    return found[1]
+
+
+def _pyshacl_results(data: Graph, shapes: Graph) -> list[Result]:
+    """pySHACL's results as :class:`~r2pkg.shacl_sparql.Result` (the reference engine)."""
+    _conforms, graph, _text = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", advanced=True,
         allow_warnings=True, abort_on_first=False, inplace=True,  # never copies: reads only
     )
-    findings = []
-    for result in results.subjects(RDF.type, SH.ValidationResult):
-        focus = results.value(result, SH.focusNode)
-        if focus_of is not None and focus not in focus_of:
-            continue
-        findings.append(_finding(results, result, shapes, labels, vocab))
-    findings = _dedupe(findings)
-    return Report(conforms=not findings if focus_of is not None else bool(conforms), findings=findings)
+    out = []
+    for result in graph.subjects(RDF.type, SH.ValidationResult):
+        component = graph.value(result, SH.sourceConstraintComponent)
+        name = str(component).rsplit("#", 1)[-1].removesuffix("ConstraintComponent") if component else ""
+        out.append(Result(
+            focus=graph.value(result, SH.focusNode), path=graph.value(result, SH.resultPath),
+            value=graph.value(result, SH.value), shape=graph.value(result, SH.sourceShape),
+            constraint=graph.value(result, SH.sourceConstraint), component=name,
+            severity=graph.value(result, SH.resultSeverity) or SH.Violation,
+        ))
+    return out
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:
@@ -266,19 +433,16 @@ def _dedupe(findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def _finding(results: Graph, result: Node, shapes: Graph, labels, vocab: Graph) -> Finding:
-    focus = results.value(result, SH.focusNode)
-    path = results.value(result, SH.resultPath)
-    value = results.value(result, SH.value)
-    source = results.value(result, SH.sourceConstraint) or results.value(result, SH.sourceShape)
-    shape = results.value(result, SH.sourceShape)
+def _finding_of(result: Result, shapes: Graph, labels, vocab: Graph) -> Finding:
+    """A result as a finding an editor reads: the shape's message, rule group and fix."""
+    source = result.constraint or result.shape
+    shape = result.shape
     rule = shapes.value(source, R2P.ruleGroup) or shapes.value(shape, R2P.ruleGroup) or "form"
-    message = (shapes.value(source, SH.message) or shapes.value(shape, SH.message)
-               or results.value(result, SH.resultMessage) or "constraint not met")
+    message = shapes.value(source, SH.message) or shapes.value(shape, SH.message) or "constraint not met"
     fix = shapes.value(source, R2P.fix) or shapes.value(shape, R2P.fix) or ""
-    severity = results.value(result, SH.resultSeverity)
+    value, path, severity = result.value, result.path, result.severity
     return Finding(
-        focus=str(focus), focus_label=_node_label(focus, labels),
+        focus=str(result.focus), focus_label=_node_label(result.focus, labels),
         field=str(path) if path is not None else "", field_label=_field_label(path, vocab),
         message=str(message), rule=str(rule), fix=str(fix),
         severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",

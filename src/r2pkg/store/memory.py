@@ -41,6 +41,10 @@ class MemoryStore(Store):
         except Exception as exc:
             raise QueryError(f"the query failed while running: {exc}.") from exc
 
+    def for_whole_graph_queries(self) -> Store:
+        """An Oxigraph copy of the graph, made once per graph version (0.2 s on the bundled graph)."""
+        return self.view("oxigraph-copy", _oxigraph_copy)
+
     @classmethod
     def load(cls, files: Iterable[Path], root: Path | None = None) -> MemoryStore:
         """Parse every file into a new in-memory graph; a syntax error names file, line and column."""
@@ -78,3 +82,14 @@ def _give_construct_where_its_template(algebra) -> None:
         part = part.get("p") if hasattr(part, "get") else None
     if part is not None:
         algebra["template"] = part.triples
+
+
+def _oxigraph_copy(store: Store) -> Store:
+    import pyoxigraph as ox
+
+    from r2pkg.store.oxigraph import OxigraphStore, to_ox
+
+    copy = OxigraphStore(ox.Store(), store.files)
+    default = ox.DefaultGraph()
+    copy.engine.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), default) for s, p, o in store.graph)
+    return copy

@@ -1,0 +1,459 @@
+"""The SHACL shapes compiled into SPARQL that runs once over the whole store.
+
+pySHACL evaluates a SPARQL-based constraint focus node by focus node through rdflib's
+SPARQL engine: on the bundled graph that is 35 s of the whole-graph check, and it grows
+faster than the graph. Here every constraint of every shape becomes one SELECT whose
+pattern starts with the shape's targets, so the store (Oxigraph, or the external
+endpoint) joins all focus nodes at once with its own indexes. The shapes stay the only
+definition of the rules: nothing here names a rule of r2pkg.
+
+A constraint the compiler does not know raises :class:`Unsupported`; the caller then
+hands that shape alone to pySHACL (see :func:`r2pkg.validation.validate_store`), so a new
+kind of rule is still checked, only slower. A value test SPARQL cannot decide exactly as
+pySHACL does (an ill-typed ``xsd:date``, a pattern) is written so that SPARQL returns every
+value that *may* fail, and :mod:`r2pkg.shacl_terms` decides each of those in Python.
+pySHACL is the reference: ``tests/test_shacl_reference.py`` compares the two.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
+from rdflib.term import Node
+
+from r2pkg import shacl_terms
+from r2pkg.errors import QueryError, R2pkgError
+
+#: Parameters of the constraint components compiled here; any other sh: term on a shape
+#: that is not bookkeeping (names, messages, targets) makes the shape Unsupported.
+VALUE_PARAMS = {SH["class"], SH.datatype, SH.nodeKind, SH["in"], SH.languageIn, SH.pattern,
+                SH.flags, SH.minInclusive, SH.maxInclusive, SH.minExclusive, SH.maxExclusive,
+                SH.minLength, SH.maxLength, SH["or"], SH["and"]}
+COUNT_PARAMS = {SH.minCount, SH.maxCount, SH.hasValue}
+TARGETS = {SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf}
+BOOKKEEPING = {SH.name, SH.description, SH.message, SH.severity, SH.order, SH.group, SH.defaultValue,
+               SH.deactivated, SH.path, SH.property, SH.sparql, SH.prefixes, SH.declare, SH.select}
+
+
+class Unsupported(Exception):
+    """A shape uses a construct this compiler does not translate (named in the message)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One constraint of one shape, as one SELECT over the whole store.
+
+    The query binds ``?this`` (the focus node) and, as the shape needs, ``?value`` and
+    ``?path``. ``recheck`` (when given) decides in Python, for each returned value, whether
+    it really fails: SPARQL then only narrowed the values down.
+    """
+
+    shape: Node
+    component: str
+    severity: Node
+    path: Node | None
+    text: str
+    constraint: Node | None = None
+    value_is_focus: bool = False
+    recheck: Callable[[Node, Callable[[Node, Node], bool]], bool] | None = None
+    #: For a SPARQL-based constraint: the focus pattern, and the query with each focus node
+    #: written in (``__FOCUS__``), for stores that cannot join it over the whole graph.
+    focus: str | None = None
+    bound: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    """One validation result, with the fields of a SHACL ``sh:ValidationResult``."""
+
+    focus: Node
+    path: Node | None
+    value: Node | None
+    shape: Node
+    constraint: Node | None
+    component: str
+    severity: Node
+
+
+def compile_shapes(shapes: Graph) -> tuple[list[Check], list[Node]]:
+    """Every shape with a target as checks, and the shapes that need pySHACL instead."""
+    checks: list[Check] = []
+    unsupported: list[Node] = []
+    for shape in sorted(targeted_shapes(shapes), key=str):
+        try:
+            checks.extend(_shape_checks(shapes, shape))
+        except Unsupported:
+            unsupported.append(shape)
+    return checks, unsupported
+
+
+def targeted_shapes(shapes: Graph) -> set[Node]:
+    """Shapes that select focus nodes themselves (explicit or implicit class targets)."""
+    found = {s for p in TARGETS for s in shapes.subjects(p, None)}
+    for kind in (RDFS.Class, OWL.Class):
+        found |= {s for s in shapes.subjects(RDF.type, kind)
+                  if (s, RDF.type, SH.NodeShape) in shapes or (s, RDF.type, SH.PropertyShape) in shapes}
+    return {s for s in found if not _deactivated(shapes, s)}
+
+
+def _deactivated(shapes: Graph, node: Node) -> bool:
+    return shapes.value(node, SH.deactivated) == Literal(True)
+
+
+def _shape_checks(shapes: Graph, shape: Node) -> list[Check]:
+    focus = _focus_pattern(shapes, shape)
+    out = _constraints(shapes, shape, focus)
+    for prop in shapes.objects(shape, SH.property):
+        if _deactivated(shapes, prop):
+            continue
+        if (prop, SH.property, None) in shapes:
+            raise Unsupported(f"{prop}: sh:property inside a property shape")
+        out.extend(_constraints(shapes, prop, focus))
+    return out
+
+
+def _constraints(shapes: Graph, shape: Node, focus: str) -> list[Check]:
+    """The checks of one shape (node or property) for the focus nodes ``focus`` selects."""
+    for p in set(shapes.predicates(shape, None)):
+        if str(p).startswith(str(SH)) and p not in VALUE_PARAMS | COUNT_PARAMS | TARGETS | BOOKKEEPING:
+            raise Unsupported(f"{shape}: {p}")
+    severity = shapes.value(shape, SH.severity) or SH.Violation
+    path_node = shapes.value(shape, SH.path)
+    path = None if path_node is None else sparql_path(shapes, path_node)
+    out = [Check(shape, comp, severity, path_node, text) for comp, text in _counts(shapes, shape, focus, path)]
+    for comp, ok, recheck in _value_tests(shapes, shape):
+        if comp == "Class" and path is not None:  # one anti-join, not a path walk per value
+            cls = ok("?value").split("*", 1)[1].strip(" }")
+            text = (f"SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {path} ?value . "
+                    f"MINUS {{ ?value rdf:type/rdfs:subClassOf* {cls} }} }}")
+            out.append(Check(shape, comp, severity, path_node, text))
+            continue
+        if path is None:
+            text = f"SELECT DISTINCT ?this WHERE {{ {focus} FILTER (!({ok('?this')})) }}"
+        else:
+            text = f"SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {path} ?value . FILTER (!({ok('?value')})) }}"
+        out.append(Check(shape, comp, severity, path_node, text, value_is_focus=path is None, recheck=recheck))
+    for constraint in shapes.objects(shape, SH.sparql):
+        if not _deactivated(shapes, constraint):
+            text, bound = _sparql_constraint(shapes, constraint, focus, path)
+            out.append(Check(shape, "SPARQL", severity, path_node, text, constraint=constraint,
+                             value_is_focus=path is None, focus=focus, bound=bound))
+    return out
+
+
+# -- targets and paths ---------------------------------------------------------------------
+
+def _focus_pattern(shapes: Graph, shape: Node) -> str:
+    """A group pattern binding ``?this`` to each focus node once."""
+    parts = [f"?this rdf:type/rdfs:subClassOf* {_n3(c)} ." for c in shapes.objects(shape, SH.targetClass)]
+    if any((shape, RDF.type, k) in shapes for k in (RDFS.Class, OWL.Class)):
+        parts.append(f"?this rdf:type/rdfs:subClassOf* {_n3(shape)} .")
+    parts += [f"?this {_n3(p)} ?_t ." for p in shapes.objects(shape, SH.targetSubjectsOf)]
+    parts += [f"?_t {_n3(p)} ?this ." for p in shapes.objects(shape, SH.targetObjectsOf)]
+    parts += [f"VALUES ?this {{ {_n3(n)} }}" for n in shapes.objects(shape, SH.targetNode)]
+    union = " UNION ".join(f"{{ {p} }}" for p in sorted(parts))
+    return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+
+
+def sparql_path(shapes: Graph, node: Node) -> str:
+    """A SHACL property path as a SPARQL property path."""
+    if isinstance(node, URIRef):
+        return _n3(node)
+    if (node, RDF.first, None) in shapes:
+        return "(" + "/".join(sparql_path(shapes, n) for n in Collection(shapes, node)) + ")"
+    for prop, template in ((SH.inversePath, "^({})"), (SH.zeroOrMorePath, "({})*"),
+                           (SH.oneOrMorePath, "({})+"), (SH.zeroOrOnePath, "({})?")):
+        inner = shapes.value(node, prop)
+        if inner is not None:
+            return template.format(sparql_path(shapes, inner))
+    alternatives = shapes.value(node, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(sparql_path(shapes, n) for n in Collection(shapes, alternatives)) + ")"
+    raise Unsupported(f"path {node}")
+
+
+# -- constraint components -------------------------------------------------------------------
+
+def _counts(shapes: Graph, shape: Node, focus: str, path: str | None) -> Iterator[tuple[str, str]]:
+    """sh:minCount, sh:maxCount and sh:hasValue: one result per focus node."""
+    low, high = shapes.value(shape, SH.minCount), shapes.value(shape, SH.maxCount)
+    if (low is not None or high is not None) and path is None:
+        raise Unsupported(f"{shape}: a count on a node shape")
+    if low is not None and int(low) == 1:
+        yield "MinCount", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} ?v }} }}"
+    elif low is not None and int(low) > 1:
+        yield "MinCount", (f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?v }} }} "
+                           f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {int(low)})")
+    if high is not None:
+        yield "MaxCount", (f"SELECT ?this WHERE {{ {focus} ?this {path} ?v }} "
+                           f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {int(high)})")
+    for value in shapes.objects(shape, SH.hasValue):
+        if path is None:
+            yield "HasValue", f"SELECT ?this WHERE {{ {focus} FILTER (!sameTerm(?this, {_n3(value)})) }}"
+        else:
+            yield "HasValue", f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} {_n3(value)} }} }}"
+
+
+Test = Callable[[str], str]
+
+
+def _value_tests(shapes: Graph, shape: Node) -> Iterator[tuple[str, Test, Callable | None]]:
+    """Each value constraint as (component, SPARQL "may conform" test, exact Python recheck)."""
+    for param in sorted(VALUE_PARAMS - {SH.flags}, key=str):
+        for arg in shapes.objects(shape, param):
+            yield _component_name(param), *_value_test(shapes, shape, param, arg)
+
+
+def _component_name(param: URIRef) -> str:
+    name = str(param)[len(str(SH)):]
+    return name[0].upper() + name[1:]
+
+
+def _value_test(shapes: Graph, shape: Node, param: URIRef, arg: Node) -> tuple[Test, Callable | None]:
+    """A SPARQL test true for every value that conforms (or may: then with a Python recheck)."""
+    if param in (SH["or"], SH["and"]):
+        members = [_member_tests(shapes, m) for m in Collection(shapes, arg)]
+        conjunctions = [[test for test, _ in member] for member in members]
+        join = " || " if param == SH["or"] else " && "
+
+        def test(v: str) -> str:
+            return join.join("(" + (" && ".join(f"({t(v)})" for t in c) or "true") + ")"
+                             for c in conjunctions) or "true"
+
+        return test, shacl_terms.composite(param == SH["or"], [[e for _, e in m] for m in members])
+    return shacl_terms.value_test(param, arg, _items(shapes, arg), shapes.value(shape, SH.flags))
+
+
+def _member_tests(shapes: Graph, member: Node) -> list[tuple[Test, Callable]]:
+    """The value tests of one member shape of sh:or / sh:and, each with its exact recheck."""
+    params = {p for p in shapes.predicates(member, None) if str(p).startswith(str(SH))}
+    if params - VALUE_PARAMS - {SH.name, SH.description, SH.message} or params & {SH["or"], SH["and"]}:
+        raise Unsupported(f"sh:or member {member} uses {sorted(params)}")
+    out = []
+    flags = shapes.value(member, SH.flags)
+    for param in sorted(params - {SH.flags}, key=str):
+        for arg in shapes.objects(member, param):
+            test, _ = shacl_terms.value_test(param, arg, _items(shapes, arg), flags)
+            out.append((test, shacl_terms.exact(param, arg, _items(shapes, arg), flags)))
+    return out
+
+
+def _items(shapes: Graph, node: Node) -> list[Node] | None:
+    return list(Collection(shapes, node)) if _is_list(shapes, node) else None
+
+
+def _is_list(shapes: Graph, node: Node) -> bool:
+    return node == RDF.nil or (node, RDF.first, None) in shapes
+
+
+# -- SPARQL-based constraints ----------------------------------------------------------------
+
+_SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
+_THIS = re.compile(r"[$?]this\b")
+
+
+def _sparql_constraint(shapes: Graph, constraint: Node, focus: str, path: str | None) -> tuple[str, str]:
+    """The constraint's SELECT with the focus nodes joined in first, and its prefixes declared.
+
+    pySHACL pre-binds ``$this`` for one focus node at a time; joining the target pattern at
+    the start of the same group binds it for all of them, and every FILTER of the group
+    (NOT EXISTS included) still sees it bound.
+    """
+    text = shapes.value(constraint, SH.select)
+    if text is None:
+        raise Unsupported(f"{constraint}: SPARQL constraint without sh:select")
+    text = str(text)
+    for variable in ("$currentShape", "$shapesGraph"):
+        if variable in text:
+            raise Unsupported(f"{constraint}: {variable}")
+    if "$PATH" in text:
+        if path is None:
+            raise Unsupported(f"{constraint}: $PATH on a node shape")
+        text = text.replace("$PATH", path)
+    match = _SELECT.search(text)
+    brace = text.find("{", match.end()) if match else -1
+    if brace < 0:
+        raise Unsupported(f"{constraint}: no SELECT pattern")
+    body = text[:brace + 1] + f"\n    {focus}\n" + minus_for_not_exists(text[brace + 1:])
+    # as pySHACL runs it: the focus node written in for $this (Virtuoso will not walk a
+    # transitive path from an unbound start, as Authority-noCycle asks)
+    bound = (_THIS.sub("(__FOCUS__ AS ?this)", text[:brace]) + _THIS.sub("__FOCUS__", text[brace:]))
+    return _prefixes(shapes, constraint) + body, _prefixes(shapes, constraint) + bound
+
+
+_NOT_EXISTS = re.compile(r"FILTER\s*NOT\s+EXISTS\s*\{", re.IGNORECASE)
+_VARIABLE = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
+_FILTER = re.compile(r"FILTER\s*[A-Za-z]*\s*\(", re.IGNORECASE)
+_NOT_PLAIN = re.compile(r"\b(OPTIONAL|EXISTS|MINUS|BIND|VALUES|SELECT|SERVICE|GRAPH|UNION)\b", re.IGNORECASE)
+
+
+def minus_for_not_exists(body: str) -> str:
+    """``FILTER NOT EXISTS { G }`` of the top-level group as ``MINUS { G }`` where the two agree.
+
+    Oxigraph evaluates a NOT EXISTS pattern once per solution without using the solution's
+    bindings (a path from ``$this`` is walked from every node: 64 s for 97 responses at 64k
+    triples); MINUS is one anti-join (2 ms). They give the same answer when G mentions
+    ``$this`` (bound in every solution, so the two always share a variable), holds only
+    triple patterns, paths and FILTERs, and its FILTERs use only variables its own patterns
+    bind. Anything else is left as written. ``body`` starts just inside the WHERE's brace.
+    """
+    out, pos = [], 0
+    for match in _NOT_EXISTS.finditer(body):
+        if match.start() < pos or _depth(body[:match.start()]) != 0:
+            continue
+        end = _closing(body, match.end() - 1)
+        if end < 0:
+            break
+        group = body[match.end():end]
+        if _same_as_minus(group):
+            out.append(body[pos:match.start()] + "MINUS {" + group + "}")
+            pos = end + 1
+    out.append(body[pos:])
+    return "".join(out)
+
+
+def _same_as_minus(group: str) -> bool:
+    if _NOT_PLAIN.search(group) or '"' in group or "'" in group:
+        return False
+    filters, patterns, pos = [], [], 0
+    for match in _FILTER.finditer(group):
+        end = _closing(group, match.end() - 1, "(", ")")
+        if end < 0:
+            return False
+        patterns.append(group[pos:match.start()])
+        filters.append(group[match.end():end])
+        pos = end + 1
+    patterns.append(group[pos:])
+    bound = set(_VARIABLE.findall(" ".join(patterns)))
+    used = set(_VARIABLE.findall(" ".join(filters)))
+    return "this" in bound and used <= bound
+
+
+def _depth(text: str) -> int:
+    return text.count("{") - text.count("}")
+
+
+def _closing(text: str, start: int, opening: str = "{", closing: str = "}") -> int:
+    """The index of the bracket closing the one at ``start``, or -1."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == opening:
+            depth += 1
+        elif text[i] == closing:
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def _prefixes(shapes: Graph, constraint: Node) -> str:
+    lines = []
+    for holder in shapes.objects(constraint, SH.prefixes):
+        for declaration in shapes.objects(holder, SH.declare):
+            prefix, namespace = shapes.value(declaration, SH.prefix), shapes.value(declaration, SH.namespace)
+            if prefix is not None and namespace is not None:
+                lines.append(f"PREFIX {prefix}: <{namespace}>\n")
+    return "".join(sorted(set(lines)))
+
+
+def _n3(term: Node) -> str:
+    if isinstance(term, BNode):
+        raise Unsupported(f"blank node {term} used as a constant")
+    return term.n3()
+
+
+#: Prefixes every compiled check may use.
+PROLOGUE = (f"PREFIX rdf: <{RDF}>\nPREFIX rdfs: <{RDFS}>\nPREFIX xsd: <{XSD}>\n"
+            f"PREFIX sh: <{SH}>\n")
+
+
+def query_text(check: Check) -> str:
+    """The full text of a check's query, with the prefixes the compiler uses."""
+    return PROLOGUE + check.text
+
+
+# -- running -----------------------------------------------------------------------------------
+
+#: ``select(text)`` → rows as {variable name: term}; the caller's store answers it.
+Select = Callable[[str], Iterator[dict[str, Node]]]
+
+
+@dataclass
+class Progress:
+    """How far a whole-graph run is: shown on stderr while it runs."""
+
+    checks_done: int = 0
+    checks_total: int = 0
+    results: int = 0
+    seconds: float = 0.0
+
+
+def run_checks(select: Select, checks: list[Check], has_class: Callable[[Node, Node], bool],
+               limit: int | None = None, progress: Callable[[Progress], None] | None = None) -> list[Result]:
+    """Run every check once over the store; stop after ``limit`` results."""
+    import time
+
+    start = time.perf_counter()
+    state = Progress(checks_total=len(checks))
+    out: list[Result] = []
+    seen: set[tuple] = set()
+    for check in checks:
+        for result in _results(select, check, has_class, None if limit is None else limit - len(out)):
+            key = (result.focus, result.path, result.value, result.shape, result.constraint, result.component)
+            if key not in seen:
+                seen.add(key)
+                out.append(result)
+        state.checks_done += 1
+        state.results = len(out)
+        state.seconds = time.perf_counter() - start
+        if progress is not None:
+            progress(state)
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def _focus_by_focus(select: Select, check: Check) -> Iterator[dict[str, Node]]:
+    """A SPARQL-based constraint the store refused over the whole graph, one focus node at a
+    time (slower; IRIs only, as a blank node cannot be written into a query)."""
+    for row in select(PROLOGUE + f"SELECT DISTINCT ?this WHERE {{ {check.focus} }}"):
+        focus = row.get("this")
+        if isinstance(focus, URIRef):
+            yield from select(PROLOGUE + check.bound.replace("__FOCUS__", focus.n3()))
+
+
+def _results(select: Select, check: Check, has_class, remaining: int | None) -> Iterator[Result]:
+    text = query_text(check)
+    if remaining is not None and check.recheck is None and not re.search(r"\bLIMIT\b", check.text, re.I):
+        text += f"\nLIMIT {remaining}"
+    try:
+        try:
+            rows = list(select(text))
+        except R2pkgError:
+            if check.bound is None:
+                raise
+            rows = list(_focus_by_focus(select, check))
+    except R2pkgError as exc:  # name the rule: the store's message alone does not say which
+        raise QueryError(f"the rule {check.constraint or check.shape} ({check.component}) could not be "
+                         f"checked on this store: {exc.message}", hint="the query was:\n" + text) from exc
+    for row in rows:
+        focus = row.get("this")
+        if focus is None:
+            continue
+        value = row.get("value")
+        if check.value_is_focus and value is None:  # a node shape's value node is its focus node
+            value = focus
+        if check.recheck is not None and check.recheck(value, has_class):
+            continue
+        path = row.get("path") if check.component == "SPARQL" and row.get("path") is not None else check.path
+        if check.component in ("MinCount", "MaxCount", "HasValue") and check.path is not None:
+            value = None
+        yield Result(focus, path, value, check.shape, check.constraint, check.component, check.severity)
+
+
+__all__ = ["Check", "Progress", "Result", "run_checks", "Unsupported", "compile_shapes", "query_text", "sparql_path", "targeted_shapes"]
