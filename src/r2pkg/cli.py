@@ -256,7 +256,6 @@ def precedents(obj: Context, case: str, fmt: str) -> None:
     """What a case draws on and what draws on it, and the cases most like it."""
     from r2pkg.chains import graph_index
     from r2pkg.chains import precedents as find_precedents
-
     from r2pkg.namespaces import R2P
 
     index = graph_index(obj.store)

@@ -138,7 +138,8 @@ def _node(p: Parameter, raw: str, store: Store | None) -> URIRef:
             raise InputError(f"the parameter '{p.name}' needs a full IRI, not '{raw}'.")
         return URIRef(raw)
     try:
-        return resolve_name(store, raw, EXPECTED.get(p.name)).node
+        # a closed list of values is its own check of the class (and says which values)
+        return resolve_name(store, raw, None if p.choices else EXPECTED.get(p.name)).node
     except UnknownNodeError as exc:
         if exc.message.startswith("no node of the graph"):
             raise InputError(f"the parameter '{p.name}' names no node of the graph: '{raw.strip()}'.",

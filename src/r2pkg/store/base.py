@@ -25,7 +25,7 @@ from rdflib.term import Node
 
 from r2pkg.answers import Serialized
 from r2pkg.errors import QueryError
-from r2pkg.namespaces import R2P, R2PID, bind_prefixes
+from r2pkg.namespaces import R2P, bind_prefixes
 from r2pkg.rdfinput import parse_file
 from r2pkg.sparql import Answer, ParsedQuery, prepare
 from r2pkg.store.bundle import ontology_files
