@@ -194,3 +194,52 @@ def test_chain_sources_are_plain_data(oxigraph_store, node):
     found = authority_chains(graph_index(oxigraph_store), oxigraph_store.resolve(node))
     for source in chain_sources(oxigraph_store, found):
         assert source.title and source.kind in ("publication", "un-document", "instrument")
+
+
+# -- exports read back by common readers ---------------------------------------------------------
+
+STELLENBOSCH_PUBLISHERS = {"International Peace Institute", "Centre for Conflict Resolution",
+                           "Office of the UN Special Adviser for the Prevention of Genocide"}
+
+
+def test_ris_read_back_by_rispy_keeps_all_three_co_publishers(runner):
+    import rispy
+
+    result = runner.invoke(main, ["chain", SAPG, "--format", "ris"])
+    assert result.exit_code == 0, result.output
+    records = {r["id"]: r for r in rispy.loads(result.output)}
+    paper = records["ipi-stellenbosch-2008"]
+    assert set(paper["publisher"].split("; ")) == STELLENBOSCH_PUBLISHERS
+    assert result.output.count("PB  - ") == sum(1 for r in records.values() if r.get("publisher"))
+    assert records["S-2004-567"]["type_of_reference"] == "GOVDOC"
+
+
+def test_bibtex_read_back_keeps_all_three_co_publishers(runner):
+    database = bibtexparser.loads(runner.invoke(main, ["chain", SAPG, "--format", "bibtex"]).output)
+    paper = {e["ID"]: e for e in database.entries}["ipi-stellenbosch-2008"]
+    assert set(paper["institution"].split(" and ")) == STELLENBOSCH_PUBLISHERS
+
+
+def test_csl_json_is_read_by_citeproc_with_every_source(runner, client, oxigraph_store):
+    from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    result = runner.invoke(main, ["chain", SAPG, "--format", "csl-json"])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    found = authority_chains(graph_index(oxigraph_store), oxigraph_store.resolve(SAPG))
+    assert {i["id"] for i in items} == {URIRef(iri).rsplit("/", 1)[-1] for iri in _expected_sources(oxigraph_store, found)}
+    by_id = {i["id"]: i for i in items}
+    assert set(by_id["ipi-stellenbosch-2008"]["publisher"].split("; ")) == STELLENBOSCH_PUBLISHERS
+    letter = by_id["S-2004-567"]
+    assert letter["number"] == "S/2004/567" and letter["issued"] == {"date-parts": [[2004, 7, 13]]}
+    style = CitationStylesStyle("harvard-cite-them-right", validate=False)  # bundled with citeproc-py
+    bibliography = CitationStylesBibliography(style, CiteProcJSON(items), formatter.plain)
+    bibliography.register(Citation([CitationItem(i["id"]) for i in items]))
+    rendered = [str(entry) for entry in bibliography.bibliography()]
+    assert len(rendered) == len(items)
+    assert any("Centre for Conflict Resolution" in entry for entry in rendered)
+    web = client.get(f"/chain?node={SAPG}&format=csl-json")
+    assert web.status_code == 200 and web.mimetype == "application/vnd.citationstyles.csl+json"
+    assert json.loads(web.get_data(as_text=True)) == items
+    assert web.headers["Content-Disposition"].endswith('.json"')

@@ -118,7 +118,7 @@ def test_chain_and_precedents_routes_answer_json_and_html(client):
     assert any(d["iri"].endswith("somalia") for d in pre.get_json()["draws_on"])
     page = client.get("/precedents", query_string={"case": "case:rwanda-1994"}).get_data(as_text=True)
     assert page.count("<svg") == 2
-    assert client.get("/chain", query_string={"node": "case:nowhere"}).status_code == 404
+    assert client.get("/chain", query_string={"node": "case:nowhere"}).status_code == 400  # an unknown name is a bad request (README, contract)
     assert client.get("/chain").status_code == 400
 
 

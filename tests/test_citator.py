@@ -77,7 +77,7 @@ def test_the_citator_as_json(client):
     data = client.get("/citator?document=doc:S-RES-1674&format=json").get_json()
     assert data["document"]["iri"] == str(RES_1674)
     assert {"reaffirms", "recalls", "reinforces"} <= {r["treatment"] for r in data["cites"]}
-    assert client.get("/citator?document=doc:nothing-here&format=json").status_code == 404
+    assert client.get("/citator?document=doc:nothing-here&format=json").status_code == 400  # an unknown name is a bad request (README, contract)
     assert client.get("/citator?format=json").status_code == 400
 
 

@@ -1,6 +1,8 @@
 // Completion: SPARQL keywords, the prefixes the server declares (as PREFIX lines after the
-// word PREFIX, as "p:" elsewhere) and the graph's own classes and properties by prefixed name,
-// each with its label, so "r2p:Ca" offers r2p:Case ("case").
+// word PREFIX, as "p:" elsewhere), and under every one of those prefixes the names it holds:
+// the graph's own classes and properties, the standard vocabularies' terms and the graph's
+// individuals, by prefixed name with their labels, so "r2p:Ca" offers r2p:Case ("case"),
+// "rdfs:lab" rdfs:label and "case:rw" case:rwanda-1994.
 
 const KEYWORDS = ["SELECT", "DISTINCT", "WHERE", "FILTER", "OPTIONAL", "UNION", "MINUS", "BIND", "VALUES",
   "ORDER BY", "GROUP BY", "HAVING", "LIMIT", "OFFSET", "ASK", "CONSTRUCT", "DESCRIBE", "PREFIX", "COUNT",
@@ -37,7 +39,8 @@ export function completionSource(vocabulary) {
     for (const [p, ns] of Object.entries(vocabulary.prefixes)) {
       options.push({ label: p + ":", type: "namespace", detail: ns, boost: -1 });
     }
-    for (const [kind, terms] of [["class", vocabulary.classes], ["property", vocabulary.properties]]) {
+    for (const [kind, terms] of [["class", vocabulary.classes], ["property", vocabulary.properties],
+      ["constant", vocabulary.individuals]]) {
       for (const term of terms || []) {
         const name = prefixed(term.iri, vocabulary.prefixes);
         if (name) { options.push({ label: name, type: kind, detail: term.label || "", info: term.definition || undefined }); }

@@ -1,4 +1,4 @@
-"""The sources of an authority chain, for a reference manager: BibTeX and RIS.
+"""The sources of an authority chain, for a reference manager: BibTeX, RIS and CSL-JSON.
 
 A lawyer who cites a chain cites its documents (the resolutions, letters and reports on
 it, and the instrument at its root) and the publications that support each hop, each with
@@ -166,7 +166,8 @@ def _ris_entry(source: Source, version: str = "") -> str:
     lines = [("TY", "RPRT" if source.kind == "publication" else "GOVDOC"), ("TI", source.title)]
     if source.organ:
         lines.append(("AU", source.organ))
-    lines += [("PB", p) for p in source.publishers]
+    if source.publishers:  # RIS has one publisher field: readers keep one PB line, so all go in it
+        lines.append(("PB", "; ".join(source.publishers)))
     if source.symbol:
         lines.append(("M1", source.symbol))
         lines.append(("N1", "UN Doc. " + source.symbol))
@@ -187,3 +188,58 @@ def _ris_entry(source: Source, version: str = "") -> str:
 def as_ris(sources: list[Source], version: str = "") -> str:
     """The sources as RIS records, one per document or publication; ``version`` is the graph's."""
     return "\n".join(_ris_entry(s, version) for s in sources)
+
+
+# -- CSL-JSON -------------------------------------------------------------------------------
+
+#: CSL item types: a publication is a report, a UN document a document, an instrument a treaty.
+_CSL_TYPES = {"publication": "report", "un-document": "document", "instrument": "treaty"}
+
+
+def _csl_item(source: Source, version: str = "") -> dict:
+    item: dict = {"id": source.key, "type": _CSL_TYPES[source.kind], "title": source.title}
+    if source.organ:
+        item["author"] = [{"literal": source.organ}]  # a corporate author, kept whole
+    if source.publishers:
+        item["publisher"] = "; ".join(source.publishers)
+    if source.symbol:
+        item["number"] = source.symbol
+        item["genre"] = "UN Doc."
+    if source.date:
+        parts = [int(p) for p in source.date.split("-")[:3] if p.isdigit()]
+        if parts:
+            item["issued"] = {"date-parts": [parts]}
+    if source.url:
+        item["URL"] = source.url
+    notes = []
+    if source.pinpoints:
+        notes.append("Pinpoint: " + "; ".join(source.pinpoints))
+    if version:
+        notes.append(f"r2pkg graph version {version}")
+    if notes:
+        item["note"] = "; ".join(notes)
+    return item
+
+
+def as_csl_json(sources: list[Source], version: str = "") -> str:
+    """The sources as CSL-JSON (an array of items), which Zotero, pandoc and citeproc read."""
+    import json
+
+    return json.dumps([_csl_item(s, version) for s in sources], indent=2, ensure_ascii=False) + "\n"
+
+
+#: Each export: the function, the file extension and the media type.
+EXPORTS = {
+    "bibtex": ("bib", "application/x-bibtex"),
+    "ris": ("ris", "application/x-research-info-systems"),
+    "csl-json": ("json", "application/vnd.citationstyles.csl+json"),
+}
+
+
+def export(sources: list[Source], fmt: str, title: str = "", version: str = "") -> str:
+    """The sources in one of the :data:`EXPORTS` formats; ``version`` is the graph's."""
+    if fmt == "bibtex":
+        return as_bibtex(sources, title, version)
+    if fmt == "ris":
+        return as_ris(sources, version)
+    return as_csl_json(sources, version)

@@ -166,6 +166,8 @@ def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: 
     if list_ or not name_or_file:
         for name, saved in saved_queries().items():
             click.echo(f"{name:48} {saved.summary}")
+            for parameter in saved.parameters:  # each parameter, whether it is needed, its default
+                click.echo(f"{'':4}--param {parameter.describe()}")
         return
     values = {}
     for item in params:
@@ -174,6 +176,9 @@ def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: 
             raise click.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="--param")
         values[key] = value
     saved = find_query(name_or_file)
+    for parameter in saved.defaults_used(values):  # say so: a default is an answer to another question
+        click.echo(f"note: no --param {parameter.name}=…, so the default {parameter.name}={parameter.default} "
+                   "is used.", err=True)
     if fmt == "table":
         click.echo(render_result(run_saved(obj.store, saved, values), fmt, obj.store.label), nl=False)
         return
@@ -334,29 +339,27 @@ def new_case(slug: str, output: Path | None) -> None:
 @click.argument("node")
 @click.option("--to", "target", default=None, help="show only how NODE connects to this node.")
 @click.option("--format", "fmt", default="text", show_default=True,
-              type=click.Choice(["text", "json", "bibtex", "ris"]),
-              help="bibtex and ris: the documents and publications on the chain, for a reference manager.")
+              type=click.Choice(["text", "json", "bibtex", "ris", "csl-json"]),
+              help="bibtex, ris and csl-json: the documents and publications on the chain, for a reference manager.")
 @store_option
 @as_of_option
 @data_option
 @click.pass_obj
 def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
     """The authority chain(s) of a node, down to the Charter or another root."""
-    from r2pkg.chain_cite import as_bibtex, as_ris, chain_sources
+    from r2pkg.chain_cite import chain_sources, export
     from r2pkg.chains import authority_chains, connection, graph_index
 
     index = graph_index(obj.store)
-    start = obj.store.resolve(node)
+    start = _resolved(obj.store, node)
     if target:
-        found = connection(index, start, obj.store.resolve(target))
+        found = connection(index, start, _resolved(obj.store, target))
         _emit(found, fmt)
         sys.exit(0 if found["paths"] else 1)
     found = authority_chains(index, start)
-    if fmt in ("bibtex", "ris"):
-        sources = chain_sources(obj.store, found)
-        version = _graph_version(obj)
-        click.echo(as_bibtex(sources, found["node"]["label"], version) if fmt == "bibtex"
-                   else as_ris(sources, version), nl=False)
+    if fmt in ("bibtex", "ris", "csl-json"):
+        click.echo(export(chain_sources(obj.store, found), fmt, found["node"]["label"], _graph_version(obj)),
+                   nl=False)
     else:
         _emit(found, fmt)
     sys.exit(0 if found["reaches_root"] else 1)
@@ -373,9 +376,10 @@ def precedents(obj: Context, case: str, fmt: str) -> None:
     """What a case draws on and what draws on it, and the cases most like it."""
     from r2pkg.chains import graph_index
     from r2pkg.chains import precedents as find_precedents
+    from r2pkg.namespaces import R2P
 
     index = graph_index(obj.store)
-    found = find_precedents(index, obj.store.resolve(case))
+    found = find_precedents(index, _resolved(obj.store, case, (R2P.Case,)))
     _emit(found, fmt)
     sys.exit(0 if (found["draws_on"] or found["drawn_on_by"] or found["similar"]) else 1)
 
@@ -387,6 +391,18 @@ def _graph_version(obj: Context) -> str:
 
     log = read_log(entries_folder())
     return version(log, position(log, obj.as_of) if obj.as_of else None)
+
+
+def _resolved(store: Store, name: str, expect: tuple | None = None):
+    """The node a name names (the one resolver, as the web and saved queries use), with the
+    other nodes the same label names listed on stderr."""
+    from r2pkg.names import resolve_name
+
+    resolution = resolve_name(store, name, expect)
+    note = resolution.note(store, name)
+    if note:
+        click.echo(f"note: {note}", err=True)
+    return resolution.node
 
 
 def _emit(found: dict, fmt: str) -> None:

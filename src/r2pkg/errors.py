@@ -3,7 +3,7 @@
     R2pkgError
      ├── InputError        unreadable input: a data file, an entry, a parameter (exit 2, HTTP 400)
      │    └── QueryError   a SPARQL query that does not parse or is refused  (exit 2, HTTP 400)
-     ├── UnknownNodeError  an IRI or label that names nothing in the graph    (exit 2, HTTP 404)
+     ├── UnknownNodeError  an IRI or label that names nothing in the graph    (exit 2, HTTP 400)
      └── QueryTimeout      a query that ran past its time limit               (exit 2, HTTP 503)
 
 A "no" is a result, not an error: a non-conforming entry or a missing chain is returned.
@@ -36,9 +36,12 @@ class QueryError(InputError):
 
 
 class UnknownNodeError(R2pkgError):
-    """An IRI or label that names no node of the graph."""
+    """An IRI or label that names no node of the graph (or none of the class asked for).
 
-    http_status = 404
+    A 400, as the contract says: the request named something wrong. A page that does not
+    exist (``/id/…`` of no node) is a 404 of its own."""
+
+    http_status = 400
 
 
 class QueryTimeout(R2pkgError):

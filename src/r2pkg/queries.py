@@ -18,6 +18,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from r2pkg.errors import InputError, UnknownNodeError
+from r2pkg.names import EXPECTED, resolve_name
 from r2pkg.sparql import Answer
 from r2pkg.store import Store, project_root
 
@@ -35,6 +36,21 @@ class Parameter:
     variable: str  # the variable as written, without ? (e.g. "__tool_iri")
     default: str | None = None
     choices: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """``name (required, default X)``: what ``query --list`` and error hints show."""
+        parts = ["required" if self.required else "optional", self.kind]
+        if self.default is not None:
+            parts.append(f"default {_shorten(self.default)}")
+        if self.choices:
+            parts.append("one of " + "|".join(_shorten(c) for c in self.choices))
+        return f"{self.name} ({', '.join(parts)})"
+
+
+def _shorten(value: str) -> str:
+    from r2pkg.names import short
+
+    return short(URIRef(value)) if value.startswith(("http://", "https://")) else value
 
 
 @dataclass(frozen=True)
@@ -63,7 +79,7 @@ class SavedQuery:
         if unknown:
             raise InputError(
                 f"the query '{self.name}' has no parameter '{sorted(unknown)[0]}'.",
-                hint=f"its parameters are: {', '.join(p.name for p in self.parameters) or 'none'}.",
+                hint=f"its parameters are: {self.parameter_list() or 'none'}.",
             )
         out: dict[str, Node] = {}
         for p in self.parameters:
@@ -79,6 +95,16 @@ class SavedQuery:
                 continue
             out[p.variable] = _typed(p, raw, store)
         return out
+
+
+    def parameter_list(self) -> str:
+        """The parameters as users give them: ``case (required, default case:rwanda-1994)``."""
+        return ", ".join(p.describe() for p in self.parameters)
+
+    def defaults_used(self, values: Mapping[str, str] | None = None) -> list[Parameter]:
+        """The parameters a run without them fills from the defaults (to say so)."""
+        values = values or {}
+        return [p for p in self.parameters if not values.get(p.name) and p.default is not None]
 
 
 def _typed(p: Parameter, raw: str, store: Store | None = None) -> Node:
@@ -105,34 +131,20 @@ def _check_choice(p: Parameter, value: str) -> None:
 
 
 def _node(p: Parameter, raw: str, store: Store | None) -> URIRef:
-    """The node an IRI parameter names; without a store only a full IRI can be taken."""
+    """The node an IRI parameter names (by the one resolver, preferring the class the
+    parameter expects); without a store only a full IRI can be taken."""
     if store is None:
         if not re.match(r"^[a-z][a-z0-9+.-]*:", raw, re.I):
             raise InputError(f"the parameter '{p.name}' needs a full IRI, not '{raw}'.")
         return URIRef(raw)
     try:
-        if _NOT_IN_IRI.search(raw.strip()):  # a label, or nothing: never try it as an IRI
-            return _by_label(store, raw)
-        return store.resolve(raw)
+        # a closed list of values is its own check of the class (and says which values)
+        return resolve_name(store, raw, None if p.choices else EXPECTED.get(p.name)).node
     except UnknownNodeError as exc:
-        raise InputError(
-            f"the parameter '{p.name}' names no node of the graph: '{raw.strip()}'.",
-            hint="give a full IRI, a prefixed name such as case:rwanda-1994, or an exact label; "
-            "search the labels with the saved query 'find-by-label'.",
-        ) from exc
-
-
-_NOT_IN_IRI = re.compile(r'[\s<>"{}|^`\\]')
-
-
-def _by_label(store: Store, text: str) -> URIRef:
-    """The node whose label is exactly ``text`` (case aside), as ``Store.resolve`` matches labels."""
-    folded = text.strip().casefold()
-    matches = sorted((n for n, lab in store.labels.items() if isinstance(n, URIRef) and lab.casefold() == folded),
-                     key=str)
-    if not matches:
-        raise UnknownNodeError(f"no node of the graph is called '{text.strip()}'.")
-    return matches[0]
+        if exc.message.startswith("no node of the graph"):
+            raise InputError(f"the parameter '{p.name}' names no node of the graph: '{raw.strip()}'.",
+                             hint=exc.hint) from exc
+        raise InputError(f"the parameter '{p.name}': {exc.message}", hint=exc.hint) from exc
 
 
 def queries_dir(root: Path | None = None) -> Path:

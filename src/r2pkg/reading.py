@@ -11,9 +11,15 @@ hidden by such a difference passed the check and ran. So a text is read once, he
    (one escape writing another, or an escape the spec does not allow) is refused, so that
    no engine can expand anything a second time;
 2. line ends are made ``\\n`` (a lone ``\\r`` ends a comment for Oxigraph, not for rdflib);
-3. parameters are bound and the contract's prefixes added;
+3. parameters are bound, the contract's prefixes added and, where the query is asked of an
+   endpoint, its URL made the base IRI (a ``BASE`` line in front: relative IRIs such as
+   ``<a>`` resolve against it, as SPARQL 1.1, 4.1.1.1, and the protocol say);
 4. the result is parsed by rdflib and checked: the form, the top-level LIMIT, and every
    refusal (updates, ``SERVICE`` anywhere, ``FROM``, length, nesting depth);
+   Oxigraph's parser reads the same text too (on an empty store, never run): a text it
+   refuses is a syntax error at the line and column of the client's own text; a text it
+   accepts is never refused for rdflib's sake (rdflib cannot read ``?s ?p -1.0``), and is
+   then checked by the scanner below instead of rdflib's tree;
 5. independently of rdflib, a small scanner that follows the spec's rules for strings,
    IRIs and comments looks for the word ``SERVICE`` outside strings and comments; if it
    sees one where rdflib saw none, the query is refused all the same.
@@ -105,12 +111,19 @@ def from_refused() -> QueryError:
     )
 
 
-def dataset_parameters_refused() -> QueryError:
-    """default-graph-uri / named-graph-uri in the request (the protocol's FROM)."""
+def dataset_parameters_refused(parameter: str = "default-graph-uri", value: str = "",
+                               held: str = "") -> QueryError:
+    """default-graph-uri / named-graph-uri naming a graph the store does not hold (the
+    protocol's FROM): the endpoint never loads a graph from elsewhere."""
+    if parameter == "named-graph-uri" and value == held:
+        why = (f"the store holds <{held}> as its default graph, not as a named graph that "
+               "GRAPH could match, so a dataset with it as a named graph cannot be made")
+    else:
+        why = (f"the store holds one graph, <{held}>, and never loads a graph from elsewhere "
+               "(the network)")
     return QueryError(
-        "default-graph-uri and named-graph-uri are not supported: the endpoint serves one "
-        "graph and never loads graphs from elsewhere.",
-        hint="remove those parameters; the default graph is the whole r2pkg graph.",
+        f"{parameter}=<{value}> is refused: {why}.",
+        hint=f"remove the parameter, or give default-graph-uri=<{held}> (the same whole graph).",
     )
 
 
@@ -142,6 +155,16 @@ class Reading:
     form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
     limit: int | None = None  # the query's own top-level LIMIT
     values_at_end: bool = False  # a VALUES block after the solution modifiers
+    cappable: bool = True  # False where rdflib could not read the query: its LIMIT is unknown
+    added: int = 0  # characters put in front of the client's text (BASE and PREFIX lines)
+
+    def engine_error(self, exc: Exception) -> QueryError:
+        """An engine's syntax error on this reading's text, at its place in the client's text
+        (not counting the lines put in front of it, nor a LIMIT appended after it)."""
+        engine = _as_engine_error(exc)
+        if engine is None:
+            return QueryError(f"the query failed while running: {exc}.")
+        return in_client_text(engine, self.text, self.added)
 
     @functools.lru_cache(maxsize=512)  # noqa: B019 - readings are cached too, and few
     def capped(self, max_rows: int) -> str | None:
@@ -153,17 +176,21 @@ class Reading:
         """
         if self.limit is not None:
             return self.text if self.limit <= max_rows else None
-        if self.values_at_end:
+        if self.values_at_end or not self.cappable:
             return None
         return f"{self.text}\nLIMIT {max_rows + 1}"
 
 
 def read_query(text: str | bytes, bindings: Mapping[str, Node] | None = None,
-               max_length: int | None = MAX_LENGTH) -> Reading:
-    """Read, bind and check a query; a QueryError names what is wrong and where."""
+               max_length: int | None = MAX_LENGTH, base: str | None = None) -> Reading:
+    """Read, bind and check a query; a QueryError names what is wrong and where.
+
+    ``base`` is the IRI relative IRIs resolve against (the endpoint's own URL); without
+    one, a relative IRI is refused with a message that says so.
+    """
     if isinstance(text, bytes | bytearray):
         text = decode(bytes(text))
-    key = (text, tuple(bindings.items()) if bindings else (), max_length)
+    key = (text, tuple(bindings.items()) if bindings else (), max_length, base)
     found = _READINGS.get(key)
     if found is None:
         found = _read(*key)
@@ -171,18 +198,18 @@ def read_query(text: str | bytes, bindings: Mapping[str, Node] | None = None,
             _READINGS.clear()
         _READINGS[key] = found
         # the engine side reads the reading's own text again: let it find this reading
-        _READINGS.setdefault((found.text, (), None), found)
+        _READINGS.setdefault((found.text, (), None, None), found)
     return found
 
 
-def remember(text: str, max_length: int | None, reading: Reading) -> None:
+def remember(text: str, max_length: int | None, reading: Reading, base: str | None = None) -> None:
     """Keep a reading made elsewhere (in a query worker), so that this process finds it
     instead of parsing the text again."""
-    _READINGS[(text, (), max_length)] = reading
-    _READINGS.setdefault((reading.text, (), None), reading)
+    _READINGS[(text, (), max_length, base)] = reading
+    _READINGS.setdefault((reading.text, (), None, None), reading)
 
 
-#: Readings by (text, bindings, length limit): rdflib's parser costs milliseconds, and saved
+#: Readings by (text, bindings, length limit, base): rdflib's parser costs milliseconds, and saved
 #: queries are asked again and again.
 _READINGS: dict[tuple, Reading] = {}
 
@@ -200,7 +227,9 @@ def expand(text: str) -> str:
     def one(match: re.Match) -> str:
         code = int(match.group(1) or match.group(2), 16)
         if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or code == 0:
-            raise not_text(f"'{match.group(0)}' is not a character")
+            line, col = _line_col(text, match.start())
+            raise not_text(f"'{match.group(0)}' is not a character (syntax error at line {line}, "
+                           f"column {col})")
         return chr(code)
 
     out = _ESCAPE.sub(one, text)
@@ -208,7 +237,7 @@ def expand(text: str) -> str:
     if left:
         line, col = _line_col(out, left.start())
         raise QueryError(
-            f"line {line}, column {col}: '{left.group(0)}' is an escape that remains after "
+            f"syntax error at line {line}, column {col}: '{left.group(0)}' is an escape that remains after "
             "escapes are replaced (an escape that writes another, or a \\U with fewer than "
             "eight digits); engines would read it differently, so it is refused.",
             hint="write the character itself instead of the escape.",
@@ -219,33 +248,57 @@ def expand(text: str) -> str:
     return out.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _read(text: str, bindings: tuple[tuple[str, Node], ...], max_length: int | None) -> Reading:
+def _read(text: str, bindings: tuple[tuple[str, Node], ...], max_length: int | None,
+          base: str | None) -> Reading:
     if not text or not text.strip():
         raise QueryError("the query is empty.", hint="send a SPARQL query in the 'query' parameter.")
     if max_length is not None and len(text) > max_length:
         raise too_long(len(text), max_length)
     shown = bind_parameters(expand(text), dict(bindings))  # positions in messages refer to it
-    text = with_prefixes(shown)
-    added = len(text) - len(shown)  # the PREFIX lines added in front
+    text = base_line(base) + with_prefixes(shown)
+    added = len(text) - len(shown)  # the BASE and PREFIX lines added in front
     if _LEFTOVER.search(text):  # a bound value that spells an escape
         raise QueryError("a parameter value contains '\\u' followed by four hex digits, which "
                          "SPARQL would read as an escape.", hint="give the value without it.")
     depth = nesting_depth(text)
     if depth > MAX_DEPTH:
         raise too_deep(depth, MAX_DEPTH)
-    prologue, body = _parse(text, shown, added)
+    if mentions_service(text):  # before any engine sees it: nothing may ever call out
+        raise service_refused()
+    try:
+        prologue, body = _parse(text, shown, added)
+    except QueryError as exc:
+        if getattr(exc, "refusal", False):
+            raise
+        # rdflib cannot read it: the engine's parser decides (rdflib fails on valid SPARQL
+        # such as ``?s ?p -1.0``); only here, as Oxigraph plans a query while parsing it
+        engine = engine_reading(text)
+        if isinstance(engine, str):
+            return _read_without_rdflib(text, engine, added)
+        if isinstance(engine, QueryError) and not exc.message.startswith("syntax error"):
+            raise in_client_text(engine, text, added) from exc
+        raise
     form = QUERY_FORMS.get(getattr(body, "name", ""), "")
     if not form:
         raise QueryError("only SELECT, ASK, CONSTRUCT and DESCRIBE queries are accepted.")
     if "datasetClause" in body:
         raise from_refused()
-    if _contains(body, "ServiceGraphPattern") or mentions_service(text):
+    if _contains(body, "ServiceGraphPattern"):
         raise service_refused()
     _refuse_undeclared(shown, prologue, body)
     clauses = body["limitoffset"] if "limitoffset" in body else {}
     limit = clauses["limit"] if "limit" in clauses else None  # CompValue.get returns the key when absent
     return Reading(text=text, form=form, limit=None if limit is None else int(limit),
-                   values_at_end="valuesClause" in body)
+                   values_at_end="valuesClause" in body, added=added)
+
+
+def base_line(base: str | None) -> str:
+    """The BASE line put in front of a query asked of an endpoint (nothing without a base)."""
+    if not base:
+        return ""
+    if _IRI_FORBIDDEN.search(base):
+        raise QueryError(f"'{base}' cannot be a base IRI.")
+    return f"BASE <{base}>\n"
 
 
 def _parse(text: str, shown: str, added: int) -> tuple[list, CompValue]:
@@ -255,13 +308,128 @@ def _parse(text: str, shown: str, added: int) -> tuple[list, CompValue]:
         parsed = deep_call(parseQuery, text)
     except ParseException as exc:
         if _is_update(text):
-            raise update_refused() from exc
+            raise _refusal(update_refused()) from exc
         raise syntax_error(shown, max(exc.loc - added, 0)) from exc
     except RecursionError as exc:
-        raise too_deep(nesting_depth(text), MAX_DEPTH) from exc
+        raise _refusal(too_deep(nesting_depth(text), MAX_DEPTH)) from exc
     except Exception as exc:  # rdflib raises a few other types on odd input
         raise QueryError(f"the query could not be read: {exc}.") from exc
     return list(parsed[0]), parsed[1]
+
+
+def _refusal(exc: QueryError) -> QueryError:
+    """Mark a refusal that stands whatever the engine's parser thinks of the text."""
+    exc.refusal = True
+    return exc
+
+
+# -- the engine's parser -------------------------------------------------------------------
+
+_ENGINE_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+_ENGINE_FORMS = {"QuerySolutions": "SELECT", "QueryBoolean": "ASK", "QueryTriples": "CONSTRUCT"}
+
+
+@functools.cache
+def _empty_engine():
+    """An empty Oxigraph store, to parse with: a query on it is read, never run on data."""
+    import pyoxigraph
+
+    return pyoxigraph.Store()
+
+
+@functools.cache
+def engine_prefixes() -> dict[str, str]:
+    """The prefixes every store binds, as the Oxigraph store hands them to its engine."""
+    from rdflib import Graph
+
+    from r2pkg.namespaces import bind_prefixes
+
+    return {p: str(ns) for p, ns in bind_prefixes(Graph()).namespaces() if p}
+
+
+def engine_reading(text: str) -> str | QueryError | None:
+    """What Oxigraph's parser makes of ``text``: the query form, a QueryError for a syntax
+    error (its position in ``text``, in ``exc.at``), or None when it says nothing of syntax
+    (a function it does not implement is the running engine's to report).
+
+    The query is read on an empty store and its solutions never taken, so nothing runs but
+    an ASK over no data. Oxigraph plans the query while it parses it (a hundred joins take
+    seconds), so this is asked only of texts rdflib cannot read; a text rdflib reads and
+    Oxigraph refuses is refused when it runs, by :meth:`Reading.engine_error`.
+    """
+    try:
+        result = _empty_engine().query(text, prefixes=engine_prefixes() if undeclared_prefixes(text) else None)
+    except SyntaxError as exc:
+        return _as_engine_error(exc)
+    except Exception:  # noqa: BLE001 - not a syntax error: left to the engine that runs it
+        return None
+    return _ENGINE_FORMS.get(type(result).__name__)
+
+
+def _as_engine_error(exc: Exception) -> QueryError | None:
+    """Oxigraph's "error at L:C: expected ..." as a QueryError holding the place and reason."""
+    found = _ENGINE_ERROR.search(str(exc))
+    if found is None:
+        return None
+    err = QueryError(str(exc))
+    err.at = (int(found.group(1)), int(found.group(2)))
+    err.why = _engine_reason(found.group(3))
+    return err
+
+
+def _engine_reason(expected: str) -> str:
+    """Oxigraph's "expected one of ..." list holds a sentence where the error is not one of
+    tokens ("Duplicated variable name in SELECT"); that sentence is the reason."""
+    for item in re.split(r",\s*", expected.replace("expected one of ", "").replace("expected ", "")):
+        item = item.strip().rstrip(".")
+        if " " in item and item[:1].isupper() and not item.startswith("["):
+            return item[0].lower() + item[1:] if item[1:2].islower() else item
+    return ""
+
+
+def in_client_text(engine: QueryError, text: str, added: int) -> QueryError:
+    """The engine's syntax error on ``text``, with its line and column in the client's own
+    text: ``text`` less the ``added`` characters put in front of it."""
+    shown = text[added:]
+    line, col = getattr(engine, "at", None) or (1, 1)
+    line -= text[:added].count("\n")
+    if line < 1:
+        line, col = 1, 1
+    starts = [0] + [i + 1 for i, c in enumerate(shown) if c == "\n"]
+    if line > len(starts):  # past the client's text (a LIMIT the server appended): it ends too early
+        offset = len(shown)
+    else:
+        offset = min(starts[line - 1] + col - 1, len(shown))
+    why = getattr(engine, "why", "")
+    relative = None if re.search(r"(?i)\bBASE\s*<", text) else _first_relative_iri(shown)
+    if relative is not None:  # Oxigraph says only what it expected there ("expected OPTIONAL")
+        offset = relative
+        why = "a relative IRI, and no base IRI to resolve it against (write the full IRI, or a BASE line)"
+    return syntax_error(shown, offset, why)
+
+
+def _first_relative_iri(text: str) -> int | None:
+    """Where the first IRI without a scheme (``<a>``) starts, outside strings and comments."""
+    for match in _UNITS.finditer(text):
+        iri = match.group("iri")
+        if iri and not re.match(r"<[A-Za-z][A-Za-z0-9+.-]*:", iri):
+            return match.start()
+    return None
+
+
+def _read_without_rdflib(text: str, form: str, added: int) -> Reading:
+    """A query Oxigraph reads and rdflib cannot: checked by the scanner (SERVICE, before;
+    FROM; the form) instead of rdflib's tree, and never capped by appending a LIMIT (its own
+    is unknown)."""
+    if _FROM_WORD.search(_UNITS.sub(" ", text)):
+        raise from_refused()
+    if form == "CONSTRUCT" and _DESCRIBE_WORD.search(_UNITS.sub(" ", text)):
+        form = "DESCRIBE"
+    return Reading(text=text, form=form, limit=None, values_at_end=False, cappable=False, added=added)
+
+
+_FROM_WORD = re.compile(r"(?<![?$:_\w])FROM(?![:\w])", re.IGNORECASE)
+_DESCRIBE_WORD = re.compile(r"(?<![?$:_\w])DESCRIBE(?![:\w])", re.IGNORECASE)
 
 
 @functools.cache
@@ -306,11 +474,11 @@ def _pnames(body: CompValue) -> list[str]:
     return found
 
 
-def syntax_error(text: str, offset: int) -> QueryError:
+def syntax_error(text: str, offset: int, reason: str = "") -> QueryError:
     """A parse error at ``offset`` of ``text``, with its line and column and a caret."""
     lineno, col = _line_col(text, offset)
     found = text[offset:offset + 20].split("\n")[0].strip()
-    why = f"unexpected '{found}'" if found else "the query ends too early"
+    why = reason or (f"unexpected '{found}'" if found else "the query ends too early")
     return QueryError(f"syntax error at line {lineno}, column {col}: {why}.",
                       hint=_caret(text, lineno, col))
 

@@ -35,11 +35,12 @@ from r2pkg.reading import Reading as ParsedQuery  # noqa: F401
 # runs exactly ``parsed.text`` and returns one result type, :class:`Answer`.
 
 
-def prepare(text: str, bindings: Mapping[str, Node] | None = None) -> ParsedQuery:
+def prepare(text: str, bindings: Mapping[str, Node] | None = None, base: str | None = None) -> ParsedQuery:
     """The one reading of ``text`` (see :mod:`r2pkg.reading`): parameters bound as terms, the
-    contract's prefixes added, checked. The returned ``parsed.text`` is the only text any
-    engine is given; the length is checked where a query comes in."""
-    return read_query(text, bindings, max_length=None)
+    contract's prefixes added, checked, relative IRIs resolved against ``base``. The returned
+    ``parsed.text`` is the only text any engine is given; the length is checked where a
+    query comes in."""
+    return read_query(text, bindings, max_length=None, base=base)
 
 
 #: The name the reading had before the store interface; the same function.

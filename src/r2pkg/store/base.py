@@ -12,7 +12,6 @@ Store can stand where a read-only rdflib graph was used.
 
 from __future__ import annotations
 
-import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -25,8 +24,8 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from r2pkg.answers import Serialized
-from r2pkg.errors import QueryError, UnknownNodeError
-from r2pkg.namespaces import R2P, R2PID, bind_prefixes
+from r2pkg.errors import QueryError
+from r2pkg.namespaces import R2P, bind_prefixes
 from r2pkg.rdfinput import parse_file
 from r2pkg.sparql import Answer, ParsedQuery, prepare
 from r2pkg.store.bundle import ontology_files
@@ -40,8 +39,6 @@ COUNTED_CLASSES = {
     "responses": R2P.Response,
     "organs": R2P.Organ,
 }
-
-_NOT_AN_IRI = re.compile(r'[\s<>"{}|\\^`]')
 
 T = TypeVar("T")
 Triple = tuple[Node, Node, Node]
@@ -284,35 +281,12 @@ class Store(ABC):
         """The rdf:type values of a node."""
         return {t for t in self.objects(node, RDF.type) if isinstance(t, URIRef)}
 
-    def resolve(self, iri_or_label: str) -> URIRef:
-        """Turn an IRI, a prefixed name (``case:rwanda-1994``) or a label into a node."""
-        text = iri_or_label.strip()
-        candidates = [text]
-        if ":" in text and not text.startswith("http"):
-            prefix, _, local = text.partition(":")
-            ns = dict(self.namespaces()).get(prefix)
-            if ns is not None:
-                candidates.insert(0, str(ns) + local)
-        if not text.startswith("http") and "/" in text:
-            candidates.append(str(R2PID) + text.lstrip("/"))
-        for candidate in candidates:
-            if _NOT_AN_IRI.search(candidate) or ":" not in candidate:
-                continue  # a label, not a name: never sent to an engine as an IRI
-            node = URIRef(candidate)
-            if self.exists(node):
-                return node
-        folded = text.casefold()
-        matches = sorted(
-            (n for n, lab in self.labels.items() if isinstance(n, URIRef) and lab.casefold() == folded),
-            key=str,
-        )
-        if matches:
-            return matches[0]
-        raise UnknownNodeError(
-            f"no node of the graph is called '{text}'.",
-            hint="give a full IRI, a prefixed name such as case:rwanda-1994, or an exact "
-            "label; search the labels on the home page or with the saved query 'find-by-label'.",
-        )
+    def resolve(self, iri_or_label: str, expect: tuple[URIRef, ...] | None = None) -> URIRef:
+        """Turn an IRI, a prefixed name (``case:rwanda-1994``) or a label into a node, preferring
+        nodes of the ``expect`` classes (the one resolver, :func:`r2pkg.names.resolve_name`)."""
+        from r2pkg.names import resolve_name
+
+        return resolve_name(self, iri_or_label, expect).node
 
     # -- writing -----------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ terms at all. So here:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -72,7 +73,7 @@ class OxigraphStore(Store):
 
     # -- queries -----------------------------------------------------------------------------
 
-    def _execute(self, text: str):
+    def _execute(self, text: str, parsed: ParsedQuery | None = None):
         """Run a checked query text on Oxigraph.
 
         oxrdflib hands Oxigraph every bound prefix with every query, which costs 15 µs on a
@@ -82,11 +83,16 @@ class OxigraphStore(Store):
             if undeclared_prefixes(text):
                 return self.engine.query(text, prefixes=self._prefixes)
             return self.engine.query(text)
-        except (SyntaxError, ValueError, OSError) as exc:
+        except SyntaxError as exc:  # what rdflib read and Oxigraph does not: a syntax error all the same
+            raise (parsed.engine_error(exc) if parsed is not None else
+                   QueryError(f"the query failed while running: {exc}.")) from exc
+        except (ValueError, OSError) as exc:
             raise QueryError(f"the query failed while running: {exc}.") from exc
+        except RuntimeError as exc:  # pyoxigraph's word for a function it does not implement
+            raise unsupported_function(exc) from exc
 
     def run(self, parsed: ParsedQuery, max_rows: int | None = None) -> Answer:
-        result = self._execute(parsed.text)
+        result = self._execute(parsed.text, parsed)
         if isinstance(result, ox.QueryBoolean):
             return Answer.ask(bool(result))
         memo: dict[object, Node] = {}
@@ -107,7 +113,7 @@ class OxigraphStore(Store):
         text = parsed.text if max_rows is None else parsed.capped(max_rows)
         if text is None:
             return None
-        solutions = self._execute(text)
+        solutions = self._execute(text, parsed)
         checked = max_rows is not None and text is not parsed.text
         if checked and fmt == "csv":  # CSV cannot be read back typed: count on TSV, then convert
             body = solutions.serialize(format=ox.QueryResultsFormat.TSV)
@@ -180,6 +186,19 @@ class OxigraphStore(Store):
     def _count(self) -> int:
         # oxrdflib's len() runs a COUNT over every triple (2.5 s at a million), Oxigraph's own 75 ms
         return len(self.engine)
+
+
+_CUSTOM = re.compile(r"custom function <([^>]*)> is not supported")
+
+
+def unsupported_function(exc: Exception) -> QueryError:
+    """A call of a function the engine does not implement, said as such (a 400, not a crash)."""
+    found = _CUSTOM.search(str(exc))
+    if found is None:
+        return QueryError(f"the query failed while running: {exc}.")
+    return QueryError(f"the function <{found.group(1)}> is not implemented by this endpoint's engine "
+                      "(Oxigraph implements SPARQL 1.1's functions and XPath casts only).",
+                      hint="use a SPARQL 1.1 built-in function instead.")
 
 
 def _rows(solutions, memo: dict[object, Node]) -> Iterator[list[Node | None]]:

@@ -6,6 +6,8 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from r2pkg.chain_notes import cites_instead, root_texts
 from r2pkg.errors import InputError
+from r2pkg.names import resolve_name
+from r2pkg.namespaces import R2P
 from r2pkg.rdfinput import format_for
 from r2pkg.web import get_store, run_task
 from r2pkg.web.errors import wants_json
@@ -83,12 +85,12 @@ def chain():
     from r2pkg.chains_svg import chain_svg
 
     store = get_store()
-    node = store.resolve(_required("node"))
+    node = resolve_name(store, _required("node")).node
     index = graph_index(store)
     target = request.args.get("to")
-    found = connection(index, node, store.resolve(target)) if target else authority_chains(index, node)
+    found = connection(index, node, resolve_name(store, target).node) if target else authority_chains(index, node)
     fmt = request.args.get("format")
-    if fmt in ("bibtex", "ris") and not target:
+    if fmt in ("bibtex", "ris", "csl-json") and not target:
         return _cite(store, found, fmt)
     if wants_json():
         return jsonify(found)
@@ -98,15 +100,13 @@ def chain():
 
 
 def _cite(store, found: dict, fmt: str) -> Response:
-    """The chain's documents and publications as a BibTeX or RIS file to download."""
-    from r2pkg.chain_cite import as_bibtex, as_ris, chain_sources
+    """The chain's documents and publications as a BibTeX, RIS or CSL-JSON file to download."""
+    from r2pkg.chain_cite import EXPORTS, chain_sources, export
     from r2pkg.web.versions import request_version
 
-    sources = chain_sources(store, found)
-    version = request_version()
-    body = as_bibtex(sources, found["node"]["label"], version) if fmt == "bibtex" else as_ris(sources, version)
+    body = export(chain_sources(store, found), fmt, found["node"]["label"], request_version())
     name = found["node"]["iri"].rstrip("/").rsplit("/", 1)[-1]
-    ext, media = ("bib", "application/x-bibtex") if fmt == "bibtex" else ("ris", "application/x-research-info-systems")
+    ext, media = EXPORTS[fmt]
     response = Response(body, mimetype=media)
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="chain-{name}.{ext}"'
@@ -121,7 +121,9 @@ def precedents():
     from r2pkg.chains_svg import precedents_svg, timeline_svg
 
     store = get_store()
-    case = store.resolve(_required("case"))
+    given = _required("case")
+    resolution = resolve_name(store, given, (R2P.Case,))
+    case = resolution.node
     index = graph_index(store)
     if case not in index.cases:
         kinds = ", ".join(sorted(store.label(t) for t in store.types(case))) or "no class"
@@ -130,6 +132,8 @@ def precedents():
             hint=f"see its page at /id/{str(case).split('/id/', 1)[-1]}, or its authority chain at "
                  f"/chain?node={case}; pick a case from the saved query 'cases-involving-all-four-crimes' or search.")
     found = find_precedents(index, case)
+    if resolution.others:  # the other nodes the same name names, as the CLI lists them
+        found = {**found, "resolved": {**resolution.as_dict(store), "note": resolution.note(store, given)}}
     if wants_json():
         return jsonify(found)
     return render_template("api/precedents.html", found=found, svg=precedents_svg(found),

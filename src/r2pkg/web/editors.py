@@ -26,6 +26,7 @@ from rdflib.namespace import RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import Node
 
 from r2pkg.errors import InputError, R2pkgError
+from r2pkg.names import resolve_name
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.web import get_store, run_task
 from r2pkg.web.forms import not_utf8_entry, strict_form
@@ -297,10 +298,11 @@ def _object(f: Field, value: str, problems: dict[str, list[dict]]) -> str | None
             return None
         return value
     if f.widget == "picker":
-        node = _resolve(value)
-        if node is None:
+        try:
+            node = _resolve(value, PICKERS.get(f.picker) or None)
+        except R2pkgError as exc:
             problems.setdefault(f.key, []).append(_msg(
-                f"No node of the graph is called '{value}'.",
+                exc.message[:1].upper() + exc.message[1:],
                 "Type a few letters and choose from the suggestions, or give a prefixed name such as "
                 "state:kenya."))
             return None
@@ -327,20 +329,10 @@ def _object(f: Field, value: str, problems: dict[str, list[dict]]) -> str | None
 _DATES = ((r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "date"), (r"[0-9]{4}-[0-9]{2}", "gYearMonth"), (r"[0-9]{4}", "gYear"))
 
 
-def _resolve(value: str) -> URIRef | None:
-    store = get_store()
-    text = value.strip().strip("<>")
-    if ":" in text and not text.startswith("http"):
-        prefix, _, local = text.partition(":")
-        if prefix in PREFIXES:
-            text = PREFIXES[prefix] + local
-    if text.startswith("http"):
-        node = URIRef(text)
-        return node if store.exists(node) else None
-    try:
-        return store.resolve(text)
-    except R2pkgError:
-        return None
+def _resolve(value: str, expect: tuple[URIRef, ...] | None = None) -> URIRef:
+    """The node a picker's value names, by the one resolver (preferring the picker's classes);
+    an UnknownNodeError says why none."""
+    return resolve_name(get_store(), value.strip().strip("<>"), expect).node
 
 
 def _msg(message: str, fix: str, rule: str = "form") -> dict:

@@ -13,6 +13,7 @@ from r2pkg.citator import citations
 from r2pkg.describe import concise_bounded, describe, search_labels, value_of
 from r2pkg.errors import InputError
 from r2pkg.formats import GRAPH_TYPES, serialize_graph
+from r2pkg.names import EXPECTED
 from r2pkg.namespaces import PREFIXES, R2P, R2PID
 from r2pkg.positions import views_about
 from r2pkg.sparql import bind_parameters, evaluate_on
@@ -104,7 +105,7 @@ def citator():
     name = request.args.get("document", "").strip()
     if not name:
         raise InputError("the parameter 'document' is missing.", hint="add ?document=doc:S-RES-1674 (or an IRI or label).")
-    found = citations(store, store.resolve(name))
+    found = citations(store, store.resolve(name, EXPECTED["document"]))
     if wants_json():
         return jsonify(found)
     return render_template("pages/citator.html", c=found)
@@ -240,12 +241,17 @@ def queries():
     return render_template("pages/queries.html", queries=get_queries().values())
 
 
+#: Arguments of /queries/NAME that are not parameters of the query.
+PAGE_ARGUMENTS = frozenset({"format", "as-of"})
+
+
 @bp.get("/queries/<name>")
 def saved(name: str):
     """Run one saved query with the parameters in the URL (defaults fill the rest)."""
     store = get_store()
     query = get_queries().get(name) or abort(404)
-    given = {p.name: request.args[p.name] for p in query.parameters if p.name in request.args}
+    # every argument but the page's own is a parameter: a misspelt one is an error, as on the CLI
+    given = {k: v for k, v in request.args.items() if k not in PAGE_ARGUMENTS}
     bindings = query.bindings(given, store=store)
     cap = int(current_app.config["MAX_RESULT_ROWS"])
     fmt = request.args.get("format")

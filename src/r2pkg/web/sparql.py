@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS, SH, XSD
 from waitress.buffers import ReadOnlyFileBasedBuffer
 
 from r2pkg.answers import Serialized, answer_reading
-from r2pkg.errors import R2pkgError
+from r2pkg.errors import QueryError, R2pkgError
 from r2pkg.formats import GRAPH_TYPES, RESULT_TYPES, serialize_graph
+from r2pkg.namespaces import PREFIXES, R2PID
 from r2pkg.reading import (
     Reading,
     dataset_parameters_refused,
@@ -64,11 +65,12 @@ def endpoint():
     limit = int(current_app.config["MAX_QUERY_LENGTH"])
     if len(text) > limit:
         raise too_long(len(text), limit)
+    base = endpoint_url()
     if get_store().uses_network and current_app.config["ISOLATE_QUERIES"]:
         # a remote store runs the query in this process; reading it still runs in a worker
-        remember(text, limit, read_in_worker(text, limit))
+        remember(text, limit, read_in_worker(text, limit, base), base)
     formats = (_negotiated("SELECT"), _negotiated("CONSTRUCT"))
-    written = run_task(answer_query, text, formats, limit, int(current_app.config["MAX_RESULT_ROWS"]))
+    written = run_task(answer_query, text, formats, limit, int(current_app.config["MAX_RESULT_ROWS"]), base)
     response = answer_response(written)
     response.headers["Vary"] = "Accept"
     if request.args.get("format"):  # a download link: the file gets a name fitted to its form
@@ -78,28 +80,35 @@ def endpoint():
     return response
 
 
-def answer_query(store, text: str, formats: tuple, max_length: int, max_rows: int) -> Serialized:
+def answer_query(store, text: str, formats: tuple, max_length: int, max_rows: int,
+                 base: str | None = None) -> Serialized:
     """The worker's task: read the query, pick the format for its form, answer it.
 
     ``formats`` holds the format negotiated for results (SELECT, ASK) and for graphs
-    (CONSTRUCT, DESCRIBE), or the 406 error to raise for that kind.
+    (CONSTRUCT, DESCRIBE), or the 406 error to raise for that kind; ``base`` is the
+    endpoint's URL, against which relative IRIs resolve.
     """
-    reading = read_query(text, max_length=max_length)
+    reading = read_query(text, max_length=max_length, base=base)
     fmt = formats[0] if reading.form in ("SELECT", "ASK") else formats[1]
     if isinstance(fmt, Exception):
         raise fmt
     return answer_reading(store, reading, fmt, max_rows)
 
 
-def read_in_worker(text: str, max_length: int) -> Reading:
+def read_in_worker(text: str, max_length: int, base: str | None = None) -> Reading:
     """The reading of ``text``, made in a query worker under the query time limit."""
     client = request.remote_addr or ""
     return current_app.extensions["r2pkg.admission"].call(
-        client, _read_task, text, max_length, timeout=float(current_app.config["QUERY_TIMEOUT"]))
+        client, _read_task, text, max_length, base, timeout=float(current_app.config["QUERY_TIMEOUT"]))
 
 
-def _read_task(_store, text: str, max_length: int) -> Reading:
-    return read_query(text, max_length=max_length)
+def _read_task(_store, text: str, max_length: int, base: str | None = None) -> Reading:
+    return read_query(text, max_length=max_length, base=base)
+
+
+def endpoint_url() -> str:
+    """The endpoint's own URL: the base IRI of every query asked of it."""
+    return url_for("sparql.endpoint", _external=True)
 
 
 def _negotiated(form: str) -> str | R2pkgError:
@@ -134,17 +143,21 @@ def answer_response(written: Serialized, media_type: str | None = None) -> Respo
 
 
 def _query_text() -> str | None:
+    strict_urlencoded(request.query_string, not_text)
+    in_url = request.args.getlist("query")
     if request.method in ("GET", "HEAD"):
-        strict_urlencoded(request.query_string, not_text)
-        return request.args.get("query")
+        return _one_query(in_url)
     ctype = (request.mimetype or "").lower()
     if ctype == "application/sparql-query":
+        if in_url:
+            raise QueryError("the request has a query in its body and a 'query' parameter in its "
+                             "URL; the SPARQL protocol allows exactly one.", hint="send one query per request.")
         return decode(request.get_data())
     form = strict_form(not_text)  # Werkzeug's form parser would replace bad bytes
     if ctype == "application/sparql-update" or "update" in form:
         raise update_refused()
-    if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return form.get("query")
+    if ctype in _FORM_TYPES:
+        return _one_query(in_url + form.getlist("query"))
     if not ctype and not request.get_data():
         return None
     err = R2pkgError(f"a query cannot be sent as '{ctype}'.",
@@ -153,10 +166,38 @@ def _query_text() -> str | None:
     raise err
 
 
+def held_graph() -> str:
+    """The name of the one graph the store holds (as ``/dump.nq`` names it)."""
+    return str(R2PID) + "graph"
+
+
 def _refuse_datasets() -> None:
-    values = request.values
-    if "default-graph-uri" in values or "named-graph-uri" in values:
-        raise dataset_parameters_refused()
+    """Honour ``default-graph-uri`` naming the graph the store holds (the dataset is then the
+    one it serves anyway); refuse every other graph, and say why."""
+    held = held_graph()
+    for parameter in ("default-graph-uri", "named-graph-uri"):
+        for value in _all_values(parameter):
+            if parameter == "named-graph-uri" or value.strip() != held:
+                raise dataset_parameters_refused(parameter, value.strip(), held)
+
+
+def _all_values(name: str) -> list[str]:
+    """Every value of a parameter, from the URL and from a form body alike."""
+    found = request.args.getlist(name)
+    if request.method == "POST" and (request.mimetype or "") in _FORM_TYPES:
+        found += request.form.getlist(name)
+    return found
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _one_query(values: list[str]) -> str | None:
+    """The one ``query`` of a request; the protocol allows exactly one."""
+    if len(values) > 1:
+        raise QueryError(f"the request has {len(values)} 'query' parameters; the SPARQL protocol "
+                         "allows exactly one.", hint="send one query per request.")
+    return values[0] if values else None
 
 
 def _negotiate(form: str) -> str:
@@ -214,8 +255,27 @@ def _service_description():
     g.add((dataset, URIRef(SD + "defaultGraph"), default_graph))
     g.add((default_graph, RDF.type, URIRef(SD + "Graph")))
     g.add((default_graph, URIRef("http://rdfs.org/ns/void#triples"), Literal(get_store().triple_count())))
+    _describe_names(g, service, default_graph)
     media = GRAPH_TYPES[fmt]
     return Response(serialize_graph(g, fmt), mimetype=media)
+
+
+def _describe_names(g: Graph, service: URIRef, default_graph: URIRef) -> None:
+    """What names mean here: the base IRI, the graph's name, and every declared prefix.
+
+    The prefixes are SHACL prefix declarations (``sh:declare``), as other public endpoints
+    describe theirs; the query editor completes exactly these.
+    """
+    g.bind("sh", SH)
+    g.add((service, RDFS.comment, Literal(
+        f"Relative IRIs in a query resolve against the endpoint's own URL, {service}, its base IRI. "
+        f"Its one graph, the default graph, is named {held_graph()} (as in /dump.nq); "
+        "default-graph-uri may name it, any other graph is refused.", lang="en")))
+    for prefix, namespace in sorted(PREFIXES.items()):
+        declaration = URIRef(f"{service}#prefix-{prefix}")
+        g.add((service, SH.declare, declaration))
+        g.add((declaration, SH.prefix, Literal(prefix)))
+        g.add((declaration, SH.namespace, Literal(str(namespace), datatype=XSD.anyURI)))
 
 
 class _BodyFile:
