@@ -3,9 +3,12 @@
 The source's words decide: "Member states should..." is addressed to ``actor:member-states``, "the
 UN should..." to ``actor:united-nations`` (not the Secretariat), "the president of the General
 Assembly should..." to the President, not the Assembly. A passive sentence ("should be
-established") names no one: the recommendation carries ``r2p:addresseeNamed false``, and an
-addressee an editor reads into the context is an inferred ``r2p:Claim``, never a plain triple.
-These tests read the bundled graph only (the quotations in it), never ``../shared``.
+established") or a sentence about a need ("the Secretariat was in need of a focal point") names no
+one: the recommendation carries ``r2p:addresseeNamed false``, and an addressee an editor reads into
+the context is an inferred ``r2p:Claim``, never a plain triple. An addressee named only in the view of
+one or several participants ("one speaker suggested that the veto powers could...") is a Stated
+claim carrying that citation and its breadth, not a plain triple (issue 22: a plain triple is stated
+in a voice that is not a participant's). These tests read the bundled graph only, never ``../shared``.
 """
 
 from __future__ import annotations
@@ -28,15 +31,36 @@ def _rec(name: str) -> URIRef:
     return R2PID[REC + name]
 
 
+PARTICIPANTS = {R2P.HeldByOneSpeaker, R2P.HeldBySeveral}
+
+
+def _stated_claims(g, rec: URIRef) -> dict[URIRef, set[URIRef]]:
+    """The Stated r2p:addressedTo claims about ``rec``: value -> the breadths of their stated citations."""
+    found: dict[URIRef, set[URIRef]] = {}
+    for claim in g.subjects(R2P.claimSubject, rec):
+        if (claim, R2P.claimProperty, R2P.addressedTo) not in g:
+            continue
+        stated = [e for e in g.objects(claim, R2P.evidence) if (e, R2P.assertion, R2P.Stated) in g]
+        if stated:
+            found.setdefault(g.value(claim, R2P.claimValue), set()).update(
+                b for e in stated for b in g.objects(e, R2P.breadth))
+    return found
+
+
 def _addressees(store: Store, name: str) -> set[str]:
-    return {str(o).removeprefix(str(R2PID)) for o in store.graph.objects(_rec(name), R2P.addressedTo)}
+    """Whom the source names: plain triples (its own voice) and Stated claims (a participant's view)."""
+    g = store.graph
+    named = set(g.objects(_rec(name), R2P.addressedTo)) | set(_stated_claims(g, _rec(name)))
+    return {str(o).removeprefix(str(R2PID)) for o in named}
 
 
 def test_every_recommendation_has_an_addressee_or_says_its_source_names_none(any_store: Store):
     unchecked = any_store.query("""PREFIX r2p: <https://w3id.org/r2pkg/ontology#>
         SELECT ?r WHERE { ?r a r2p:Recommendation .
             FILTER NOT EXISTS { ?r r2p:addressedTo ?someone }
-            FILTER NOT EXISTS { ?r r2p:addresseeNamed false } }""")
+            FILTER NOT EXISTS { ?r r2p:addresseeNamed false }
+            FILTER NOT EXISTS { ?c r2p:claimSubject ?r ; r2p:claimProperty r2p:addressedTo ;
+                                   r2p:evidence/r2p:assertion r2p:Stated } }""")
     assert [str(r[0]) for r in unchecked] == []
     both = any_store.query("""PREFIX r2p: <https://w3id.org/r2pkg/ontology#>
         SELECT ?r WHERE { ?r r2p:addressedTo ?someone ; r2p:addresseeNamed false }""")
@@ -45,13 +69,14 @@ def test_every_recommendation_has_an_addressee_or_says_its_source_names_none(any
     assert set(any_store.graph.objects(None, R2P.addresseeNamed)) == {FALSE}
 
 
-def test_the_two_kinds_are_both_present_in_the_bundled_graph(any_store: Store):
+def test_the_three_kinds_are_all_present_in_the_bundled_graph(any_store: Store):
     g = any_store.graph
     recommendations = set(g.subjects(RDF.type, R2P.Recommendation))
     named = {r for r in recommendations if (r, R2P.addressedTo, None) in g}
     not_named = {r for r in recommendations if (r, R2P.addresseeNamed, FALSE) in g}
-    assert len(recommendations) == len(named) + len(not_named) >= 201
-    assert len(named) >= 130 and len(not_named) >= 60
+    by_participants = {r for r in recommendations - named - not_named if _stated_claims(g, r)}
+    assert len(recommendations) == len(named) + len(not_named) + len(by_participants) >= 201
+    assert len(named) >= 90 and len(not_named) >= 60 and len(by_participants) >= 25
 
 
 #: A phrase in a recommendation's quotation, where it is the subject of "should" (or "needs
@@ -90,7 +115,7 @@ def test_a_quotation_that_names_who_should_act_gives_that_addressee(any_store: S
     missing = []
     for rec in sorted(set(g.subjects(RDF.type, R2P.Recommendation)), key=str):
         quotes = [str(q) for c in g.objects(rec, R2P.evidence) for q in g.objects(c, R2P.quote)]
-        addressees = set(g.objects(rec, R2P.addressedTo))
+        addressees = set(g.objects(rec, R2P.addressedTo)) | set(_stated_claims(g, rec))
         for pattern, node in RULES:
             for quote in quotes:
                 if re.search(pattern, quote) and R2PID[node] not in addressees:
@@ -126,6 +151,39 @@ def test_specific_addressees_follow_the_source_wording(any_store: Store, name, e
     got = _addressees(any_store, name)
     assert expected <= got, f"{name}: {got}"
     assert not (not_expected & got), f"{name}: {got}"
+
+
+def test_an_addressee_named_only_in_a_participants_view_is_a_stated_claim_with_its_voice(any_store: Store):
+    g = any_store.graph
+    # "Another speaker suggested that the veto powers could provide some indication of assurance..."
+    veto = _stated_claims(g, _rec("tarrytown-veto-assurance"))
+    assert veto == {R2PID["actor/permanent-members-security-council"]: {R2P.HeldByOneSpeaker}}
+    # "The same participants expressed the view ... that member states should refrain from micromanaging..."
+    micro = _stated_claims(g, _rec("tarrytown-emergency-no-micromanagement"))
+    assert micro == {R2PID["actor/member-states"]: {R2P.HeldBySeveral}}
+    for name in ("tarrytown-veto-assurance", "tarrytown-emergency-no-micromanagement"):
+        assert (_rec(name), R2P.addressedTo, None) not in g, name
+        assert (_rec(name), R2P.addresseeNamed, None) not in g, f"{name}: the source does name someone"
+    # every such claim carries only participants' voices, and never duplicates a plain triple
+    for claim in set(g.subjects(R2P.claimProperty, R2P.addressedTo)):
+        stated = [e for e in g.objects(claim, R2P.evidence) if (e, R2P.assertion, R2P.Stated) in g]
+        if stated:
+            rec, value = g.value(claim, R2P.claimSubject), g.value(claim, R2P.claimValue)
+            assert (rec, R2P.addressedTo, value) not in g, claim
+            assert all(set(g.objects(e, R2P.breadth)) <= PARTICIPANTS for e in stated), claim
+
+
+def test_a_sentence_about_a_need_names_no_addressee(any_store: Store):
+    g = any_store.graph
+    # "There was broad agreement that the UN Secretariat was in need of a focal point..." (Tarrytown)
+    focal = _rec("tarrytown-early-warning-focal-point")
+    assert (focal, R2P.addressedTo, None) not in g
+    assert (focal, R2P.addresseeNamed, FALSE) in g
+    assert (focal, R2P.concerns, R2PID["organ/secretariat"]) in g  # the need is the Secretariat's
+    inferred = [c for c in g.subjects(R2P.claimSubject, focal)
+                if g.value(c, R2P.claimValue) == R2PID["organ/secretariat"]
+                and {g.value(e, R2P.assertion) for e in g.objects(c, R2P.evidence)} == {R2P.Inferred}]
+    assert len(inferred) == 1
 
 
 @pytest.mark.parametrize("name", [

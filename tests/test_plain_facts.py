@@ -215,5 +215,8 @@ def test_recommendations_name_the_addressees_their_source_names(any_store: Store
     # every "Member states should" recommendation quoted in its evidence names them
     unaddressed = PREFIX + """SELECT ?r WHERE { ?r a r2p:Recommendation ; r2p:evidence/r2p:quote ?q .
         FILTER(REGEX(?q, "^(I+V?\\\\.|V\\\\.)?[^.]{0,80}\\\\b[Mm]ember [Ss]tates should"))
-        FILTER NOT EXISTS { ?r r2p:addressedTo ?someone } }"""
+        FILTER NOT EXISTS { ?r r2p:addressedTo ?someone }
+        # named only in a participant's view: a Stated claim, with its breadth (issue 22)
+        FILTER NOT EXISTS { ?c r2p:claimSubject ?r ; r2p:claimProperty r2p:addressedTo ;
+                               r2p:evidence/r2p:assertion r2p:Stated } }"""
     assert _rows(any_store, unaddressed) == []
