@@ -86,7 +86,8 @@ def test_precedents_of_a_case_the_sources_link_include_it(any_store):
 def test_similar_cases_are_ranked_by_what_they_share(store):
     found = precedents(graph_index(store), iri("case/darfur-2003"))
     scores = [s["score"] for s in found["similar"]]
-    assert scores == sorted(scores, reverse=True) and scores[0] >= 3
+    # Somalia's Security Council response rests on one speaker: a claim, not counted (issue 22)
+    assert scores == sorted(scores, reverse=True) and scores[0] >= 2
     top = found["similar"][0]
     assert sum(len(v) for v in top["shared"].values()) == top["score"]
 
