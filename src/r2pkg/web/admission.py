@@ -17,9 +17,10 @@ Without it, a few slow queries took every worker slot and then every server thre
    fast slots, and a client that has been asking cheap questions keeps getting answers.
 3. **A wait by expected time**: otherwise the request joins a first-come queue if the
    work ahead of it will let it start within ``QUEUE_WAIT`` seconds, judged from measured
-   service times (a moving average per client, and over all clients): the client's own
-   requests waiting ahead of it, shared among the slots open to it, and everybody's waiting
-   requests, shared among all slots. A slot that frees is handed at once to the first
+   service times (a moving average per client, and over all clients): when the client holds
+   all the slots it may, its own requests waiting ahead of it take turns in them; when every
+   slot is taken, the running tasks' expected ends, soonest first, one per request waiting
+   ahead. A slot that frees is handed at once to the first
    waiting request that may take it. So 64 browsers behind one proxy address sending cheap
    queries all wait their few milliseconds and are answered, while a client whose queries
    each take seconds is told at once to come back later. ``QUEUE_DEPTH``, when set, caps
@@ -93,6 +94,7 @@ class Admission:
         self._queue: list[_Ticket] = []  # waiting requests, first come first
         self._service: dict[str, float] = {}  # client -> moving average of its tasks' seconds
         self._overall = _FIRST_GUESS  # moving average of every task's seconds
+        self._running: dict[object, tuple[str, float]] = {}  # task -> its client, when it started
 
     @property
     def _waiting(self) -> int:
@@ -102,11 +104,14 @@ class Admission:
         """``fn(context, *args)`` in a worker under the rules above."""
         lane = self._admit(client) or self._wait(client)
         started = time.monotonic()
+        task = object()
+        with self._lock:
+            self._running[task] = (client, started)
         if lane == "regular":
             try:
                 return self.isolator.call(fn, *args, timeout=timeout)
             finally:
-                self._release(client, lane, time.monotonic() - started)
+                self._release(task, client, lane, time.monotonic() - started)
         try:
             return self.isolator.call(fn, *args, timeout=min(timeout, self.fast_timeout))
         except QueryTimeout:
@@ -114,16 +119,17 @@ class Admission:
                 raise  # the task's own limit, not the lane's
             raise self._overran(client) from None
         finally:
-            self._release(client, lane, time.monotonic() - started)
+            self._release(task, client, lane, time.monotonic() - started)
 
     def expected_wait(self, client: str) -> float:
         """Seconds a new request of ``client`` would wait for a slot now (an estimate)."""
         with self._lock:
             return self._expected_wait(client)
 
-    def _release(self, client: str, lane: str, seconds: float) -> None:
+    def _release(self, task: object, client: str, lane: str, seconds: float) -> None:
         """Give the slot back, learn from the task's time, hand the slot to the next in line."""
         with self._lock:
+            self._running.pop(task, None)
             if lane == "regular":
                 self._regular[client] -= 1
                 if self._regular[client] <= 0:
@@ -192,16 +198,27 @@ class Admission:
     def _expected_wait(self, client: str) -> float:
         """The work ahead of a new request of ``client``, in seconds. Called with the lock held.
 
-        Two bounds, the larger wins: the client's own waiting requests (and this one) share
-        the slots the client may hold, each taking the client's average time; everybody's
-        waiting requests (and this one) share all the slots, each taking the overall average.
-        A client with nothing measured yet is assumed to be like the average client."""
-        own_time = self._service.get(client, self._overall)
-        mine = sum(1 for t in self._queue if t.client == client)
-        own_slots = self.client_slots + (1 if self.fast_slots else 0)
-        own = math.ceil((mine + 1) / own_slots) * own_time
-        everyone = math.ceil((len(self._queue) + 1) / (self.slots + self.fast_slots)) * self._overall
-        return max(own, everyone)
+        Two bounds, the larger wins. Its own: when the client holds all the slots it may, its
+        waiting requests (and this one) take turns in them, each taking the client's average
+        time. Everybody's: when every slot is taken, the running tasks end at their start plus
+        their client's average time, soonest first, one per request waiting ahead; past the
+        running ones, each further turn takes the overall average. A client with nothing
+        measured yet is assumed to be like the average client.
+        """
+        now = time.monotonic()
+        own = 0.0
+        if self._regular[client] >= self.client_slots:
+            mine = sum(1 for t in self._queue if t.client == client)
+            own = math.ceil((mine + 1) / self.client_slots) * self._service.get(client, self._overall)
+        capacity = self.slots + self.fast_slots
+        if len(self._running) < capacity:
+            return own
+        ends = sorted(max(0.0, started + self._service.get(c, self._overall) - now)
+                      for c, started in self._running.values())
+        ahead = len(self._queue)
+        if ahead < len(ends):
+            return max(own, ends[ahead])
+        return max(own, ends[-1] + math.ceil((ahead - len(ends) + 1) / capacity) * self._overall)
 
     def _wait(self, client: str) -> str:
         """Queue for a slot if it should come within ``queue_wait``; else a 503 at once."""
