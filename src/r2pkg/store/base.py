@@ -52,6 +52,9 @@ Pattern = tuple[Node | None, Node | None, Node | None]
 #: ``name -> update(view, store, entry) -> view``, called after the entry is in the store.
 #: A view module registers its updater when it is imported.
 INCREMENTAL: dict[str, Callable[[object, Store, Graph], object]] = {}
+#: Views a store that keeps views on disk builds as it loads the files (``name -> build``),
+#: so that no request waits for them.
+BUILT_ON_LOAD: dict[str, Callable[[Store], object]] = {}
 
 
 class Store(ABC):

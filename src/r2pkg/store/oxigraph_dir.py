@@ -36,7 +36,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from r2pkg.errors import InputError
-from r2pkg.store.base import INCREMENTAL
+from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL
 from r2pkg.store.oxigraph import OxigraphStore
 
 MANIFEST = "manifest.json"
@@ -95,6 +95,8 @@ class OxigraphDirStore(OxigraphStore):
         engine.optimize()
         engine.flush()
         manifest.write_text(json.dumps({**wanted, "triples": store.triple_count()}, indent=1), encoding="utf-8")
+        for name, make in BUILT_ON_LOAD.items():  # built with the database, kept beside it
+            store.view(name, make)
         return store
 
     def _write(self, entry) -> None:
