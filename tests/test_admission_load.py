@@ -136,3 +136,23 @@ def test_a_client_whose_queries_take_long_is_told_to_retry_at_once(busy_server):
 
 def _noop(_store) -> str:
     return "done"
+
+
+def test_the_wait_is_judged_from_when_the_running_tasks_should_end():
+    """With every slot taken by another client's 5 s task, a new request's wait is what is
+    left of that task: refused at once just after it started, queued when it is nearly done."""
+    from r2pkg.isolation import Isolator
+    from r2pkg.web.admission import Admission
+
+    gate = Admission(Isolator(slots=1, context=None), slots=1, client_slots=1, fast_slots=0,
+                     fast_timeout=0.5, fast_penalty=30, queue_wait=2.0)
+    try:
+        with gate._lock:
+            gate._regular["slow"] = 1
+            gate._service["slow"] = 5.0
+            gate._running["task"] = ("slow", time.monotonic())
+            assert 4.5 < gate._expected_wait("cheap") <= 5.0
+            gate._running["task"] = ("slow", time.monotonic() - 4.5)
+            assert gate._expected_wait("cheap") <= 0.5
+    finally:
+        gate.isolator.close()
