@@ -123,7 +123,7 @@ def main() -> int:
                 f"Date: {stamp}; {os.cpu_count()} cores; load average at start {load:.2f}  \n"
                 f"Server: `r2pkg serve --threads {args.threads}`, QUERY_TIMEOUT {args.timeout:g} s, default "
                 "admission (regular slots max(4, 2 x cores), all but one per client, 2 fast slots of 0.5 s, "
-                "waits of at most 2 s).  \n"
+                "a wait by expected time of at most 2 s).  \n"
                 "Slow query: a three-way cross join of the whole graph, stopped by the limit and re-sent "
                 "at once (after 50 ms on a 503). Probes from another address, one every 50 ms in turn.\n\n"
                 + table + "\n")

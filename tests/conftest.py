@@ -1,4 +1,11 @@
-"""Fixtures: the real bundled graph, parsed once per session, on each embedded store."""
+"""Fixtures: the real bundled graph, parsed once per session, on each embedded store.
+
+The suite runs in parallel (pytest-xdist, ``-n auto --dist loadgroup`` in pyproject.toml):
+each worker process parses the bundled graph once for itself. A module whose tests share a
+module-scoped fixture (a server, a browser, an external store, a built wheel) is kept on
+one worker, in its own order, by :func:`pytest_collection_modifyitems`: the fixture is
+made once, as in a serial run, and a module's last test that writes to it still runs last.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,27 @@ from r2pkg.store import Store, open_store
 from r2pkg.web import create_app
 
 _LOADED: dict[str, Store] = {}
+
+
+#: Markers that make a test part of the slow end-to-end set (``-m "not slow"`` leaves them out).
+SLOW_MARKERS = ("slow", "browser", "server")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Keep each module that shares a module- or class-scoped fixture on one xdist worker,
+    and mark ``slow`` what the fast development run (``-m "not slow"``) leaves out: browser
+    and external-store tests, and every test on rdflib's in-memory store, whose SPARQL
+    engine takes seconds where Oxigraph takes milliseconds (the full run keeps them all)."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info is not None else ()
+        if any(d and d[-1].scope in ("module", "class") for d in defs):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        on_rdflib = params.get("store") == "memory" or "memory_store" in getattr(item, "fixturenames", ())
+        if on_rdflib or any(item.get_closest_marker(m) for m in SLOW_MARKERS[1:]):
+            item.add_marker(pytest.mark.slow)
 
 
 def loaded(kind: str) -> Store:

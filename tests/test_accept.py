@@ -31,6 +31,8 @@ from test_validation import SHAPES, _filled_template  # noqa: E402
 
 CASE = "https://w3id.org/r2pkg/id/case/"
 TOKEN = "s3cret-editor-token-7f"
+#: end to end: each test copies the graph into a home of its own, most start processes
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture()

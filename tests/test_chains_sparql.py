@@ -37,6 +37,7 @@ def test_there_is_something_to_compare(any_store: Store):
     assert (None, R2P.drawsOn, None) in any_store.graph
 
 
+@pytest.mark.slow
 def test_precedents_agree_with_the_saved_queries_for_every_case(any_store: Store):
     index = graph_index(any_store)
     differences = []

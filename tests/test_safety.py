@@ -204,6 +204,7 @@ def _sent_every_way(base: str, query: str):
     yield post(f"{base}/sparql", query.encode(), "application/sparql-query")
 
 
+@pytest.mark.slow
 def test_no_query_reaches_the_network_however_it_is_written(live_server, listener):
     """Every form, every hiding trick, every way of sending: zero connections, no leak."""
     port, hits = listener
@@ -365,6 +366,7 @@ def test_a_busy_server_says_when_to_retry(oxigraph_store):
         app.extensions["r2pkg.isolator"].close()
 
 
+@pytest.mark.slow
 def test_dumps_are_written_once_per_graph_version(client, app, store):
     first = client.get("/dump.trig")
     assert first.status_code == 200

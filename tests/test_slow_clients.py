@@ -21,6 +21,7 @@ from http_helpers import free_port
 from r2pkg.cli import WAITRESS_GUARDS
 
 SLOW_CLIENTS = 200
+pytestmark = pytest.mark.slow  # starts `r2pkg serve` and 200 connections
 
 
 @pytest.fixture(scope="module")

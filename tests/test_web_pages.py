@@ -83,6 +83,7 @@ def test_each_term_has_a_readable_page(client, store, term):
 
 
 @pytest.mark.parametrize("ext, fmt", [("ttl", "turtle"), ("nt", "nt"), ("nq", "nquads"), ("trig", "trig")])
+@pytest.mark.slow
 def test_dumps(client, store, ext, fmt):
     response = client.get(f"/dump.{ext}")
     assert response.status_code == 200

@@ -9,6 +9,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
+from r2pkg.citation_index import citations_of
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.store import Store
 
@@ -104,12 +105,9 @@ def describe(store: Store, node: URIRef) -> Description:
     """Everything a reader needs about one node, with labels resolved."""
     g = store
     props: dict[Node, list[Value]] = {}
-    evidence = []
+    evidence = [_cited(store, record) for record in sorted(citations_of(store, node), key=lambda r: str(r[0]))]
     for p, o in sorted(g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
-        if p == RDF.type:
-            continue
-        if p == R2P.evidence:
-            evidence.append(citation(store, o))
+        if p in (RDF.type, R2P.evidence):
             continue
         if p in (RDFS.label,) and isinstance(o, Literal):
             continue
@@ -179,6 +177,31 @@ def citation(store: Store, node: Node) -> dict:
         "note": one(R2P.note),
         "line": one(R2P.line),
     }
+
+
+def _cited(store: Store, record) -> dict:
+    """:func:`citation`'s answer from a record of the citation index: the citation's own
+    properties come from the record (no lookup per property), labels from the store."""
+    return citation(_Held(store, record), record[0])
+
+
+class _Held:
+    """The store, except that one citation's properties are answered from its record."""
+
+    def __init__(self, store: Store, record) -> None:
+        self._store = store
+        self._node = record[0]
+        self._first: dict[Node, Node] = {}
+        for p, o in record[1]:
+            self._first.setdefault(p, o)
+
+    def value(self, subject: Node | None = None, predicate: Node | None = None) -> Node | None:
+        if subject == self._node and predicate is not None:
+            return self._first.get(predicate)
+        return self._store.value(subject, predicate)
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
 
 
 def inferred_only(store: Store, claim: Node) -> bool:

@@ -45,6 +45,15 @@ Triple = tuple[Node, Node, Node]
 Pattern = tuple[Node | None, Node | None, Node | None]
 
 
+#: Views a write brings up to date from the entry instead of dropping them:
+#: ``name -> update(view, store, entry) -> view``, called after the entry is in the store.
+#: A view module registers its updater when it is imported.
+INCREMENTAL: dict[str, Callable[[object, Store, Graph], object]] = {}
+#: Views a store that keeps views on disk builds as it loads the files (``name -> build``),
+#: so that no request waits for them.
+BUILT_ON_LOAD: dict[str, Callable[[Store], object]] = {}
+
+
 class Store(ABC):
     """The loaded graph, with the queries and lookups every caller needs.
 
@@ -299,14 +308,23 @@ class Store(ABC):
         return False
 
     def add_graph(self, entry: Graph) -> None:
-        """Add an entry's triples as one unit, and forget every view derived from the graph."""
+        """Add an entry's triples as one unit; views that can be updated from the entry
+        (:data:`INCREMENTAL`) are, every other view derived from the graph is forgotten."""
         with self._lock:
             self._write(entry)
+            kept = {name: INCREMENTAL[name](view, self, entry) for name, view in self.derived.items()
+                    if name in INCREMENTAL}
             self._relabel(entry)
             self._triples = None
             self._stats = None
             self.derived.clear()
+            self.derived.update(kept)
             self.version += 1
+            self._views_updated(kept)
+
+    def _views_updated(self, views: dict[str, object]) -> None:
+        """Keep the views a write updated for later processes (nothing to do in memory)."""
+        return None
 
     def _write(self, entry: Graph) -> None:
         """Add the triples in one transaction of the engine (all or nothing)."""

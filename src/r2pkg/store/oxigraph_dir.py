@@ -3,9 +3,15 @@
 ``DIR/oxigraph/`` is Oxigraph's database; ``DIR/manifest.json`` lists the files it was
 loaded from, with their sizes and modification times, the triple count (dropped by a
 write, then counted again when asked) and a generation, bumped by every write.
-``DIR/views/`` keeps views of the whole graph (the chain index) computed by one process
-for the others, each under a key of the files and the generation it was computed from,
-so that ``r2pkg chain`` and every server start read it instead of rebuilding it. On open, if the bundled files are
+``DIR/views/`` keeps views of the whole graph (the chain index, the citation index) computed
+by one process for the others, each under a key of the files and the generation it was
+computed from, so that ``r2pkg chain`` and every server start read it instead of rebuilding
+it. A write updates the views that can be updated from the entry (``INCREMENTAL``) and saves
+them under the new generation; the others are built again when next needed. The order of a
+write keeps them right after a ``kill -9`` at any point: the manifest's generation is bumped
+first, then the database written, then the updated views saved under the new generation
+(each file atomically), so a view saved under the current generation was always computed
+from a database that held the write; a view missing there is only built again. On open, if the bundled files are
 still the same, the database is opened as it is (milliseconds, whatever its size); if any
 file was added, removed or changed, the database is rebuilt from the files. Entries added
 through the store (``add_graph``) are kept across opens, until the bundled files change.
@@ -21,13 +27,16 @@ import json
 import os
 import pickle
 import shutil
+import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from r2pkg.errors import InputError
+from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL
 from r2pkg.store.oxigraph import OxigraphStore
 
 MANIFEST = "manifest.json"
@@ -86,21 +95,38 @@ class OxigraphDirStore(OxigraphStore):
         engine.optimize()
         engine.flush()
         manifest.write_text(json.dumps({**wanted, "triples": store.triple_count()}, indent=1), encoding="utf-8")
+        for name, make in BUILT_ON_LOAD.items():  # built with the database, kept beside it
+            store.view(name, make)
         return store
 
     def _write(self, entry) -> None:
         if self.read_only:
             raise InputError(f"the Oxigraph database in {self.folder} is open read-only "
                              "(another process is using it); stop that process to write.")
-        super()._write(entry)
-        self.engine.flush()
+        for name in INCREMENTAL:  # views saved by another process are updated too, not rebuilt
+            if name not in self.derived:
+                saved = self._saved_view(name)
+                if saved is not None:
+                    self.derived[name] = saved
         self.manifest["generation"] += 1
         found = _read_manifest(self.folder)
-        if found is not None:  # the stored count is no longer true, the saved views are stale
+        if found is not None:  # the stored count is no longer true; views of older generations are stale
             found.pop("triples", None)
             found["generation"] = self.manifest["generation"]
-            (self.folder / MANIFEST).write_text(json.dumps(found, indent=1), encoding="utf-8")
-        shutil.rmtree(self.folder / VIEWS, ignore_errors=True)
+            _replace(self.folder / MANIFEST, json.dumps(found, indent=1).encode("utf-8"))
+        _pause("views-generation")
+        super()._write(entry)
+        self.engine.flush()
+        _pause("views-written")
+
+    def _views_updated(self, views: dict[str, object]) -> None:
+        """Save the views the write updated under the new generation; drop older generations'."""
+        current = self._view_path("x").stem.rsplit("-", 1)[-1]
+        for old in (self.folder / VIEWS).glob("*.pickle") if (self.folder / VIEWS).is_dir() else ():
+            if not old.stem.endswith(current):
+                old.unlink(missing_ok=True)
+        for name, view in views.items():
+            self._save_view(name, view)
 
     def _remove(self, triples) -> None:
         """Remove, after dropping the manifest: a process killed half-way leaves a database
@@ -157,6 +183,24 @@ class OxigraphDirStore(OxigraphStore):
         del self.engine
 
 
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``path`` atomically: a reader, or the next open after a kill, sees the old or the new."""
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(fh.name, path)
+
+
+def _pause(step: str) -> None:
+    """A test hook: ``R2PKG_TEST_PAUSE=step:seconds`` stops between the steps of a write,
+    so that a test can kill the process there."""
+    wanted, _, seconds = os.environ.get("R2PKG_TEST_PAUSE", "").partition(":")
+    if wanted == step:
+        print(f"r2pkg: paused at {step}", file=sys.stderr, flush=True)
+        time.sleep(float(seconds or 30))
+
+
 def manifest_of(files: Iterable[Path]) -> dict:
     """What the database was loaded from: each file's absolute path, size and mtime."""
     listed = []
@@ -187,3 +231,5 @@ def _open(database: Path) -> tuple[ox.Store, bool]:
         except OSError as exc:
             raise InputError(f"cannot open the Oxigraph database in {database.parent}: {exc}.",
                              hint="delete the folder to have it rebuilt from the bundled files.") from exc
+
+import r2pkg.citation_index  # noqa: E402,F401 - registers the citation index as a view a write updates

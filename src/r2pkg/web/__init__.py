@@ -33,8 +33,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
         FAST_SLOTS=2,                  # extra slots for short work when the others are full
         FAST_TIMEOUT=0.5,              # seconds a task may take in a fast slot
         FAST_PENALTY=30.0,             # seconds a client that overran the fast lane stays out of it
-        QUEUE_WAIT=2.0,                # seconds a request may wait for a slot before a 503
-        QUEUE_DEPTH=16,                # requests waiting at once (each holds a server thread)
+        QUEUE_WAIT=2.0,                # seconds a request may wait for a slot (expected, then at most)
+        QUEUE_DEPTH=None,              # requests waiting at once, if capped (None: the expected wait decides)
         ISOLATE_QUERIES=True,          # run each /sparql query in a killable child process
         SERVER_MEMORY_HEADROOM=4 * 1024**3,  # address space `r2pkg serve` may add after loading
         SEARCH_LIMIT=50,               # hits shown by the label search
@@ -55,7 +55,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, store: Store | None
     app.extensions["r2pkg.admission"] = Admission(
         isolator, slots=slots, client_slots=int(config["CLIENT_SLOTS"] or max(1, slots - 1)),
         fast_slots=fast, fast_timeout=float(config["FAST_TIMEOUT"]), fast_penalty=float(config["FAST_PENALTY"]),
-        queue_wait=float(config["QUEUE_WAIT"]), queue_depth=int(config["QUEUE_DEPTH"]))
+        queue_wait=float(config["QUEUE_WAIT"]),
+        queue_depth=int(config["QUEUE_DEPTH"]) if config["QUEUE_DEPTH"] else None)
     app.extensions["r2pkg.queries"] = saved_queries()
 
     from r2pkg.web import api, cors, editors, entries, errors, pages, sparql, versions

@@ -1,0 +1,126 @@
+"""The citation index: every node's citations (``r2p:evidence``) with all their properties.
+
+A page shows a node's citations (source, locator, quote, assertion, who it is attributed
+to, breadth, the statements it supports...). Asking the store for each citation's
+properties one by one costs a lookup per property per citation; this view holds them
+ready, one dictionary entry per node. It is a store view (``Store.view``): kept with the
+store, saved in ``DIR/views`` by the on-disk Oxigraph store so a later process reads it
+instead of scanning the graph, and brought up to date by a write from the entry alone
+(:func:`update`): only the nodes the entry gives citations to, or whose citations it adds
+to, are read again, never the whole graph. The on-disk store builds it as it loads the
+files; a page reads it only where it is held (:func:`citations_of`) and otherwise asks the
+store for the one node, so no request waits for a whole-graph scan.
+
+Each node maps to a tuple of ``(citation, ((property, value), ...))``, both sorted, so two
+indexes of the same graph compare equal. Terms are held as tuples of strings (``("u", iri)``,
+``("b", id)``, ``("l", text, language, datatype)``), not rdflib terms: a saved index then
+reads back in milliseconds per megabyte, and only the citations a page shows are turned into
+rdflib terms (:func:`citations_of`). On Oxigraph the index is built by one query of the
+engine's own, not a lookup per citation.
+"""
+
+from __future__ import annotations
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from r2pkg.namespaces import R2P
+from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
+
+#: The view's name; change it whenever the shape of the view changes.
+VIEW = "citations-2"
+
+Term = tuple[str, ...]
+Record = tuple[Term, tuple[tuple[Term, Term], ...]]
+Index = dict[Term, tuple[Record, ...]]
+
+_QUERY = f"SELECT ?s ?c ?p ?o WHERE {{ ?s <{R2P.evidence}> ?c . ?c ?p ?o }}"
+
+
+def citation_index(store: Store) -> Index:
+    """The store's citation index, built on first use (or read where a process saved it)."""
+    return store.view(VIEW, build)
+
+
+def citations_of(store: Store, node: Node) -> list[tuple[Node, list[tuple[Node, Node]]]]:
+    """``node``'s citations with their properties, as rdflib terms: from the index where the
+    store holds one (the on-disk store builds it as it loads and keeps it up to date), else
+    read for this node alone. A page never waits for the whole index to be built."""
+    index = kept(store)
+    records = index.get(_key(node), ()) if index is not None else _records(store, node)
+    return [(_term(c), [(_term(p), _term(o)) for p, o in pairs]) for c, pairs in records]
+
+
+def kept(store: Store) -> Index | None:
+    """The index if this process holds it or a process saved it for this graph version."""
+    found = store.derived.get(VIEW)
+    if found is None:
+        found = store._saved_view(VIEW)
+        if found is not None and VIEW not in store.derived:
+            store.derived[VIEW] = found
+    return found  # type: ignore[return-value]
+
+
+def build(store: Store) -> Index:
+    """The index read from the whole graph (once per graph, then kept)."""
+    engine = getattr(store, "engine", None)
+    if engine is not None and store.kind.startswith("oxigraph"):
+        found: dict[Term, dict[Term, list[tuple[Term, Term]]]] = {}
+        for s, c, p, o in engine.query(_QUERY):
+            found.setdefault(_ox_key(s), {}).setdefault(_ox_key(c), []).append((_ox_key(p), _ox_key(o)))
+        return {s: _sorted(cites) for s, cites in found.items()}
+    subjects = {s for s, _ in store.subject_objects(R2P.evidence)}
+    return {_key(s): _records(store, s) for s in subjects}
+
+
+def update(index: Index, store: Store, entry: Graph) -> Index:
+    """The index after ``entry`` was added to ``store``: the nodes it touches read again."""
+    touched = set(entry.subjects(R2P.evidence, None))
+    for citation in {s for s in entry.subjects() if isinstance(s, BNode)}:
+        touched.update(store.subjects(R2P.evidence, citation))  # more said about a citation already held
+    updated = dict(index)
+    for node in touched:
+        records = _records(store, node)
+        if records:
+            updated[_key(node)] = records
+        else:
+            updated.pop(_key(node), None)
+    return updated
+
+
+def _records(store: Store, node: Node) -> tuple[Record, ...]:
+    return _sorted({_key(c): [(_key(p), _key(o)) for p, o in store.predicate_objects(c)]
+                    for c in set(store.objects(node, R2P.evidence))})
+
+
+def _sorted(cites: dict[Term, list[tuple[Term, Term]]]) -> tuple[Record, ...]:
+    return tuple(sorted((c, tuple(sorted(set(pairs)))) for c, pairs in cites.items()))
+
+
+def _key(term: Node) -> Term:
+    """An rdflib term as plain strings (Oxigraph's forms: a plain literal is an xsd:string)."""
+    if isinstance(term, Literal):
+        return ("l", str(term), term.language or "", str(term.datatype or ""))
+    if isinstance(term, BNode):
+        return ("b", str(term))
+    return ("u", str(term))
+
+
+def _ox_key(term) -> Term:
+    """A pyoxigraph term as :func:`_key` writes the rdflib term Oxigraph's store gives for it."""
+    if hasattr(term, "datatype"):
+        return ("l", term.value, term.language or "", "" if term.language else term.datatype.value)
+    if type(term).__name__ == "BlankNode":
+        return ("b", term.value)
+    return ("u", term.value)
+
+
+def _term(key: Term) -> Node:
+    if key[0] == "l":
+        _, text, language, datatype = key
+        return Literal(text, lang=language or None, datatype=URIRef(datatype) if datatype and not language else None)
+    return BNode(key[1]) if key[0] == "b" else URIRef(key[1])
+
+
+INCREMENTAL[VIEW] = update
+BUILT_ON_LOAD[VIEW] = build

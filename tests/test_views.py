@@ -1,0 +1,162 @@
+"""Views kept with the on-disk store (``DIR/views``): updated by a write from the entry alone,
+read back by a later process, and right after a ``kill -9`` at any step of a write.
+
+Each is compared with a rebuild from the whole graph as it is then.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+
+from r2pkg.citation_index import VIEW, _key, build, citation_index, citations_of
+from r2pkg.namespaces import R2P, R2PID
+from r2pkg.store import open_store
+
+pytestmark = pytest.mark.slow  # each test opens an on-disk store of its own
+
+RWANDA = URIRef(str(R2PID) + "case/rwanda-1994")
+NEW = URIRef(str(R2PID) + "case/written-for-the-views-test")
+PUB = URIRef(str(R2PID) + "publication/ipi-blue-paper-7")
+
+
+def entry(quote: str) -> Graph:
+    """A citation added to a node that has some (Rwanda), and a new node with one."""
+    g = Graph()
+    for node in (RWANDA, NEW):
+        cite = BNode()
+        g.add((node, R2P.evidence, cite))
+        g.add((cite, R2P.source, PUB))
+        g.add((cite, R2P.locator, Literal("p. 1")))
+        g.add((cite, R2P.quote, Literal(quote)))
+        g.add((cite, R2P.assertion, R2P.Stated))
+    return g
+
+
+@pytest.fixture(scope="module")
+def loaded_folder(tmp_path_factory) -> Path:
+    """The bundled graph loaded once into an on-disk store; each test works on a copy."""
+    folder = tmp_path_factory.mktemp("views") / "store"
+    store = open_store(f"oxigraph:{folder}")
+    store.close()
+    return folder
+
+
+@pytest.fixture()
+def folder(loaded_folder: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "store"
+    shutil.copytree(loaded_folder, copy)
+    return copy
+
+
+def saved_files(folder: Path) -> list[str]:
+    return sorted(p.name for p in (folder / "views").glob(f"{VIEW}-*.pickle"))
+
+
+def test_a_write_updates_the_view_from_the_entry_and_a_later_process_reads_it(folder: Path):
+    store = open_store(f"oxigraph:{folder}")
+    before = citation_index(store)
+    assert before == build(store) and len(before[_key(RWANDA)]) > 0 and _key(NEW) not in before
+    old = saved_files(folder)
+    assert len(old) == 1
+    store.add_graph(entry("a quote written for the views test"))
+    after = store.derived[VIEW]  # updated, not dropped
+    assert after == build(store)
+    assert len(after[_key(RWANDA)]) == len(before[_key(RWANDA)]) + 1 and len(after[_key(NEW)]) == 1
+    files = saved_files(folder)
+    assert len(files) == 1 and files != old  # the new generation's only
+    store.close()
+    reopened = open_store(f"oxigraph:{folder}")
+    assert reopened._saved_view(VIEW) is not None  # read back, not rebuilt
+    assert citation_index(reopened) == build(reopened) == after
+    quotes = [str(dict(pairs)[R2P.quote]) for _, pairs in citations_of(reopened, NEW)]
+    assert quotes == ["a quote written for the views test"]
+    reopened.close()
+
+
+def test_a_view_another_process_saved_is_updated_by_a_write_not_rebuilt(folder: Path, monkeypatch):
+    first = open_store(f"oxigraph:{folder}")
+    citation_index(first)  # saved for this generation
+    first.close()
+    writer = open_store(f"oxigraph:{folder}")
+    assert VIEW not in writer.derived
+
+    def no_rebuild(_store):
+        raise AssertionError("the view was built from the whole graph")
+
+    monkeypatch.setattr("r2pkg.citation_index.build", no_rebuild)
+    writer.add_graph(entry("updated from the saved view"))
+    monkeypatch.undo()
+    assert writer.derived[VIEW] == build(writer)
+    writer.close()
+
+
+def test_the_index_built_by_oxigraph_equals_the_one_read_node_by_node(oxigraph_store, memory_store):
+    """The fast build (one query of the engine) and the one an update uses (lookups per node)
+    give the same records; and every store gives the same citations."""
+    from r2pkg.citation_index import _records
+
+    fast = build(oxigraph_store)
+    assert fast == {_key(s): _records(oxigraph_store, s) for s in set(oxigraph_store.subjects(R2P.evidence))}
+    slow = build(memory_store)
+    assert {k: len(v) for k, v in fast.items()} == {k: len(v) for k, v in slow.items()}
+
+
+def test_the_page_shows_the_citations_the_view_holds(folder: Path):
+    from r2pkg.describe import citation, describe
+
+    store = open_store(f"oxigraph:{folder}")
+    store.add_graph(entry("a quote the page must show"))
+    shown = describe(store, NEW).evidence
+    assert [c["quote"].text for c in shown] == ["a quote the page must show"]
+    direct = [citation(store, c) for c in sorted(store.objects(RWANDA, R2P.evidence), key=str)]
+    assert describe(store, RWANDA).evidence == direct  # the same as asking the store citation by citation
+    store.close()
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from rdflib import BNode, Graph, Literal, URIRef
+    from r2pkg.citation_index import citation_index
+    from r2pkg.namespaces import R2P
+    from r2pkg.store import open_store
+    sys.path.insert(0, {tests!r})
+    from test_views import entry
+    store = open_store("oxigraph:" + {folder!r})
+    citation_index(store)
+    print("ready", flush=True)
+    store.add_graph(entry("written by a process that is killed"))
+    print("done", flush=True)
+""")
+
+
+@pytest.mark.parametrize("step", ["views-generation", "views-written"])
+def test_the_views_are_right_after_a_kill_during_a_write(folder: Path, step: str):
+    script = WRITER.format(tests=str(Path(__file__).parent), folder=str(folder))
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env={**os.environ, "R2PKG_TEST_PAUSE": f"{step}:60"}) as proc:
+        try:
+            deadline = time.monotonic() + 120
+            line = ""
+            while time.monotonic() < deadline and "paused" not in line:
+                line = proc.stderr.readline()
+                assert line or proc.poll() is None, proc.stdout.read()
+            assert "paused at " + step in line
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.kill()
+            proc.wait(30)
+    store = open_store(f"oxigraph:{folder}")
+    assert citation_index(store) == build(store)  # whatever the database holds now, the view says it
+    if step == "views-written":  # the write itself had finished: the view has it
+        assert _key(NEW) in citation_index(store)
+    store.close()
