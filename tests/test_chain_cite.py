@@ -117,11 +117,14 @@ def test_chain_picture_shows_whole_labels_and_a_legend(oxigraph_store):
     svg = chain_svg(found)
     shown = " ".join(re.sub(r"<[^>]+>", " ", t) for t in re.findall(r"<text text-anchor=\"middle\">(.*?)</text>", svg))
     shown = " ".join(shown.split())
-    for hop in found["partial"][0]["hops"]:
+    letter = next(c for c in found["chains"] if c["hops"][0]["to"]["iri"].endswith("S-2004-567"))
+    for hop in letter["hops"]:
         label = hop["to"]["label"].replace("&", "&amp;")
         assert " ".join(label.split()) in shown  # S/2004/567 and the date, not "…"
     assert "…" not in svg
     assert 'class="legend"' in svg and "inferred by an editor" in svg and "a root" in svg
+    assert "an organ&#x27;s competence, not a legal basis" in svg or "an organ's competence, not a legal basis" in svg
+    assert 'class="competence"' in svg
 
 
 def test_wrap_never_cuts_a_word_and_keeps_every_character():

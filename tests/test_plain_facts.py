@@ -115,8 +115,11 @@ def test_a_chain_through_an_inferred_claim_shows_the_hop_as_inferred(any_store: 
     first = found["chains"][0]["hops"][0]
     assert first["to"]["iri"] == ID + "document/A-RES-60-1/para-140"
     assert first["inferred"] and first["assertion"] == "inferred" and found["chains"][0]["inferred"]
-    letter = [p for p in found["partial"] if p["ends_at"]["iri"] == ID + "document/S-2004-567"]
-    assert letter and letter[0]["hops"][0]["assertion"] == "inferred"
+    # the letter read as the founding instrument (inferred) now goes on, through the competence
+    # of the Secretary-General who issued it, to the Charter (issue 22)
+    letter = [c for c in found["chains"] if c["hops"][0]["to"]["iri"] == ID + "document/S-2004-567"]
+    assert letter and letter[0]["hops"][0]["assertion"] == "inferred" and letter[0]["inferred"]
+    assert letter[0]["hops"][1]["competence"] and letter[0]["root"]["iri"] == ID + "document/un-charter"
     # a stated chain stays stated
     turquoise = authority_chains(graph_index(any_store), URIRef(ID + "response/rwanda-1994-operation-turquoise"))
     assert turquoise["chains"] and not any(h["inferred"] for c in turquoise["chains"] for h in c["hops"])
@@ -125,7 +128,8 @@ def test_a_chain_through_an_inferred_claim_shows_the_hop_as_inferred(any_store: 
 def test_the_saved_queries_mark_what_they_reach_through_an_inference(any_store: Store):
     node = ID + "mandate/special-adviser-prevention-of-genocide"
     roots = list(run_saved(any_store, find_query("authority-chain-roots"), {"node": node}))
-    assert [(str(r[0]), str(r[2])) for r in roots] == [(ID + "document/A-RES-60-1", "inferred")]
+    assert [(str(r[0]), str(r[2])) for r in roots] == [(ID + "document/A-RES-60-1", "inferred"),
+                                                      (ID + "document/un-charter", "competence")]
     draws = {str(r[0]): str(r[3]) for r in run_saved(any_store, find_query("precedents-draws-on"),
                                                     {"case": ID + "case/darfur-2003"})}
     assert draws[ID + "case/rwanda-1994"] == "inferred"

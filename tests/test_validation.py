@@ -153,6 +153,7 @@ def _filled_template(slug: str) -> str:
     replacements = {
         '"TODO Country, situation (years)"': f'"Testland, civil war ({year})"',
         "# r2p:country state:TODO ;": "r2p:country state:kenya ;",
+        "# r2p:supports r2p:country ;": "r2p:supports r2p:country ;",
         '"2008"^^xsd:gYear': '"2019"^^xsd:gYear',
         '"TODO section or para"': "\"section 'Test'\"",
         # a real sentence of the cited report: an invented one is a finding (issue 23, fingerprints)

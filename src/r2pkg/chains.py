@@ -6,6 +6,16 @@ sub-property of ``r2p:authorityProperty``) until it reaches a root: the UN Chart
 it, stated or inferred; where sources disagree about a hop, both claims are shown.
 A node whose chain reaches no root is a finding, reported with how far it gets.
 
+Where a document or mandate has no stated legal basis of its own, the chain continues through
+the organ that issued it (``issuedBy``) or created it (``establishedBy`` an organ, or a stated
+claim that the organ created it) to the Charter provisions that establish and empower that
+organ (``r2p:establishes``, ``r2p:empowers``, cited to the Charter's text): a *competence* hop,
+marked ``"kind": "competence"`` and never shown as the document's own legal basis.
+
+Every hop carries only the citations that back *that* statement: those of its subject that
+name the property (``r2p:supports``), and the claims of exactly that triple, each with its
+pinpoint, quote and voice (``r2p:breadth``: "according to one participant").
+
 A plain triple is a stated fact; an editor's inference lives only in an ``r2p:Claim``
 whose evidence is all ``r2p:Inferred``. Such claims still take part in chains and
 precedents, but as *inferred* hops (``"assertion": "inferred"``, ``"inferred": true``),
@@ -60,6 +70,8 @@ class Index:
     inferred_precedents: set[tuple[Node, Node]] = field(default_factory=set)
     texts: dict[Node, dict] = field(default_factory=dict)
     property_labels: dict[Node, str] = field(default_factory=dict)
+    #: (subject, property) → the citations of the subject that support that property.
+    statements: dict[tuple[Node, Node], list[dict]] = field(default_factory=dict)
 
     @cached_property
     def simple_authority(self) -> nx.DiGraph:
@@ -92,7 +104,7 @@ class Index:
 
 #: The name the index is kept under by the store; bump it whenever :class:`Index` changes
 #: shape, so that an index saved by an older version is never read.
-INDEX_VIEW = "chains-2"
+INDEX_VIEW = "chains-3"
 
 
 def graph_index(store: Store) -> Index:
@@ -123,8 +135,25 @@ INDEX_PROPERTIES = (
     R2P.claimProperty, R2P.claimValue, R2P.evidence, R2P.source, R2P.locator, R2P.quote, R2P.assertion,
     R2P.attributedTo, R2P.note, R2P.hasResponse, R2P.concernsCrime, R2P.pillar, R2P.instrument,
     R2P.startDate, R2P.date, R2P.text, R2P.textStatus, R2P.textSha256, R2P.heading, R2P.versionInForce,
-    R2P.readingText, R2P.version,
+    R2P.readingText, R2P.version, R2P.supports, R2P.breadth, R2P.line, R2P.establishes, R2P.empowers,
 )
+
+#: The competence links a chain follows from an organ to the Charter (provision → organ in the graph).
+COMPETENCE_PROPERTIES = (R2P.establishes, R2P.empowers)
+#: The statements whose own citations (``r2p:supports``) the index keeps, for hops and precedents.
+STATEMENT_PROPERTIES = (R2P.hasLegalBasis, R2P.establishedBy, R2P.partOf, R2P.issuedBy, R2P.drawsOn,
+                        R2P.precedentFor, R2P.establishes, R2P.empowers)
+#: How a page says in whose voice a citation speaks.
+VOICES = {
+    R2P.HeldByOneSpeaker: "according to one participant",
+    R2P.HeldBySeveral: "according to several participants",
+    R2P.HeldBroadly: "broad agreement among participants",
+    R2P.HeldByConsensus: "by consensus of the participants",
+    R2P.HeldBySecretaryGeneral: "according to the Secretary-General",
+    R2P.HeldByNamedAuthor: "according to a named author",
+    R2P.HeldByPublication: "in the source's own voice",
+}
+PARTICIPANTS = {VOICES[R2P.HeldByOneSpeaker], VOICES[R2P.HeldBySeveral]}
 
 
 def build_index(store: Store) -> Index:
@@ -189,12 +218,65 @@ def build_index(store: Store) -> Index:
     for (s, prop, o) in inferred:  # an editor's link still connects two nodes, drawn as inferred
         if prop in CONNECTION_PROPERTIES and isinstance(o, URIRef) and not links.has_edge(s, o, key=prop):
             links.add_edge(s, o, key=prop, inferred=True)
+    statements = _statements(col, citations, node)
+    _add_competence(g, col, authority, authority_props, claims, node)
     features, dates, responses = _case_features(col, cases, node)
-    return Index(authority=authority, precedent=precedent, links=links, roots=roots, labels=dict(labels),
+    return Index(statements=statements, authority=authority, precedent=precedent, links=links, roots=roots, labels=dict(labels),
                  claims=dict(claims), features=features, dates=dates, responses=responses,
                  cases=cases, property_labels={p: store.label(p) for p in CONNECTION_PROPERTIES},
                  inferred_features=_inferred_features(g, cases, responses, inferred),
                  inferred_precedents=inferred_precedents, texts=_official_texts(col))
+
+
+def _statements(col: _Columns, citations: _Citations, node: _Interned) -> dict[tuple[Node, Node], list[dict]]:
+    """The citations of each node that support each chain or precedent property (``r2p:supports``)."""
+    supports = col[R2P.supports]
+    found: dict[tuple[Node, Node], list[dict]] = defaultdict(list)
+    for subject, cits in col[R2P.evidence].items():
+        for c in cits:
+            for prop in supports.get(c, ()):
+                if prop in STATEMENT_PROPERTIES:
+                    found[(node(subject), prop)].append(citations(c))
+    return dict(found)
+
+
+def _has_own_basis(col: _Columns, organs: set[Node], subject: Node) -> bool:
+    """A stated legal basis of its own: a plain hasLegalBasis, or a founding instrument that is not an organ."""
+    if col[R2P.hasLegalBasis].get(subject):
+        return True
+    return any(o not in organs for o in col[R2P.establishedBy].get(subject, ()))
+
+
+def _add_competence(g, col: _Columns, authority: nx.MultiDiGraph, authority_props: set[Node],
+                    claims: dict[tuple[Node, Node], list[dict]], node: _Interned) -> None:
+    """Competence edges: organ → the Charter provisions that establish or empower it, and a
+    document or mandate without a legal basis of its own → the organ that issued or created it."""
+    organs = set(g.subjects(RDF.type, R2P.Organ))
+    for prop in COMPETENCE_PROPERTIES:
+        for provision, organ in g.subject_objects(prop):
+            if isinstance(provision, URIRef) and isinstance(organ, URIRef):
+                authority.add_edge(node(organ), node(provision), key=prop, competence=True)
+    roots = set(ROOT_DOCUMENTS) | set(g.subjects(RDF.type, R2P.Treaty))  # a chain ends at a root
+    for subject, organ in g.subject_objects(R2P.issuedBy):
+        if subject in roots:
+            continue
+        if isinstance(subject, URIRef) and isinstance(organ, URIRef) and not _has_own_basis(col, organs, subject):
+            authority.add_edge(node(subject), node(organ), key=R2P.issuedBy, competence=True)
+    for subject, organ in g.subject_objects(R2P.establishedBy):
+        if organ in organs and authority.has_edge(subject, organ, key=R2P.establishedBy):
+            authority[subject][organ][R2P.establishedBy]["competence"] = True
+    for (subject, prop), items in claims.items():  # "the Secretary-General established the office"
+        if prop != R2P.establishedBy or _has_own_basis(col, organs, subject):
+            continue
+        for c in items:
+            organ = c["value"]
+            if organ in organs and _stated_in_own_voice(c["evidence"]) and not authority.has_edge(subject, organ, key=prop):
+                authority.add_edge(subject, organ, key=prop, competence=True, claim=True)
+
+
+def _stated_in_own_voice(evidence: list[dict]) -> bool:
+    """At least one stated citation that is not one or several participants' view."""
+    return any(e.get("assertion") == "stated" and e.get("voice") not in PARTICIPANTS for e in evidence)
 
 
 class _Interned(dict):
@@ -292,8 +374,8 @@ def _inferred_features(g, cases: set[Node], responses: dict[Node, list[Node]],
 
 #: A citation's fields, and the property each is read from.
 SOURCE = R2P.source
-CITATION_FIELDS = (("locator", R2P.locator), ("quote", R2P.quote), ("assertion", R2P.assertion),
-                   ("attributed_to", R2P.attributedTo), ("note", R2P.note))
+CITATION_FIELDS = (("locator", R2P.locator), ("line", R2P.line), ("quote", R2P.quote), ("assertion", R2P.assertion),
+                   ("attributed_to", R2P.attributedTo), ("note", R2P.note), ("breadth", R2P.breadth))
 
 
 class _Citations:
@@ -314,6 +396,9 @@ class _Citations:
         for name, prop in CITATION_FIELDS:
             value = store.value(node, prop)
             out[name] = None if value is None else (store.label(value) if isinstance(value, URIRef) else str(value))
+        breadth = store.value(node, R2P.breadth)
+        out["voice"] = VOICES.get(breadth)  # type: ignore[arg-type]
+        out["supports"] = sorted(str(p) for p in store.objects(node, R2P.supports))
         return out
 
 
@@ -345,12 +430,27 @@ def _case_features(col: _Columns, cases: set[Node], node: _Interned):
 # -- authority chains ---------------------------------------------------------------------
 
 def _hop(index: Index, s: Node, o: Node, prop: Node) -> dict:
-    supporting = [c for c in index.claims.get((s, prop), []) if c["value"] == o]
-    disputed = [c for c in index.claims.get((s, prop), []) if c["value"] != o]
+    """One hop, with only the citations that back its statement, and what kind of hop it is."""
+    edge = index.authority[s][o][prop]
+    competence = bool(edge.get("competence"))
+    if prop in COMPETENCE_PROPERTIES:  # drawn organ → provision; the statement is "provision empowers organ"
+        subject, value = o, s
+        label = "is established by" if prop == R2P.establishes else "is empowered by"
+    else:
+        subject, value, label = s, o, index.label(prop)
+    supporting = [c for c in index.claims.get((subject, prop), []) if c["value"] == value]
+    disputed = [c for c in index.claims.get((subject, prop), []) if c["value"] != value]
+    evidence = [e for c in supporting for e in c["evidence"]]
+    if not edge.get("inferred") and not edge.get("claim"):  # a plain triple: its own citations back it
+        evidence += index.statements.get((subject, prop), [])
     hop = {
         "from": index.ref(s), "to": index.ref(o),
-        "property": str(prop), "property_label": index.label(prop),
-        "evidence": [e for c in supporting for e in c["evidence"]],
+        "property": str(prop), "property_label": label,
+        "direction": "inverse" if prop in COMPETENCE_PROPERTIES else "forward",
+        "kind": ("competence" if competence else "part of" if prop == R2P.partOf else
+                 "founding instrument" if prop == R2P.establishedBy else "legal basis"),
+        "competence": competence,
+        "evidence": evidence,
         "claims": [c["claim"] for c in supporting],
         "structural": prop == R2P.partOf,
         "alternatives": [
@@ -363,7 +463,7 @@ def _hop(index: Index, s: Node, o: Node, prop: Node) -> dict:
     hop["assertion"] = ("structural" if hop["structural"] else
                         "stated" if "stated" in assertions else
                         "inferred" if "inferred" in assertions else "no claim recorded")
-    hop["inferred"] = bool(index.authority[s][o][prop].get("inferred"))
+    hop["inferred"] = bool(edge.get("inferred"))
     if hop["inferred"]:
         hop["assertion"] = "inferred"
     return hop
@@ -403,6 +503,7 @@ def authority_chains(index: Index, node: Node) -> dict:
                     entry = {"root": index.ref(end)} if bucket == "chains" else {"ends_at": index.ref(end)}
                     result[bucket].append({**entry, "hops": hops,
                                            "inferred": any(h["inferred"] for h in hops),
+                                           "competence": any(h["competence"] for h in hops),
                                            "official_text": _entry_text(index, path)})
     result["chains"].sort(key=lambda c: (len(c["hops"]), c["root"]["label"]))
     result["partial"].sort(key=lambda c: (len(c["hops"]), c["ends_at"]["label"]))
@@ -596,6 +697,8 @@ def _evidence_text(evidence: list[dict]) -> str:
     for e in evidence:
         bits = [e.get("source_label") or "", e.get("locator") or ""]
         who = f", {e['attributed_to']}" if e.get("attributed_to") else ""
+        if e.get("voice") and e["voice"] != VOICES[R2P.HeldByPublication]:
+            who += f", {e['voice']}"
         parts.append(f"{', '.join(b for b in bits if b)} [{e.get('assertion') or '?'}{who}]")
     return "; ".join(parts)
 
@@ -604,6 +707,8 @@ def _hops_text(hops: list[dict]) -> list[str]:
     lines = []
     for hop in hops:
         arrow = f"┄{hop['property_label']} (inferred by an editor)┄>" if hop.get("inferred") else f"—{hop['property_label']}→"
+        if hop.get("competence"):
+            arrow = f"={hop['property_label']} (competence of the organ, not the document's own legal basis)=>"
         lines.append(f"  {hop['from']['label']} {arrow} {hop['to']['label']}  ({hop['assertion']})")
         ev = _evidence_text(hop["evidence"])
         if ev:
@@ -630,6 +735,8 @@ def _chains_text(found: dict) -> str:
     lines = [f"{found['node']['label']} <{found['node']['iri']}>", found["message"]]
     for i, chain in enumerate(found["chains"], 1):
         mark = " (passes an editor's inferred link)" if chain.get("inferred") else ""
+        if chain.get("competence"):
+            mark += " (through the competence of the organ that issued or created it)"
         lines.append(f"\nchain {i} → {chain['root']['label']}{mark}")
         lines.extend(_hops_text(chain["hops"]))
         lines.extend(_official_text_lines(chain.get("official_text")))

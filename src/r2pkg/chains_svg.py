@@ -62,7 +62,8 @@ def _local(iri: str | None) -> str | None:
 LEGEND_BOXES = (("start", "the node asked about"), ("root", "a root: the Charter, the 2005 Outcome or a treaty"),
                 ("stop", "where a branch stops short of a root"), ("node", "a step on the way"))
 LEGEND_LINES = (("", "stated by a source, or structural (part of)"), ("inferred", "inferred by an editor"),
-                ("unsupported", "no claim recorded for this link"))
+                ("unsupported", "no claim recorded for this link"),
+                ("competence", "an organ's competence, not a legal basis"))
 
 
 def legend(y: float, boxes: bool = True) -> tuple[str, float]:
@@ -77,7 +78,9 @@ def legend(y: float, boxes: bool = True) -> tuple[str, float]:
                          f'<text x="{x + 34}" y="{row * 20 + 11}">{escape(meaning)}</text>')
         row += 1
     for i, (css, meaning) in enumerate(LEGEND_LINES):
-        x = i * 250
+        x = (i % 3) * 250
+        if i and i % 3 == 0:
+            row += 1
         parts.append(f'<line x1="{x}" y1="{row * 20 + 7}" x2="{x + 26}" y2="{row * 20 + 7}" class="{css}"/>'
                      f'<text x="{x + 34}" y="{row * 20 + 11}">{escape(meaning)}</text>')
     parts.append("</g>")
@@ -93,7 +96,7 @@ def _svg(width: float, height: float, body: list[str], title: str) -> str:
 
 
 def _edge_css(kind: str) -> str:
-    return {"inferred": "inferred", "no claim recorded": "unsupported"}.get(kind, "")
+    return {"inferred": "inferred", "no claim recorded": "unsupported", "competence": "competence"}.get(kind, "")
 
 
 def layered(nodes: dict[str, str], edges: list[tuple[str, str, str, str]], layer_of: dict[str, int],
@@ -152,7 +155,8 @@ def chain_svg(found: dict) -> str:
             for end in (hop["from"], hop["to"]):
                 nodes.setdefault(end["iri"], end["label"])
             layer[hop["to"]["iri"]] = max(layer.get(hop["to"]["iri"], 0), depth)
-            edge = (hop["from"]["iri"], hop["to"]["iri"], hop["property_label"], hop.get("assertion", ""))
+            kind = "competence" if hop.get("competence") and not hop.get("inferred") else hop.get("assertion", "")
+            edge = (hop["from"]["iri"], hop["to"]["iri"], hop["property_label"], kind)
             if edge not in edges:
                 edges.append(edge)
     for chain in found.get("chains", []):

@@ -68,6 +68,11 @@ class Description:
     inverse: list[tuple[str, list[Value]]]
     claims: list[dict] = field(default_factory=list)
     readings: list[dict] = field(default_factory=list)
+    #: property IRI → the citations of the node that back that statement (r2p:supports), and
+    #: the claims of exactly one of its triples: what a fact row shows as its own sources.
+    backing: dict[str, list[dict]] = field(default_factory=dict)
+    #: Where the graph does not hold the official text of a provision: the link to it.
+    text_not_held: Value | None = None
 
 
 def href_for(iri: str) -> str | None:
@@ -105,7 +110,12 @@ def describe(store: Store, node: URIRef) -> Description:
     """Everything a reader needs about one node, with labels resolved."""
     g = store
     props: dict[Node, list[Value]] = {}
-    evidence = [_cited(store, record) for record in sorted(citations_of(store, node), key=lambda r: str(r[0]))]
+    evidence = []
+    backing: dict[str, list[dict]] = {}
+    for record in sorted(citations_of(store, node), key=lambda r: str(r[0])):
+        evidence.append(_cited(store, record))
+        for prop in (o for p, o in record[1] if p == R2P.supports):
+            backing.setdefault(str(prop), []).append(evidence[-1])
     for p, o in sorted(g.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
         if p in (RDF.type, R2P.evidence):
             continue
@@ -119,6 +129,11 @@ def describe(store: Store, node: URIRef) -> Description:
         name = INVERSE_NAMES.get(p, f"{store.label(p)} (of)")
         inverse.setdefault(name, []).append(value_of(store, s))
     claims = [claim_summary(store, c) for c in g.subjects(R2P.claimSubject, node)]
+    for c in claims:  # a stated claim of exactly a plain triple backs that triple
+        if c["standing"] == "stated" and c["property"].iri:
+            backing.setdefault(c["property"].iri, []).extend(c["evidence"])
+    held = g.value(node, R2P.officialTextHeld)
+    where = g.value(node, R2P.officialTextAt)
     marked: dict[str, tuple[Value, list[Value]]] = {}
     for c in claims:  # an editor's inference is shown beside the facts, marked, never as one
         if c["standing"] == "inferred":
@@ -139,6 +154,9 @@ def describe(store: Store, node: URIRef) -> Description:
         inverse=sorted(((k, sorted(v, key=lambda x: x.text)) for k, v in inverse.items())),
         claims=claims,
         readings=readings(store, node),
+        backing=backing,
+        text_not_held=(value_of(store, where) if where is not None else Value(text="the official document"))
+        if held is not None and not held.toPython() else None,
     )
 
 
@@ -176,7 +194,21 @@ def citation(store: Store, node: Node) -> dict:
         "attributed_to": one(R2P.attributedTo),
         "note": one(R2P.note),
         "line": one(R2P.line),
+        "breadth": one(R2P.breadth),
+        "voice": VOICE_PHRASES.get(g.value(node, R2P.breadth)),
     }
+
+
+#: How a page says in whose voice a citation speaks (the breadth scheme, ontology/analysis.ttl).
+VOICE_PHRASES = {
+    R2P.HeldByOneSpeaker: "according to one participant",
+    R2P.HeldBySeveral: "according to several participants",
+    R2P.HeldBroadly: "broad agreement among participants",
+    R2P.HeldByConsensus: "by consensus of the participants",
+    R2P.HeldBySecretaryGeneral: "according to the Secretary-General",
+    R2P.HeldByNamedAuthor: "according to a named author",
+    R2P.HeldByPublication: "in the source's own voice",
+}
 
 
 def _cited(store: Store, record) -> dict:

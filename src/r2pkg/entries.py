@@ -177,6 +177,12 @@ case:SLUG a r2p:Case ;
         r2p:source pub:stanley-tarrytown-2010 ;  # TODO the publication or document
         r2p:locator "TODO section or para" ;
         r2p:quote "TODO at most one sentence, exactly as printed" ;
+        # Which statements the quote backs (properties of the node above), and in whose
+        # voice: r2p:HeldByPublication (the source's own, or an official document);
+        # r2p:HeldByOneSpeaker / r2p:HeldBySeveral (participants' views) back only a claim.
+        r2p:supports r2p:startDate, r2p:endDate, r2p:scopeStatus, r2p:concernsCrime, r2p:hasResponse ;
+        # r2p:supports r2p:country ;              # with r2p:country above
+        r2p:breadth r2p:HeldByPublication ;
         r2p:assertion r2p:Stated ] .
 
 # Each crime attributed to a case is backed by a claim saying who says so.
@@ -188,6 +194,8 @@ claim:SLUG-concernsCrime a r2p:Claim ;
     r2p:evidence [ a r2p:Citation ;
         r2p:source pub:stanley-tarrytown-2010 ;
         r2p:locator "TODO" ;
+        r2p:supports r2p:concernsCrime ;
+        r2p:breadth r2p:HeldByPublication ;
         r2p:assertion r2p:Stated ] .
 
 # A response names its actor, pillar and tool. A coercive tool (sanctions, arms embargo,
@@ -202,5 +210,7 @@ response:SLUG-mediation a r2p:Response ;
     r2p:evidence [ a r2p:Citation ;
         r2p:source pub:stanley-tarrytown-2010 ;
         r2p:locator "TODO" ;
+        r2p:supports r2p:actor, r2p:pillar, r2p:instrument, r2p:date ;
+        r2p:breadth r2p:HeldByPublication ;
         r2p:assertion r2p:Stated ] .
 '''

@@ -180,8 +180,10 @@ class Writer:
         self.articles_different: list[str] = []
 
     def cite(self, copy: str, locator: str) -> str:
+        """A copy cited for the words it prints: an instrument speaks in its own voice (issue 22);
+        it backs the text, which is structural, so it supports no fact property."""
         return (f"[ a r2p:Citation ; r2p:source doc:un-charter-copy-{copy.lower()} ; "
-                f"r2p:locator {lit(locator)} ; r2p:assertion r2p:Stated ]")
+                f"r2p:locator {lit(locator)} ; r2p:breadth r2p:HeldByPublication ; r2p:assertion r2p:Stated ]")
 
     def text(self, node: str, text: str, status: str, cites: list[str], source: str) -> None:
         self.out.append(f"{node} r2p:text {lit(text)}@en ;\n    r2p:textSha256 {lit(sha256(text))} ;\n"

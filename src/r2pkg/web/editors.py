@@ -50,13 +50,13 @@ LAYOUT = (
     ("case", R2P.Case, "The case", (RDFS.label, R2P.country, R2P.startDate, R2P.endDate,
                                     R2P.scopeStatus, R2P.scopeNote, R2P.concernsCrime, R2P.drawsOn)),
     ("case.ev", R2P.Citation, "Evidence for the case", (R2P.source, R2P.locator, R2P.line, R2P.quote,
-                                                         R2P.assertion, R2P.note)),
+                                                         R2P.assertion, R2P.breadth, R2P.note)),
     ("crime.ev", R2P.Citation, "Evidence for the crimes (one claim per crime)",
-     (R2P.source, R2P.locator, R2P.line, R2P.quote, R2P.assertion, R2P.note)),
+     (R2P.source, R2P.locator, R2P.line, R2P.quote, R2P.assertion, R2P.breadth, R2P.note)),
     ("response", R2P.Response, "A response (optional)", (RDFS.label, R2P.actor, R2P.pillar, R2P.instrument,
                                                          R2P.hasLegalBasis, R2P.date)),
     ("response.ev", R2P.Citation, "Evidence for the response",
-     (R2P.source, R2P.locator, R2P.line, R2P.quote, R2P.assertion, R2P.note)),
+     (R2P.source, R2P.locator, R2P.line, R2P.quote, R2P.assertion, R2P.breadth, R2P.note)),
 )
 
 
@@ -233,19 +233,27 @@ def build_turtle(values: Mapping, sections: list[Section]) -> Draft:
         for n in range(start, len(out) + 1):
             lines[n] = section.key
 
-    def citation(section_key: str) -> list[tuple[str, str]]:
+    def citation(section_key: str, node_key: str = "", extra: tuple[str, ...] = ()) -> list[tuple[str, str]]:
         section = by_key[section_key]
         parts = [f"{_short(f.path)} {obj}" for f in section.fields for v in _values(values, f)
                  if (obj := _object(f, v, problems)) is not None]
         if not parts:
             return []
+        # The citation backs the facts the editor gave for its node (contract, "What a triple
+        # means"); the source's own voice unless the editor chose another breadth.
+        supports = _supported(values, by_key[node_key]) + list(extra) if node_key else list(extra)
+        if supports:
+            parts.append("r2p:supports " + ", ".join(supports))
+        if not _values(values, _field_by_key(sections, f"{section_key}.breadth")):
+            parts.append("r2p:breadth r2p:HeldByPublication")
         return [("r2p:evidence", "[ a r2p:Citation ; " + " ; ".join(parts) + " ]")]
 
     response = None
     if _get(values, "response.label").strip():
         tail = _get(values, "response.slug").strip() or "response"
         response = f"response:{slug}-{tail if _is_local(tail) else 'response'}"
-    emit(case, by_key["case"], citation("case.ev") + ([("r2p:hasResponse", response)] if response else []))
+    emit(case, by_key["case"], citation("case.ev", "case", ("r2p:hasResponse",) if response else ())
+         + ([("r2p:hasResponse", response)] if response else []))
     for crime in _values(values, _field_by_key(sections, "case.concernsCrime")):
         local = crime.split(":", 1)[-1]
         claim = f"claim:{slug}-concernsCrime-{local}"
@@ -255,10 +263,16 @@ def build_turtle(values: Mapping, sections: list[Section]) -> Draft:
                  else f"The source attributes {local.replace('-', ' ')} to {name}")
         emit(claim, claim_section, [("rdfs:label", Literal(label, lang="en").n3()),
                                     ("r2p:claimSubject", case), ("r2p:claimProperty", "r2p:concernsCrime"),
-                                    ("r2p:claimValue", crime)] + citation("crime.ev"))
+                                    ("r2p:claimValue", crime)] + citation("crime.ev", extra=("r2p:concernsCrime",)))
     if response:
-        emit(response, by_key["response"], citation("response.ev"))
+        emit(response, by_key["response"], citation("response.ev", "response"))
     return _used_prefixes_only(out, lines, problems)
+
+
+def _supported(values: Mapping, section: Section) -> list[str]:
+    """The fact properties the editor filled in for a node (structural ones need no backing)."""
+    return [_short(f.path) for f in section.fields
+            if f.path not in (RDFS.label, R2P.scopeNote) and _values(values, f)]
 
 
 def _used_prefixes_only(out: list[str], lines: dict[int, str], problems: dict) -> Draft:
