@@ -145,8 +145,12 @@ def test_a_chain_that_ends_in_the_charter_shows_the_text_it_rests_on(any_store: 
 def test_outcome_paragraphs_quoted_by_a_source_are_quotations_with_their_source(any_store: Store):
     g = any_store.graph
     para = URIRef("https://w3id.org/r2pkg/id/document/A-RES-60-1/para-138")
-    quotes = list(g.subjects(R2P.quotationOf, para))
-    assert quotes and all(str(g.value(g.value(q, R2P.evidence), R2P.source)).endswith("ipi-blue-paper-7") for q in quotes)
+    assert not list(g.subjects(R2P.quotationOf, para)), "which paragraph a quotation is, is the editor's reading"
+    claims = [c for c in g.subjects(R2P.claimValue, para) if g.value(c, R2P.claimProperty) == R2P.quotationOf]
+    assert claims and all(g.value(g.value(c, R2P.evidence), R2P.assertion) == R2P.Inferred for c in claims)
+    quotes = [g.value(c, R2P.claimSubject) for c in claims]
+    assert all(str(g.value(g.value(q, R2P.evidence), R2P.source)).endswith("ipi-blue-paper-7") for q in quotes)
+    assert all(g.value(g.value(q, R2P.evidence), R2P.assertion) == R2P.Stated for q in quotes)
     assert any(str(g.value(q, R2P.quotedText)).startswith("Each individual State has the responsibility") for q in quotes)
     assert g.value(para, R2P.text) is None
     note_140 = str(g.value(URIRef("https://w3id.org/r2pkg/id/document/A-RES-60-1/para-140"), R2P.note))
