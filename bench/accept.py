@@ -57,7 +57,7 @@ response:benchland-N-mediation a r2p:Response ; rdfs:label "Secretary-General: m
 
 
 def entry(n: int, year: str = "2019"):
-    from r2pkg.entries import new_entry_graph, parse_entry_text
+    from r2pkg.editing.entries import new_entry_graph, parse_entry_text
 
     text = ENTRY.replace("benchland-N", f"benchland-{n}").replace("Benchland N", f"Benchland {n}")
     text = text.replace('r2p:startDate "2019"', f'r2p:startDate "{year}"')
@@ -81,9 +81,9 @@ def main() -> None:
             shutil.copytree(ROOT / name, home / name)
         os.environ["R2PKG_HOME"] = str(home)
         sys.path.insert(0, str(ROOT / "src"))
-        from r2pkg.accepted import Ledger
+        from r2pkg.editing.accepted import Ledger
         from r2pkg.store import open_store
-        from r2pkg.validation import validate_entry
+        from r2pkg.editing.validation import validate_entry
 
         store = open_store(args.store)
         ledger = Ledger(store)

@@ -61,9 +61,9 @@ def worker_open(home: Path, folder: Path, n: int, budget: float, limit: float, m
     from rdflib import Graph, URIRef
 
     from r2pkg.chains import authority_chains, graph_index, precedents
-    from r2pkg.entries import case_template, parse_entry_text
+    from r2pkg.editing.entries import case_template, parse_entry_text
     from r2pkg.store import open_store
-    from r2pkg.validation import validate_entry
+    from r2pkg.editing.validation import validate_entry
 
     started = time.perf_counter()
     store = open_store(f"oxigraph:{folder}", files_of(home))

@@ -163,8 +163,8 @@ def worker(spec: dict) -> dict:
     # -- single-entry validation -------------------------------------------------------------
     from rdflib import Graph
 
-    from r2pkg.entries import case_template, parse_entry_text
-    from r2pkg.validation import validate_entry
+    from r2pkg.editing.entries import case_template, parse_entry_text
+    from r2pkg.editing.validation import validate_entry
 
     entries = {"template case entry": case_template("bench-entry")}
     entries["coercive entry on context"] = _coercive_entry(marks)

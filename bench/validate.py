@@ -34,9 +34,9 @@ ENTRY = C.ROOT / "tests" / "shapes" / "valid-case-in-scope.ttl"
 def worker(label: str, n: int) -> dict:
     from rdflib import Graph
 
-    from r2pkg.entries import case_template, parse_entry_text, read_entries
+    from r2pkg.editing.entries import case_template, parse_entry_text, read_entries
     from r2pkg.store import bundled_files, open_store
-    from r2pkg.validation import validate_entry, validate_store
+    from r2pkg.editing.validation import validate_entry, validate_store
 
     extra, _ = C.synthetic(label)
     home = C.mirror_home(label, extra)

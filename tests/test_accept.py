@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from rdflib import URIRef
 
-from r2pkg.accepted import Ledger
-from r2pkg.entries import read_entries
+from r2pkg.editing.accepted import Ledger
+from r2pkg.editing.entries import read_entries
 from r2pkg.store import open_store, project_root
 from r2pkg.web import create_app
 
@@ -174,7 +174,7 @@ def test_changes_are_newest_first(home, tmp_path):
     for slug in ("testland-2017", "testland-2018"):
         assert ledger.accept(read_entries([entry_file(tmp_path, slug)]), "Ana").accepted
         time.sleep(1.1)  # the log's times are to the second
-    from r2pkg.accepted import changes
+    from r2pkg.editing.accepted import changes
 
     ids = [c["added"][0]["iri"] for c in changes(ledger.store)]
     assert ids[:2] == [CASE + "testland-2018", CASE + "testland-2017"]
@@ -247,7 +247,7 @@ def test_a_killed_accept_leaves_the_whole_entry_or_none(home, tmp_path, step, ke
 
 
 def test_a_full_disk_leaves_nothing(home, tmp_path, monkeypatch):
-    import r2pkg.accepted as accepted
+    import r2pkg.editing.accepted as accepted
 
     ledger = Ledger(open_store("memory"))
     before = ledger.store.triple_count()
@@ -342,7 +342,7 @@ def test_an_entry_accepted_on_an_external_store_goes_into_it_through_the_graph_s
         assert len(entries_on_disk(home)) == 1
         again = open_store(f"{base}/query")  # another reader of the same server sees the entry
         assert again.exists(URIRef(CASE + "testland-2019"))
-        from r2pkg.accepted import changes
+        from r2pkg.editing.accepted import changes
 
         assert changes(again)[0]["added"][0]["iri"] == CASE + "testland-2019"
     finally:

@@ -16,7 +16,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from r2pkg.namespaces import R2P, R2PID
-from r2pkg.validation import validate_entry_text
+from r2pkg.editing.validation import validate_entry_text
 
 BP7 = R2PID["publication/ipi-blue-paper-7"]
 TARRYTOWN = R2PID["publication/stanley-tarrytown-2010"]

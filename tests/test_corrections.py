@@ -20,8 +20,8 @@ import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
-from r2pkg.accepted import Ledger, changes
-from r2pkg.entries import read_entries
+from r2pkg.editing.accepted import Ledger, changes
+from r2pkg.editing.entries import read_entries
 from r2pkg.errors import InputError
 from r2pkg.namespaces import R2P
 from r2pkg.store import entries_folder, open_store

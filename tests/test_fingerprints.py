@@ -7,12 +7,12 @@ import re
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 
-from r2pkg import fingerprints
+from r2pkg.editing import fingerprints
 from r2pkg.imports import fingerprints as importer
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.store import project_root
 from r2pkg.store.memory import MemoryStore
-from r2pkg.validation import validate_store
+from r2pkg.editing.validation import validate_store
 
 FOLDER = project_root() / "data" / "fingerprints"
 TARRYTOWN = f"{R2PID}publication/stanley-tarrytown-2010"

@@ -32,12 +32,12 @@ from rdflib.namespace import RDF, RDFS, XSD
 
 from r2pkg.chains import authority_chains, graph_index, precedents
 from r2pkg.cli import main
-from r2pkg.entries import read_entries
+from r2pkg.editing.entries import read_entries
 from r2pkg.errors import QueryError
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.queries import run_saved, saved_queries
 from r2pkg.store import open_store
-from r2pkg.validation import validate_entry
+from r2pkg.editing.validation import validate_entry
 
 pytestmark = pytest.mark.server
 SHAPES = Path(__file__).parent / "shapes"
@@ -300,7 +300,7 @@ def test_whole_graph_validation_on_the_external_store_gives_the_same_report(remo
     """The compiled shapes run at the endpoint itself: the same report as on the embedded store."""
     from collections import Counter
 
-    from r2pkg.validation import validate_store
+    from r2pkg.editing.validation import validate_store
 
     if engine["name"] == "virtuoso":
         # known gap (issue 23): Virtuoso answers some compiled checks differently (a class

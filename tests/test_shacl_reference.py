@@ -17,9 +17,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from r2pkg import validation
-from r2pkg.entries import read_entries
+from r2pkg.editing.entries import read_entries
 from r2pkg.namespaces import R2P, R2PID
-from r2pkg.shacl_sparql import compile_shapes, run_checks
+from r2pkg.editing.shacl_sparql import compile_shapes, run_checks
 from r2pkg.store.memory import MemoryStore
 
 SHAPES = Path(__file__).parent / "shapes"

@@ -8,10 +8,10 @@ import pytest
 import yaml
 from rdflib import Graph
 
-from r2pkg.entries import read_entries
+from r2pkg.editing.entries import read_entries
 from r2pkg.errors import InputError
 from r2pkg.queries import read_header
-from r2pkg.validation import validate_entry
+from r2pkg.editing.validation import validate_entry
 
 SHAPES = Path(__file__).parent / "shapes"
 FIXTURES = sorted(p for p in SHAPES.iterdir() if p.suffix in (".ttl", ".jsonld"))
@@ -94,7 +94,7 @@ def test_unreadable_entries_name_line(tmp_path: Path, text, needle):
 
 def test_validation_of_one_entry_does_not_depend_on_the_whole_graph(store, monkeypatch):
     """The working graph holds the entry, the vocabulary and what the entry points at."""
-    import r2pkg.validation as validation
+    import r2pkg.editing.validation as validation
 
     seen = {}
     original = validation._run_shacl
@@ -146,7 +146,7 @@ def test_reused_iri_says_which_node_and_what_differs(memory_store):
 
 
 def _filled_template(slug: str) -> str:
-    from r2pkg.entries import case_template
+    from r2pkg.editing.entries import case_template
 
     text = case_template(slug)
     year = slug.rsplit("-", 1)[-1]
@@ -171,7 +171,7 @@ def _filled_template(slug: str) -> str:
 
 
 def test_the_untouched_template_is_rejected_and_the_filled_one_accepted(memory_store, tmp_path):
-    from r2pkg.entries import case_template
+    from r2pkg.editing.entries import case_template
 
     untouched = tmp_path / "untouched.ttl"
     untouched.write_text(case_template())
@@ -195,13 +195,13 @@ def test_the_untouched_template_is_rejected_and_the_filled_one_accepted(memory_s
     ("They said ... The rest is elided.", 1),
 ])
 def test_sentences_are_counted_as_a_reader_counts_them(text, count):
-    from r2pkg.entry_rules import sentence_count
+    from r2pkg.editing.rules import sentence_count
 
     assert sentence_count(text) == count
 
 
 def test_no_quote_of_the_bundled_graph_is_longer_than_one_sentence(memory_store):
-    from r2pkg.entry_rules import sentence_count
+    from r2pkg.editing.rules import sentence_count
     from r2pkg.namespaces import R2P
 
     quotes = [str(q) for q in memory_store.graph.objects(None, R2P.quote)]

@@ -196,8 +196,8 @@ def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: 
 @click.pass_obj
 def validate(obj: Context, files: tuple[Path, ...], fmt: str, limit: int | None) -> None:
     """Validate the bundled graph, or new entries (Turtle or JSON-LD) against it."""
-    from r2pkg.entries import read_entries
-    from r2pkg.validation import validate_entry, validate_store
+    from r2pkg.editing.entries import read_entries
+    from r2pkg.editing.validation import validate_entry, validate_store
 
     if files:
         entry = read_entries(files)
@@ -241,8 +241,8 @@ def _progress_line():
 @click.pass_obj
 def add(obj: Context, files: tuple[Path, ...], editor: str | None, fmt: str) -> None:
     """Validate entries and, if they conform, add them to the graph (data/entries/) and log it."""
-    from r2pkg.accepted import Ledger
-    from r2pkg.entries import read_entries
+    from r2pkg.editing.accepted import Ledger
+    from r2pkg.editing.entries import read_entries
 
     entry = read_entries(files)
     outcome = Ledger(obj.store).accept(entry, editor or "", name=", ".join(f.name for f in files))
@@ -277,8 +277,8 @@ def add(obj: Context, files: tuple[Path, ...], editor: str | None, fmt: str) -> 
 @click.pass_obj
 def correct(obj: Context, entry_id: str, file: Path, editor: str | None, reason: str, fmt: str) -> None:
     """Replace accepted entry ID by a new version (validated like an accept); the old one stays in the record."""
-    from r2pkg.accepted import Ledger
-    from r2pkg.entries import read_entries
+    from r2pkg.editing.accepted import Ledger
+    from r2pkg.editing.entries import read_entries
 
     entry = read_entries([file])
     outcome = Ledger(obj.store).correct(entry_id, entry, editor or "", reason, name=file.name)
@@ -295,7 +295,7 @@ def correct(obj: Context, entry_id: str, file: Path, editor: str | None, reason:
 @click.pass_obj
 def retract(obj: Context, entry_id: str, reason: str, editor: str | None, fmt: str) -> None:
     """Withdraw accepted entry ID from the served graph; it stays in the record."""
-    from r2pkg.accepted import Ledger
+    from r2pkg.editing.accepted import Ledger
 
     outcome = Ledger(obj.store).retract(entry_id, editor or "", reason)
     _changed(outcome, fmt, "retracted", "nothing was withdrawn.")
@@ -323,7 +323,7 @@ def _changed(outcome, fmt: str, verb: str, refused: str) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="write to a file instead of stdout.")
 def new_case(slug: str, output: Path | None) -> None:
     """Write a commented template of a valid case entry."""
-    from r2pkg.entries import case_template
+    from r2pkg.editing.entries import case_template
 
     text = case_template(slug)
     if output:

@@ -8,7 +8,7 @@ Run from the project root::
 publications as text files, named in its README. The result, one
 ``data/fingerprints/SLUG.txt`` per publication, holds no text: for each line of the copy,
 the keyed hashes of the two- and three-word sequences that start on it
-(:mod:`r2pkg.fingerprints`). It is committed, so validation and the tests never need the
+(:mod:`r2pkg.editing.fingerprints`). It is committed, so validation and the tests never need the
 copies; ``--check`` compares a fresh build with the committed files.
 """
 
@@ -19,7 +19,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-from r2pkg.fingerprints import KEY, SIZES, fingerprint
+from r2pkg.editing.fingerprints import KEY, SIZES, fingerprint
 from r2pkg.namespaces import R2PID
 from r2pkg.store.bundle import project_root
 

@@ -334,7 +334,7 @@ class Store(ABC):
         """Take triples out (a superseded or withdrawn entry), and forget every derived view.
 
         The triples are the store's own (blank nodes as the store names them): see
-        ``r2pkg.accepted.stored_form``.
+        ``r2pkg.editing.accepted.stored_form``.
         """
         with self._lock:
             self._remove(triples)

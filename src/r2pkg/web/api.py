@@ -32,7 +32,7 @@ def validate():
     if request.method in ("GET", "HEAD"):
         return render_template("api/validate.html", report=None, text="", fmt="turtle")
     text, fmt, name = _entry_from_request()
-    from r2pkg.validation import validate_entry_text  # pySHACL is imported only when first needed
+    from r2pkg.editing.validation import validate_entry_text  # pySHACL is imported only when first needed
 
     # Parsing (30,000 @prefix lines took 65 s) and pySHACL on a large entry can both run
     # long: both happen in a worker, under one killable time limit; a syntax error is a 400.

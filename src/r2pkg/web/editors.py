@@ -358,7 +358,7 @@ def _msg(message: str, fix: str, rule: str = "form") -> dict:
 
 def check(values: Mapping) -> dict:
     """The entry the form makes, its findings by field, and whether it conforms."""
-    from r2pkg.validation import validate_entry_text
+    from r2pkg.editing.validation import validate_entry_text
 
     sections = form_spec()
     if _get(values, "correct"):
@@ -391,7 +391,7 @@ def check(values: Mapping) -> dict:
 
 def _check_correction(values: Mapping) -> dict:
     """A correction's pasted entry, validated against the graph without the old version."""
-    from r2pkg.entries import new_entry_graph, parse_entry_text
+    from r2pkg.editing.entries import new_entry_graph, parse_entry_text
     from r2pkg.web.entries import get_ledger
 
     text = _get(values, "pasted")
@@ -512,7 +512,7 @@ def submit():
 
 def _correct(values: Mapping, result: dict):
     """Accept the pasted entry as a correction of the entry named in the form."""
-    from r2pkg.entries import new_entry_graph, parse_entry_text
+    from r2pkg.editing.entries import new_entry_graph, parse_entry_text
     from r2pkg.web.entries import get_ledger
 
     fmt = "json-ld" if values.get("format") in ("jsonld", "json-ld") else "turtle"
@@ -527,7 +527,7 @@ def _correct(values: Mapping, result: dict):
 
 def _already_accepted(turtle: str, values: Mapping):
     """The accepted entry this form's Turtle repeats, if any (only for a valid token)."""
-    from r2pkg.entries import new_entry_graph, parse_entry_text
+    from r2pkg.editing.entries import new_entry_graph, parse_entry_text
     from r2pkg.web.entries import get_ledger
 
     token = str(current_app.config.get("EDITOR_TOKEN") or "")

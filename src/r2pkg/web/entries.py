@@ -15,8 +15,8 @@ from xml.sax.saxutils import escape
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
-from r2pkg.accepted import Accepted, Ledger, Outcome, UnknownEntry, changes
-from r2pkg.entries import new_entry_graph, parse_entry_text
+from r2pkg.editing.accepted import Accepted, Ledger, Outcome, UnknownEntry, changes
+from r2pkg.editing.entries import new_entry_graph, parse_entry_text
 from r2pkg.web import get_store
 from r2pkg.web.forms import not_utf8_entry, strict_form
 

@@ -57,7 +57,7 @@ def home():
 def vocabulary():
     """What the query editor completes: the prefixes the server declares, the ontology's classes
     and properties with their labels. Served here so the editor never asks a remote service."""
-    from r2pkg.editor_vocabulary import vocabulary as build
+    from r2pkg.editing.vocabulary import vocabulary as build
 
     response = jsonify(build(get_store()))
     response.cache_control.max_age = 300

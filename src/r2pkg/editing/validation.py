@@ -17,7 +17,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from r2pkg.shacl_sparql import Progress, Result, compile_shapes, run_checks
+from r2pkg.editing.shacl_sparql import Progress, Result, compile_shapes, run_checks
 
 from r2pkg.namespaces import AUTHORITY_PROPERTIES, R2P, R2PID
 from r2pkg.store import Store
@@ -127,7 +127,7 @@ def validate_store(store: Store, limit: int | None = None,
                    progress: Callable[[Progress], None] | None = None) -> Report:
     """Validate the whole graph against the shapes, each rule as one query over the store.
 
-    The shapes are compiled into SPARQL (:mod:`r2pkg.shacl_sparql`) and run where the graph
+    The shapes are compiled into SPARQL (:mod:`r2pkg.editing.shacl_sparql`) and run where the graph
     lives, so the cost is that of the store's own joins; a shape the compiler does not
     translate is handed, alone, to pySHACL. ``limit`` stops after that many findings.
     """
@@ -153,7 +153,7 @@ def validate_store(store: Store, limit: int | None = None,
 
 def _quotes_not_in_sources(store: Store, engine: Store, labels, vocab: Graph) -> list[Finding]:
     """Every quote of the graph against its source's fingerprint (one query, then lookups)."""
-    from r2pkg.entry_rules import QUOTE_FIX, quote_fingerprints, quote_problem
+    from r2pkg.editing.rules import QUOTE_FIX, quote_fingerprints, quote_problem
 
     prints = quote_fingerprints()
     if not prints:
@@ -210,7 +210,7 @@ def class_test(store: Store) -> Callable[[Node, Node], bool]:
 
 def only_shapes(shapes: Graph, keep: list[Node]) -> Graph:
     """The shapes graph with the targets of every shape but ``keep`` removed (for pySHACL)."""
-    from r2pkg.shacl_sparql import TARGETS
+    from r2pkg.editing.shacl_sparql import TARGETS
 
     out = Graph()
     for s, p, o in shapes:
@@ -250,7 +250,7 @@ def validate_entry(store: Store, entry: Graph) -> Report:
             return str(value)
         return node_label(store, node)
 
-    from r2pkg import entry_rules
+    from r2pkg.editing import rules as entry_rules
 
     def make(node: Node, prop: Node, rule: str, message: str, fix: str, value: str | None = None) -> Finding:
         return Finding(focus=str(node), focus_label=label(node), field=str(prop),
@@ -308,7 +308,7 @@ def _located(findings: list[Finding], entry: Graph, own: set[Node]) -> list[Find
 
 def validate_entry_text(store: Store, text: str, fmt: str, name: str = "the entry") -> Report:
     """Parse an entry (Turtle or JSON-LD text) and validate it: the task web workers run."""
-    from r2pkg.entries import new_entry_graph, parse_entry_text
+    from r2pkg.editing.entries import new_entry_graph, parse_entry_text
 
     entry = parse_entry_text(new_entry_graph(), text.encode("utf-8"), name, fmt)
     return validate_entry(store, entry)
@@ -404,7 +404,7 @@ def _compiled(shapes: Graph) -> tuple:
 
 
 def _pyshacl_results(data: Graph, shapes: Graph) -> list[Result]:
-    """pySHACL's results as :class:`~r2pkg.shacl_sparql.Result` (the reference engine)."""
+    """pySHACL's results as :class:`~r2pkg.editing.shacl_sparql.Result` (the reference engine)."""
     _conforms, graph, _text = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", advanced=True,
         allow_warnings=True, abort_on_first=False, inplace=True,  # never copies: reads only

@@ -34,12 +34,12 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from r2pkg.entry_rules import EXTENDS
+from r2pkg.editing.rules import EXTENDS
 from r2pkg.errors import InputError
 from r2pkg.namespaces import R2P, R2PID, bind_prefixes
-from r2pkg.record import changes, stored_form
+from r2pkg.editing.record import changes, stored_form
 from r2pkg.store import Store, data_dir, project_root, writable_data_dir
-from r2pkg.validation import Finding, Report, validate_entry
+from r2pkg.editing.validation import Finding, Report, validate_entry
 from r2pkg.versions import Change, live, read_change, read_log, version
 
 ENTRIES = "entries"

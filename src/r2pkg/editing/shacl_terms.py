@@ -1,6 +1,6 @@
 """Value constraints of SHACL, twice: as a SPARQL test and as pySHACL decides them.
 
-:mod:`r2pkg.shacl_sparql` puts the SPARQL test in the query that runs over the whole
+:mod:`r2pkg.editing.shacl_sparql` puts the SPARQL test in the query that runs over the whole
 store. Where SPARQL and pySHACL may disagree (rdflib calls ``"2008-02-30"^^xsd:date``
 ill-typed, Oxigraph sees a date; regular expressions have two dialects; comparisons of
 mixed types), the SPARQL test only says "surely conforms", and every other value is

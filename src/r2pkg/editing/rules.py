@@ -3,8 +3,8 @@ or read its text: placeholders left in, a second name for a node that exists, co
 silently changes a node of the graph, quotes of more than one sentence, inferences written
 as plain facts, IRIs not in the project's form.
 
-Each rule returns :class:`r2pkg.validation.Finding` objects like the SHACL shapes do, with
-a message for an editor and a fix; ``r2pkg.validation`` adds the line of the entry.
+Each rule returns :class:`r2pkg.editing.validation.Finding` objects like the SHACL shapes do, with
+a message for an editor and a fix; ``r2pkg.editing.validation`` adds the line of the entry.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def _second_names(store: Store, entry: Graph, own: set[Node], make: FindingMaker
 
 
 def _node_label(store: Store, node: Node) -> str:
-    from r2pkg.validation import node_label
+    from r2pkg.editing.validation import node_label
 
     return node_label(store, node)
 
@@ -209,7 +209,7 @@ QUOTE_FIX = ("Copy the sentence exactly as the source prints it, and give the r2
 
 def quote_fingerprints() -> dict:
     """The fingerprints of the graph's publications, by IRI (read once per process)."""
-    from r2pkg import fingerprints
+    from r2pkg.editing import fingerprints
     from r2pkg.store.bundle import project_root
 
     return fingerprints.load(project_root() / "data" / "fingerprints")
@@ -219,7 +219,7 @@ def quote_problem(store: Store, source: Node, quote: Node, line: Node | None,
                   prints: dict | None = None) -> str | None:
     """What is wrong with a quote cited to ``source`` at ``line``, or None (also when the
     project holds no fingerprint of the source)."""
-    from r2pkg import fingerprints
+    from r2pkg.editing import fingerprints
 
     found = (quote_fingerprints() if prints is None else prints).get(str(source))
     if found is None or not isinstance(quote, Literal):

@@ -8,10 +8,10 @@ endpoint) joins all focus nodes at once with its own indexes. The shapes stay th
 definition of the rules: nothing here names a rule of r2pkg.
 
 A constraint the compiler does not know raises :class:`Unsupported`; the caller then
-hands that shape alone to pySHACL (see :func:`r2pkg.validation.validate_store`), so a new
+hands that shape alone to pySHACL (see :func:`r2pkg.editing.validation.validate_store`), so a new
 kind of rule is still checked, only slower. A value test SPARQL cannot decide exactly as
 pySHACL does (an ill-typed ``xsd:date``, a pattern) is written so that SPARQL returns every
-value that *may* fail, and :mod:`r2pkg.shacl_terms` decides each of those in Python.
+value that *may* fail, and :mod:`r2pkg.editing.shacl_terms` decides each of those in Python.
 pySHACL is the reference: ``tests/test_shacl_reference.py`` compares the two.
 """
 
@@ -26,7 +26,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from r2pkg import shacl_terms
+from r2pkg.editing import shacl_terms
 from r2pkg.errors import QueryError, R2pkgError
 
 #: Parameters of the constraint components compiled here; any other sh: term on a shape
