@@ -76,7 +76,7 @@ def test_whole_graph_validation_reports_a_quote_not_in_its_source(oxigraph_store
     case = URIRef(f"{R2PID}case/rwanda-1994")
     graph.add((case, R2P.evidence, citation))
     for p, o in ((R2P.source, URIRef(TARRYTOWN)), (R2P.locator, Literal("section 'Test'")),
-                 (R2P.assertion, R2P.Stated), (R2P.line, Literal(83)),
+                 (R2P.assertion, R2P.Stated), (R2P.line, Literal(83)), (R2P.breadth, R2P.HeldByPublication),
                  (R2P.quote, Literal("In Zembria crimes against humanity were committed in 2011."))):
         graph.add((citation, p, o))
     report = validate_store(MemoryStore(graph, oxigraph_store.files))

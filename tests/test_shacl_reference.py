@@ -16,7 +16,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from r2pkg import validation
+from r2pkg.editing import validation
 from r2pkg.editing.entries import read_entries
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.editing.shacl_sparql import compile_shapes, run_checks

@@ -104,7 +104,7 @@ class Index:
 
 #: The name the index is kept under by the store; bump it whenever :class:`Index` changes
 #: shape, so that an index saved by an older version is never read.
-INDEX_VIEW = "chains-3"
+INDEX_VIEW = "chains-4"
 
 
 def graph_index(store: Store) -> Index:
@@ -205,7 +205,7 @@ def build_index(store: Store) -> Index:
             "claim": str(claim),
             "label": store.label(claim),
             "value": node(value) if isinstance(value, URIRef) else value,
-            "evidence": [citations(c) for c in evidence.get(claim, ())],
+            "evidence": sorted((citations(c) for c in evidence.get(claim, ())), key=_citation_order),
         })
     inferred = _inferred_only(g, claims)
     for (s, prop, o) in inferred:
@@ -237,7 +237,12 @@ def _statements(col: _Columns, citations: _Citations, node: _Interned) -> dict[t
             for prop in supports.get(c, ()):
                 if prop in STATEMENT_PROPERTIES:
                     found[(node(subject), prop)].append(citations(c))
-    return dict(found)
+    # blank-node citations come in no fixed order: the same order in every store and process
+    return {key: sorted(cits, key=_citation_order) for key, cits in found.items()}
+
+
+def _citation_order(c: dict) -> tuple:
+    return (str(c.get("source") or ""), str(c.get("locator") or ""), str(c.get("line") or ""), str(c.get("quote") or ""))
 
 
 def _has_own_basis(col: _Columns, organs: set[Node], subject: Node) -> bool:

@@ -25,6 +25,7 @@ from rdflib.term import Node
 
 from r2pkg.answers import Serialized
 from r2pkg.errors import QueryError
+from r2pkg.names import resolve_name
 from r2pkg.namespaces import R2P, bind_prefixes
 from r2pkg.rdfinput import parse_file
 from r2pkg.sparql import Answer, ParsedQuery, prepare
@@ -293,8 +294,6 @@ class Store(ABC):
     def resolve(self, iri_or_label: str, expect: tuple[URIRef, ...] | None = None) -> URIRef:
         """Turn an IRI, a prefixed name (``case:rwanda-1994``) or a label into a node, preferring
         nodes of the ``expect`` classes (the one resolver, :func:`r2pkg.names.resolve_name`)."""
-        from r2pkg.names import resolve_name
-
         return resolve_name(self, iri_or_label, expect).node
 
     # -- writing -----------------------------------------------------------------------------

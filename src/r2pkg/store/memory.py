@@ -10,6 +10,7 @@ import functools
 from collections.abc import Iterable
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
@@ -20,6 +21,7 @@ from r2pkg.rdfinput import parse_file
 from r2pkg.reading import deep_call
 from r2pkg.sparql import Answer, ParsedQuery
 from r2pkg.store.base import Store, answer_from_result
+from r2pkg.store.oxigraph import OxigraphStore, to_ox
 
 
 class MemoryStore(Store):
@@ -85,10 +87,6 @@ def _give_construct_where_its_template(algebra) -> None:
 
 
 def _oxigraph_copy(store: Store) -> Store:
-    import pyoxigraph as ox
-
-    from r2pkg.store.oxigraph import OxigraphStore, to_ox
-
     copy = OxigraphStore(ox.Store(), store.files)
     default = ox.DefaultGraph()
     copy.engine.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), default) for s, p, o in store.graph)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from r2pkg.chain_notes import cites_instead, root_texts
-from r2pkg.errors import InputError
+from r2pkg.errors import InputError, UnknownNodeError
 from r2pkg.names import resolve_name
 from r2pkg.namespaces import R2P
 from r2pkg.rdfinput import format_for
@@ -122,7 +122,10 @@ def precedents():
 
     store = get_store()
     given = _required("case")
-    resolution = resolve_name(store, given, (R2P.Case,))
+    try:
+        resolution = resolve_name(store, given, (R2P.Case,))
+    except UnknownNodeError:  # a node of another class: say what it is, and where its answers are
+        resolution = resolve_name(store, given)
     case = resolution.node
     index = graph_index(store)
     if case not in index.cases:

@@ -241,7 +241,7 @@ def build_turtle(values: Mapping, sections: list[Section]) -> Draft:
             return []
         # The citation backs the facts the editor gave for its node (contract, "What a triple
         # means"); the source's own voice unless the editor chose another breadth.
-        supports = _supported(values, by_key[node_key]) + list(extra) if node_key else list(extra)
+        supports = _supported(values, by_key[node_key], skip) + list(extra) if node_key else list(extra)
         if supports:
             parts.append("r2p:supports " + ", ".join(supports))
         if not _values(values, _field_by_key(sections, f"{section_key}.breadth")):
@@ -269,10 +269,11 @@ def build_turtle(values: Mapping, sections: list[Section]) -> Draft:
     return _used_prefixes_only(out, lines, problems)
 
 
-def _supported(values: Mapping, section: Section) -> list[str]:
-    """The fact properties the editor filled in for a node (structural ones need no backing)."""
+def _supported(values: Mapping, section: Section, skip: set = frozenset()) -> list[str]:
+    """The fact properties the editor filled in for a node and wrote as plain triples
+    (structural ones need no backing; ``skip`` are kept only as claims)."""
     return [_short(f.path) for f in section.fields
-            if f.path not in (RDFS.label, R2P.scopeNote) and _values(values, f)]
+            if f.path not in (RDFS.label, R2P.scopeNote) and f.path not in skip and _values(values, f)]
 
 
 def _used_prefixes_only(out: list[str], lines: dict[int, str], problems: dict) -> Draft:
