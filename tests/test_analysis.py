@@ -258,7 +258,10 @@ PREFIXES = """@prefix r2p: <https://w3id.org/r2pkg/ontology#> .
 @prefix pillar: <https://w3id.org/r2pkg/id/pillar/> .
 """
 CITATION = ('[ a r2p:Citation ; r2p:source pub:ipi-blue-paper-7 ; r2p:locator "para 49" ; '
-            'r2p:quote "Such indicators could include ..." ; r2p:assertion r2p:Stated ]')
+            'r2p:quote "Such indicators could include ..." ; r2p:breadth r2p:HeldByPublication ; '
+            'r2p:assertion r2p:Stated ]')
+#: A position's citation also says which of its statements it backs (issue 22).
+POSITION_CITATION = CITATION.replace("r2p:breadth", "r2p:supports r2p:positionSubject ; r2p:breadth")
 GOOD_SIGN = PREFIXES + f"""
 ws:new-sign a r2p:WarningSign, skos:Concept ; skos:inScheme r2p:WarningSignScheme ;
     rdfs:label "hate speech by officials"@en ; skos:prefLabel "hate speech by officials"@en ;
@@ -268,7 +271,7 @@ ws:new-sign a r2p:WarningSign, skos:Concept ; skos:inScheme r2p:WarningSignSchem
 GOOD_POSITION = PREFIXES + f"""
 position:new a r2p:Position ; rdfs:label "Pillar two is uncontroversial."@en ;
     r2p:positionKind r2p:Reception ; r2p:breadth r2p:HeldByOneSpeaker ;
-    r2p:heldInSourceBy "one speaker" ; r2p:positionSubject pillar:2 ; r2p:evidence {CITATION} .
+    r2p:heldInSourceBy "one speaker" ; r2p:positionSubject pillar:2 ; r2p:evidence {POSITION_CITATION} .
 """
 
 
@@ -313,4 +316,5 @@ def test_a_naming_proposal_must_give_the_name(memory_store):
     text = GOOD_POSITION.replace("r2p:Reception", "r2p:NamingProposal")
     assert any("does not give the name" in m for m in messages(memory_store, text))
     named = text.replace('r2p:heldInSourceBy "one speaker" ;', 'r2p:heldInSourceBy "one speaker" ; r2p:proposedName "X" ;')
+    named = named.replace("r2p:supports r2p:positionSubject", "r2p:supports r2p:positionSubject, r2p:proposedName")
     assert messages(memory_store, named) == []
