@@ -255,7 +255,10 @@ def _read(text: str, bindings: tuple[tuple[str, Node], ...], max_length: int | N
     if max_length is not None and len(text) > max_length:
         raise too_long(len(text), max_length)
     shown = bind_parameters(expand(text), dict(bindings))  # positions in messages refer to it
-    text = base_line(base) + with_prefixes(shown)
+    # the base line only where a relative IRI needs it: an external engine then gets the
+    # client's text as it would without r2pkg (Virtuoso 7.2 refuses some queries behind a BASE)
+    needed = base and (_first_relative_iri(shown) is not None or re.search(r"(?i)\bBASE\s*<", shown))
+    text = (base_line(base) if needed else "") + with_prefixes(shown)
     added = len(text) - len(shown)  # the BASE and PREFIX lines added in front
     if _LEFTOVER.search(text):  # a bound value that spells an escape
         raise QueryError("a parameter value contains '\\u' followed by four hex digits, which "
