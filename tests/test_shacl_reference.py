@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from r2pkg.editing import validation
 from r2pkg.editing.entries import read_entries
@@ -175,7 +175,16 @@ def test_the_bundled_graph_gives_the_same_results(oxigraph_store):
         _mutate(entry, rng)
         for triple in entry:
             graph.add(plain(triple))
-    results = same(graph, oxigraph_store.shapes())
+    # The statement rules of issue 22 (every plain fact backed; not only participants; a citation
+    # supports its node's properties) are SPARQL over every triple: pySHACL runs them node by node,
+    # which takes far over half an hour on the whole graph. They are compared with pySHACL on every
+    # fixture and mutation above; here the whole graph is compared on every other rule.
+    shapes = Graph()
+    for triple in oxigraph_store.shapes():
+        shapes.add(triple)
+    for rule in (R2P["Fact-backed"], R2P["Fact-notOnlyParticipants"], R2P["Citation-supportsOwnProperty"]):
+        shapes.remove((None, SH.sparql, rule))
+    results = same(graph, shapes)
     assert len(results) > 30
 
 
