@@ -36,6 +36,7 @@ from rdflib import URIRef
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
+from r2pkg.describe import VOICE_PHRASES as VOICES
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.store import Store
 
@@ -143,16 +144,6 @@ COMPETENCE_PROPERTIES = (R2P.establishes, R2P.empowers)
 #: The statements whose own citations (``r2p:supports``) the index keeps, for hops and precedents.
 STATEMENT_PROPERTIES = (R2P.hasLegalBasis, R2P.establishedBy, R2P.partOf, R2P.issuedBy, R2P.drawsOn,
                         R2P.precedentFor, R2P.establishes, R2P.empowers)
-#: How a page says in whose voice a citation speaks.
-VOICES = {
-    R2P.HeldByOneSpeaker: "according to one participant",
-    R2P.HeldBySeveral: "according to several participants",
-    R2P.HeldBroadly: "broad agreement among participants",
-    R2P.HeldByConsensus: "by consensus of the participants",
-    R2P.HeldBySecretaryGeneral: "according to the Secretary-General",
-    R2P.HeldByNamedAuthor: "according to a named author",
-    R2P.HeldByPublication: "in the source's own voice",
-}
 PARTICIPANTS = {VOICES[R2P.HeldByOneSpeaker], VOICES[R2P.HeldBySeveral]}
 
 
