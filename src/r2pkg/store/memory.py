@@ -22,6 +22,9 @@ from r2pkg.reading import deep_call
 from r2pkg.sparql import Answer, ParsedQuery
 from r2pkg.store.base import Store, answer_from_result
 from r2pkg.store.oxigraph import OxigraphStore, to_ox
+from r2pkg.store.rdflib_joins import install as _install_hash_joins
+
+_install_hash_joins()
 
 
 class MemoryStore(Store):
