@@ -10,13 +10,28 @@ from rdflib import Literal, URIRef
 
 from r2pkg.errors import InputError
 from r2pkg.queries import HEADER_KEYS, find_query, load_saved_query, queries_dir, read_header, run_saved
-from r2pkg.sparql import bind_parameters, parse_query, with_prefixes
+from r2pkg.sparql import Answer, bind_parameters, parse_query, with_prefixes
 from r2pkg.store import Store
 
 QUERY_FILES = sorted(queries_dir().glob("*.rq"))
+#: The same files, each kept on one xdist worker, so that its answer (see ``_answer``) is
+#: computed once for the tests that read it.
+QUERY_RUNS = [pytest.param(path, marks=pytest.mark.xdist_group(f"saved-query-{path.stem}")) for path in QUERY_FILES]
 REQUIRED_KEYS = {"summary", "description", "expect"}
 #: Fewer files than this means some went missing, or a leftover filter crept in.
 MIN_QUERIES = 20
+
+
+#: Each saved query's answer with its defaults, per store, run once for the tests that read it
+#: (on rdflib's store the whole set takes minutes).
+_ANSWERS: dict[tuple[str, str], Answer] = {}
+
+
+def _answer(path: Path, store: Store) -> Answer:
+    key = (path.name, store.kind)
+    if key not in _ANSWERS:
+        _ANSWERS[key] = run_saved(store, load_saved_query(path))
+    return _ANSWERS[key]
 
 
 def _values(result) -> set[str]:
@@ -48,11 +63,10 @@ def test_query_parses_with_its_defaults(path: Path):
     assert parsed.form == "SELECT"
 
 
-@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", QUERY_RUNS, ids=lambda p: p.stem)
 def test_query_gives_its_expected_answer(path: Path, any_store: Store):
     query = load_saved_query(path)
-    result = run_saved(any_store, query)
-    rows = list(result)
+    rows = list(_answer(path, any_store))
     expect = query.expect
     if "rows" in expect:
         assert len(rows) == expect["rows"], f"{path.name} on {any_store.kind}: {len(rows)} rows"
@@ -61,10 +75,9 @@ def test_query_gives_its_expected_answer(path: Path, any_store: Store):
     assert not missing, f"{path.name} on {any_store.kind}: no result value is {missing}"
 
 
-@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", QUERY_RUNS, ids=lambda p: p.stem)
 def test_every_iri_column_has_a_label_column(path: Path, any_store: Store):
-    query = load_saved_query(path)
-    result = run_saved(any_store, query)
+    result = _answer(path, any_store)
     names = [str(v) for v in result.vars]
     iri_columns = {names[i] for row in result for i, v in enumerate(row) if isinstance(v, URIRef)}
     unlabelled = sorted(c for c in iri_columns if f"{c}Label" not in names)
