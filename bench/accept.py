@@ -24,42 +24,32 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
-ENTRY = """@prefix r2p: <https://w3id.org/r2pkg/ontology#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix case: <https://w3id.org/r2pkg/id/case/> .
-@prefix response: <https://w3id.org/r2pkg/id/response/> .
-@prefix claim: <https://w3id.org/r2pkg/id/claim/> .
-@prefix state: <https://w3id.org/r2pkg/id/state/> .
-@prefix organ: <https://w3id.org/r2pkg/id/organ/> .
-@prefix pub: <https://w3id.org/r2pkg/id/publication/> .
-@prefix crime: <https://w3id.org/r2pkg/id/crime/> .
-@prefix pillar: <https://w3id.org/r2pkg/id/pillar/> .
-@prefix tool: <https://w3id.org/r2pkg/id/tool/> .
-
-case:benchland-N a r2p:Case ; rdfs:label "Benchland N, civil war (2019)"@en ;
-    r2p:country state:kenya ; r2p:startDate "2019"^^xsd:gYear ;
-    r2p:scopeStatus r2p:InScope ; r2p:concernsCrime crime:crimes-against-humanity ;
-    r2p:hasResponse response:benchland-N-mediation ;
-    r2p:evidence [ a r2p:Citation ; r2p:source pub:stanley-tarrytown-2010 ;
-        r2p:locator "section 'Bench'" ; r2p:quote "Civilians were attacked." ; r2p:assertion r2p:Stated ] .
-claim:benchland-N-concernsCrime a r2p:Claim ; rdfs:label "The source attributes crimes against humanity to Benchland N"@en ;
-    r2p:claimSubject case:benchland-N ; r2p:claimProperty r2p:concernsCrime ;
-    r2p:claimValue crime:crimes-against-humanity ;
-    r2p:evidence [ a r2p:Citation ; r2p:source pub:stanley-tarrytown-2010 ;
-        r2p:locator "section 'Bench'" ; r2p:assertion r2p:Stated ] .
-response:benchland-N-mediation a r2p:Response ; rdfs:label "Secretary-General: mediation in Benchland N (2019)"@en ;
-    r2p:actor organ:secretary-general ; r2p:pillar pillar:3 ; r2p:instrument tool:mediation ;
-    r2p:date "2019"^^xsd:gYear ;
-    r2p:evidence [ a r2p:Citation ; r2p:source pub:stanley-tarrytown-2010 ;
-        r2p:locator "section 'Bench'" ; r2p:assertion r2p:Stated ] .
-"""
+#: The filled-in case template (as tests/test_validation.py fills it): one case, one claim,
+#: one response, three citations, with a real sentence of the cited report as the quote.
+FILL = {
+    '"TODO Country, situation (years)"': '"Benchland N, civil war (2019)"',
+    "# r2p:country state:TODO ;": "r2p:country state:kenya ;",
+    "# r2p:supports r2p:country ;": "r2p:supports r2p:country ;",
+    '"2008"^^xsd:gYear': '"2019"^^xsd:gYear',
+    '"TODO section or para"': "\"section 'Bench'\"",
+    '"TODO at most one sentence, exactly as printed"':
+        '"The General Assembly is the appropriate forum for continuing the intergovernmental dialogue '
+        'on the Responsibility to Protect."',
+    '"TODO the source attributes crimes against humanity to the situation"':
+        '"The source attributes crimes against humanity to Benchland N"',
+    '"TODO"': "\"section 'Bench'\"",
+    '"TODO Who: what was done (year)"': '"Secretary-General: mediation in Benchland N (2019)"',
+}
 
 
 def entry(n: int, year: str = "2019"):
-    from r2pkg.editing.entries import new_entry_graph, parse_entry_text
+    from r2pkg.editing.entries import case_template, new_entry_graph, parse_entry_text
 
-    text = ENTRY.replace("benchland-N", f"benchland-{n}").replace("Benchland N", f"Benchland {n}")
+    text = case_template(f"benchland-{n}")
+    for old, new in FILL.items():
+        text = text.replace(old, new)
+    text = "\n".join(line.split("# TODO")[0].rstrip() for line in text.splitlines())
+    text = text.replace("Benchland N", f"Benchland {n}")
     text = text.replace('r2p:startDate "2019"', f'r2p:startDate "{year}"')
     return parse_entry_text(new_entry_graph(), text.encode(), f"bench-{n}.ttl", "turtle")
 

@@ -4,13 +4,16 @@ superseded or withdrawn entry out), and the change log read back from the graph.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from r2pkg.namespaces import R2P
 from r2pkg.store import Store
-from r2pkg.versions import CHANGE_PREFIX
+from r2pkg.versions import CHANGE_PREFIX, Change, live, revisions
 
 CHANGE = Namespace(CHANGE_PREFIX)
 
@@ -68,7 +71,7 @@ def changes(store: Store, limit: int = 100) -> list[dict]:
         PREFIX dct: <http://purl.org/dc/terms/>
         PREFIX r2p: <https://w3id.org/r2pkg/ontology#>
         PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?change ?kind ?time ?editor ?file ?sha ?count ?reason ?old ?later ?number
+        SELECT ?change ?kind ?time ?editor ?file ?sha ?count ?reason ?old ?oldfile ?later ?number
                (GROUP_CONCAT(STR(?node); SEPARATOR=" ") AS ?nodes) WHERE {
             VALUES ?kind { r2p:AcceptedEntry r2p:Correction r2p:Retraction }
             ?change a ?kind ; prov:endedAtTime ?time ;
@@ -76,10 +79,10 @@ def changes(store: Store, limit: int = 100) -> list[dict]:
             OPTIONAL { ?change prov:generated ?entity . ?entity r2p:file ?file ; r2p:sha256 ?sha .
                        OPTIONAL { ?entity prov:wasInvalidatedBy ?later } }
             OPTIONAL { ?change r2p:reason ?reason }
-            OPTIONAL { ?change prov:invalidated ?old }
+            OPTIONAL { ?change prov:invalidated ?old OPTIONAL { ?old r2p:file ?oldfile } }
             OPTIONAL { ?change r2p:changeNumber ?number }
             OPTIONAL { ?change dct:subject ?node }
-        } GROUP BY ?change ?kind ?time ?editor ?file ?sha ?count ?reason ?old ?later ?number
+        } GROUP BY ?change ?kind ?time ?editor ?file ?sha ?count ?reason ?old ?oldfile ?later ?number
           ORDER BY DESC(?time) DESC(?number) DESC(?change)
     """
     kinds = {R2P.AcceptedEntry: "accept", R2P.Correction: "correct", R2P.Retraction: "retract"}
@@ -92,12 +95,15 @@ def changes(store: Store, limit: int = 100) -> list[dict]:
             value = row.get(key)
             return str(value)[len(str(CHANGE)):].split("/", 1)[0] if value is not None else None
 
+        own = str(row["change"]).rsplit("/", 1)[-1]
+        bundled = change_id("old") == own  # a correction of the bundled data (its "superseded" file)
         out.append({
-            "id": str(row["change"]).rsplit("/", 1)[-1], "change": str(row["change"]),
+            "id": own, "change": str(row["change"]),
             "kind": kinds.get(row["kind"], "accept"),
             "time": str(row["time"]), "editor": str(row["editor"]), "file": str(row.get("file") or ""),
             "sha256": str(row.get("sha") or ""), "triples": int(row["count"]),
-            "reason": str(row.get("reason") or ""), "replaces": change_id("old"),
+            "reason": str(row.get("reason") or ""), "replaces": None if bundled else change_id("old"),
+            "supersedes_bundled": str(row.get("oldfile") or "") if bundled else None,
             "replaced_by": change_id("later"),
             "added": [{"iri": n, "label": store.label(URIRef(n))} for n in sorted(nodes)],
         })
@@ -106,4 +112,103 @@ def changes(store: Store, limit: int = 100) -> list[dict]:
     return out
 
 
-__all__ = ["changes", "stored_form"]
+
+
+# -- replaying changes onto a store ---------------------------------------------------------
+
+
+def read_entry(change: Change, root: Path | None = None) -> Graph:
+    """The triples a change brought (its ``entry.ttl``)."""
+    from r2pkg.rdfinput import parse_file
+
+    return parse_file(Graph(), change.folder / "entry.ttl", root=root)
+
+
+def read_superseded(change: Change, root: Path | None = None) -> Graph:
+    """The bundled statements a correction of the bundled data took out (its ``superseded.ttl``)."""
+    from r2pkg.rdfinput import parse_file
+
+    assert change.superseded is not None, change.id
+    return parse_file(Graph(), change.superseded, root=root)
+
+
+def take_out_bundled(store: Store, superseded: Graph, keep: Iterable[Graph] = ()) -> Graph:
+    """Take the superseded bundled statements out of ``store``, except the plain triples a
+    live entry in ``keep`` states too (an entry's statement stays while the entry does).
+    Returns what was taken out, in the store's own form (to put back on a refusal)."""
+    kept = {t for g in keep for t in g if not any(isinstance(x, BNode) for x in t)}
+    gone = Graph()
+    for triple in stored_form(store, superseded):
+        if triple not in kept:
+            gone.add(triple)
+    store.remove_graph(gone)
+    return gone
+
+
+def apply_change(store: Store, change: Change, before: list[Change],
+                 entry_of: Callable[[Change], Graph]) -> None:
+    """Bring ``store`` from the graph after the changes ``before`` to the graph after ``change``
+    too: take out what it supersedes (an entry, or bundled statements), add what it adds and
+    its record. ``entry_of`` reads a change's entry (a ledger keeps them parsed)."""
+    from r2pkg.rdfinput import parse_file
+
+    if change.invalidates:
+        old = next((c for c in before if c.id == change.invalidates), None)
+        if old is not None and old.kind != "retract":
+            store.remove_graph(stored_form(store, entry_of(old)))
+    if change.superseded is not None:
+        nodes = set(change.nodes)
+        keep = [entry_of(c) for c in live(before).values() if nodes & set(c.nodes)]
+        take_out_bundled(store, read_superseded(change), keep)
+    graph = Graph()
+    for name in ("change.ttl",) if change.kind == "retract" else ("entry.ttl", "change.ttl"):
+        parse_file(graph, change.folder / name)
+    store.add_graph(graph)
+
+
+def held_changes(store: Store) -> set[str]:
+    """The IDs of the changes whose records the store holds (a record goes in with its entry,
+    in one write: a store that holds a change's record holds the whole change)."""
+    text = """PREFIX r2p: <https://w3id.org/r2pkg/ontology#>
+        SELECT ?c WHERE { VALUES ?k { r2p:AcceptedEntry r2p:Correction r2p:Retraction } ?c a ?k }"""
+    prefix = str(CHANGE)
+    return {str(b["c"])[len(prefix):] for b in store.select(text).bindings if str(b["c"]).startswith(prefix)}
+
+
+def catch_up(store: Store, log: list[Change], root: Path | None = None) -> bool:
+    """Bring a store opened as it is (the on-disk Oxigraph) up to the change log: apply, in
+    order, the changes another process wrote to the log but not to this database. False
+    when the store holds a change the log does not (the log was replaced: rebuild)."""
+    if getattr(store, "read_only", False):
+        return True  # another process holds the database for writing, and applies the changes
+    held = held_changes(store)
+    if not held <= {c.id for c in log}:
+        return False
+    cache: dict[str, Graph] = {}
+
+    def entry_of(change: Change) -> Graph:
+        return cache.setdefault(change.id, read_entry(change, root))
+
+    for i, change in enumerate(log):
+        if change.id not in held:
+            apply_change(store, change, log[:i], entry_of)
+    return True
+
+
+def take_out_revised(store: Store, log: list[Change], upto: int | None = None,
+                     root: Path | None = None) -> None:
+    """After a load of the bundled files and the records (``bundled_files``): take out the
+    bundled statements the project's corrections among the first ``upto`` changes superseded."""
+    found = revisions(log, upto)
+    if not found:
+        return
+    current = live(log, upto)
+    cache: dict[str, Graph] = {}
+    for change in found:
+        nodes = set(change.nodes)
+        keep = [cache.setdefault(c.id, read_entry(c, root)) for c in current.values() if nodes & set(c.nodes)]
+        take_out_bundled(store, read_superseded(change, root), keep)
+
+
+__all__ = ["apply_change", "catch_up", "changes", "held_changes", "read_entry", "read_superseded", "stored_form", "take_out_bundled",
+           "take_out_revised"]

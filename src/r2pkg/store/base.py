@@ -374,6 +374,11 @@ class Store(ABC):
             members.update(self.subjects(RDF.type, c))
         return len(members)
 
+    def settle(self, dirty: bool = False) -> None:
+        """Say that the store holds whole changes of the log only (``dirty=False``) or that one
+        is under way (a backend that persists, the on-disk Oxigraph, notes it; others need not)."""
+        return None
+
     def close(self) -> None:
         """Release the engine's files or connections (a no-op for most backends)."""
         return None

@@ -15,8 +15,8 @@ from collections import OrderedDict
 from flask import Flask, current_app, request
 
 from r2pkg.errors import InputError
-from r2pkg.store import Store, entries_folder, open_store, project_root
-from r2pkg.versions import position, read_log, version
+from r2pkg.store import Store, change_log, open_store, project_root
+from r2pkg.versions import position, version
 
 HEADER = "R2pkg-Graph-Version"
 #: Earlier versions kept loaded at once (each is a whole graph in memory).
@@ -58,7 +58,7 @@ def _shown_version() -> str:
 
 def _log(app: Flask):
     ledger = app.extensions.get("r2pkg.ledger")
-    return list(ledger.log) if ledger is not None else read_log(entries_folder(project_root()))
+    return list(ledger.log) if ledger is not None else change_log(project_root())
 
 
 def store_as_of(as_of: str) -> Store:

@@ -1,0 +1,130 @@
+"""The change log beyond editors' entries: the project's own corrections of the bundled data
+(``r2pkg correct NODE FILE --bundled``, recorded in ``data/corrections/``), and an on-disk
+Oxigraph store that applies each change as it is made instead of loading everything again.
+
+Every test works in a temporary R2PKG_HOME (a copy of ontology/, data/ and queries/), so
+the repository's data/ is never written; the correction is made to that copy only.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+from rdflib.namespace import RDFS
+
+from r2pkg.editing.accepted import Ledger, changes
+from r2pkg.editing.entries import read_entries
+from r2pkg.store import change_log, corrections_folder, open_store, project_root
+from r2pkg.versions import version
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_accept import entry_file, home, make_app, run_cli  # noqa: E402,F401,F811
+from test_corrections import CASE, corrected_file, signature  # noqa: E402
+
+#: A bundled node whose own description validates as an entry (a lesson with one citation).
+LESSON = URIRef("https://w3id.org/r2pkg/id/lesson/algeria-french-violations-1")
+OLD = "must be willing"
+NEW = "must be ready"
+
+pytestmark = pytest.mark.slow
+
+
+def labels(store) -> list[str]:
+    return [str(v) for v in store.objects(LESSON, RDFS.label)]
+
+
+def corrected_lesson(tmp_path: Path) -> Path:
+    """The lesson as the bundled data states it, with one word of its label changed (a test
+    copy: the real data is not corrected here)."""
+    store = open_store("oxigraph")
+    text = Ledger(store)._bundled_description(LESSON).serialize(format="turtle")
+    assert OLD in text
+    path = tmp_path / "lesson.ttl"
+    path.write_text(text.replace(OLD, NEW))
+    return path
+
+
+def test_the_project_corrects_the_bundled_data_through_the_same_log(home, tmp_path):  # noqa: F811
+    bundled = home / "data" / "cases" / "algeria-french-violations.ttl"
+    released = bundled.read_bytes()
+    before = version(change_log())
+    result = run_cli("correct", "lesson:algeria-french-violations-1", str(corrected_lesson(tmp_path)), "--bundled",
+                     "--editor", "r2pkg project", "--reason", "the label misquotes the speaker", "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    done = json.loads(result.stdout)
+    # recorded in the tracked folder, with the superseded statements; the bundled file as released
+    folder = corrections_folder(home) / done["id"]
+    assert sorted(p.name for p in folder.iterdir()) == ["change.ttl", "entry.ttl", "superseded.ttl"]
+    assert OLD in (folder / "superseded.ttl").read_text() and NEW in (folder / "entry.ttl").read_text()
+    assert bundled.read_bytes() == released
+    assert not (home / "data" / "entries").exists()
+    # served: the new statement only, and the change in /changes with who, why and what it superseded
+    store = open_store("oxigraph")
+    assert [NEW in label for label in labels(store)] == [True]
+    listed = changes(store)[0]
+    assert (listed["id"], listed["editor"], listed["reason"]) == (done["id"], "r2pkg project",
+                                                                   "the label misquotes the speaker")
+    assert listed["supersedes_bundled"].endswith(f"data/corrections/{done['id']}/superseded.ttl")
+    assert listed["replaces"] is None
+    feed = make_app().test_client().get("/changes").get_data(as_text=True)
+    assert "corrected the bundled data about" in feed
+    # as of before it: the released statement; replayed from nothing in another store: the same graph
+    earlier = open_store("oxigraph", as_of=before)
+    assert [OLD in label for label in labels(earlier)] == [True]
+    assert signature(open_store("memory")) == signature(store)
+    # an editor's entry accepted later, then an on-disk store built from the files: the same again
+    ledger = Ledger(store)
+    assert ledger.accept(read_entries([entry_file(tmp_path, "testland-2019")]), "Ana").accepted
+    on_disk = open_store(f"oxigraph:{tmp_path / 'db'}")
+    assert on_disk.reloaded and signature(on_disk) == signature(store)
+    on_disk.close()
+
+
+def test_a_bundled_correction_that_does_not_conform_changes_nothing(home, tmp_path):  # noqa: F811
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(corrected_lesson(tmp_path).read_text().replace("r2p:HeldByOneSpeaker", "r2p:NoSuchBreadth"))
+    store = open_store("oxigraph")
+    before = signature(store)
+    outcome = Ledger(store).correct_bundled("lesson:algeria-french-violations-1", read_entries([bad]), "p", "why")
+    assert outcome.accepted is None and not outcome.report.conforms
+    assert signature(store) == before
+    assert not corrections_folder(home).exists()
+    refused = run_cli("correct", "lesson:algeria-french-violations-1", str(corrected_lesson(tmp_path)), "--bundled")
+    assert refused.returncode == 2 and "needs a reason" in refused.stderr
+
+
+def test_an_on_disk_store_applies_each_change_and_reopens_without_a_reload(home, tmp_path):  # noqa: F811
+    db = tmp_path / "db"
+    spec = f"--store=oxigraph:{db}"
+    added = run_cli("add", str(entry_file(tmp_path, "testland-2019")), "--editor", "Ana", "--format", "json", spec)
+    assert added.returncode == 0, added.stderr
+    entry_id = json.loads(added.stdout)["id"]
+    fixed = run_cli("correct", entry_id, str(corrected_file(tmp_path)), "--reason", "start year", "--format",
+                    "json", spec)
+    assert fixed.returncode == 0, fixed.stderr
+    assert "loaded the Oxigraph database" not in fixed.stderr  # opened as it was, the accept already in it
+    withdrawn = run_cli("retract", json.loads(fixed.stdout)["id"], "--reason", "duplicate", spec)
+    assert withdrawn.returncode == 0, withdrawn.stderr
+    assert "loaded the Oxigraph database" not in withdrawn.stderr
+    manifest = json.loads((db / "manifest.json").read_text())
+    assert "dirty" not in manifest and all("/entries/" not in f[0] for f in manifest["files"])
+    reopened = open_store(f"oxigraph:{db}")  # this process: opened as it is, the same graph as the files
+    assert not reopened.reloaded
+    assert not reopened.exists(CASE)
+    assert signature(reopened) == signature(open_store("oxigraph"))
+    reopened.close()
+
+
+def test_an_on_disk_store_takes_in_changes_another_store_wrote(home, tmp_path):  # noqa: F811
+    db = f"oxigraph:{tmp_path / 'db'}"
+    open_store(db).close()  # built once
+    added = run_cli("add", str(entry_file(tmp_path, "testland-2019")), "--editor", "Ana")  # the default store
+    assert added.returncode == 0, added.stderr
+    reopened = open_store(db)
+    assert not reopened.reloaded and reopened.exists(CASE)
+    assert signature(reopened) == signature(open_store("oxigraph"))
+    reopened.close()
