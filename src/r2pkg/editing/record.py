@@ -172,7 +172,8 @@ def held_changes(store: Store) -> set[str]:
     text = """PREFIX r2p: <https://w3id.org/r2pkg/ontology#>
         SELECT ?c WHERE { VALUES ?k { r2p:AcceptedEntry r2p:Correction r2p:Retraction } ?c a ?k }"""
     prefix = str(CHANGE)
-    return {str(b["c"])[len(prefix):] for b in store.select(text).bindings if str(b["c"]).startswith(prefix)}
+    found = (str(value) for b in store.select(text).bindings for value in b.values())
+    return {c[len(prefix):] for c in found if c.startswith(prefix)}
 
 
 def catch_up(store: Store, log: list[Change], root: Path | None = None) -> bool:
