@@ -128,3 +128,25 @@ def test_an_on_disk_store_takes_in_changes_another_store_wrote(home, tmp_path): 
     assert not reopened.reloaded and reopened.exists(CASE)
     assert signature(reopened) == signature(open_store("oxigraph"))
     reopened.close()
+
+
+def test_an_as_of_query_has_the_same_time_limit_as_every_other(home):  # noqa: F811
+    import time
+
+    from r2pkg.web import create_app
+    from test_safety import PATHOLOGICAL
+
+    app = create_app({"TESTING": True, "QUERY_TIMEOUT": 2.0, "STORE": "oxigraph"})
+    client = app.test_client()
+    as_of = version(change_list := change_log(), len(change_list))
+    started = time.monotonic()
+    slow = client.get("/sparql", query_string={"query": PATHOLOGICAL, "as-of": as_of})
+    elapsed = time.monotonic() - started
+    assert slow.status_code == 503, slow.get_data(as_text=True)
+    assert "timed out" in slow.get_json()["error"]["message"]
+    assert elapsed < 8
+    plain = client.get("/sparql", query_string={"query": PATHOLOGICAL})  # the same error as without as-of
+    assert plain.status_code == 503 and plain.get_json()["error"]["message"] == slow.get_json()["error"]["message"]
+    ok = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }", "as-of": as_of})
+    assert ok.status_code == 200 and ok.get_json()["boolean"] is True
+    assert ok.headers["R2pkg-Graph-Version"] == as_of
