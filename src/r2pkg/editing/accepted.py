@@ -55,21 +55,14 @@ _locks_guard = threading.Lock()
 
 
 @dataclass
-class Accepted:
-    """What a change did: where it went, what it is about, its change record."""
+class Accepted(Change):
+    """A change as its maker sees it: the log's record (:class:`r2pkg.versions.Change`: ID,
+    kind, time, editor, folder, reason, the entry it invalidated, the nodes, main one first)
+    and what only the write knows: the entry file's checksum, its size, and whether it was
+    a retry of an entry already accepted."""
 
-    id: str
-    folder: Path
-    nodes: list[str]
-    checksum: str
-    editor: str
-    time: str
-    triples: int
-    #: accept, correct or retract.
-    kind: str = "accept"
-    #: The entry a correction superseded or a retraction withdrew.
-    invalidates: str | None = None
-    reason: str = ""
+    checksum: str = ""
+    triples: int = 0
     #: True when the entry was already accepted (a retry after a lost reply): nothing was written.
     repeated: bool = False
 
@@ -308,9 +301,8 @@ class Ledger:
             old = self._entry(change)
             if isomorphic(old, stored):
                 checksum = hashlib.sha256((change.folder / "entry.ttl").read_bytes()).hexdigest()
-                return Accepted(id=change.id, folder=change.folder, nodes=[str(n) for n in _main_nodes(old)],
-                                checksum=checksum, editor=change.editor, time=change.time, triples=len(old),
-                                kind=change.kind, repeated=True)
+                return Accepted(**{**vars(change), "nodes": [str(n) for n in _main_nodes(old)]},
+                                checksum=checksum, triples=len(old), repeated=True)
         return None
 
     # -- writing -----------------------------------------------------------------------
@@ -345,17 +337,17 @@ class Ledger:
             shutil.rmtree(target, ignore_errors=True)  # the files follow the store
             _sync_dir(target.parent)
             raise
-        recorded = Change(id=entry_id, kind=kind, time=now.isoformat().replace("+00:00", "Z"),
-                          number=len(self.log) + 1, editor=editor, folder=target, reason=_reason(reason),
-                          invalidates=old.id if old else None, nodes=sorted(str(n) for n in nodes),
-                          superseded=target / "superseded.ttl" if superseded is not None else None)
-        self.log.append(recorded)
+        when = str(Literal(now.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime))  # as change.ttl reads
+        recorded = Accepted(id=entry_id, kind=kind, time=when,
+                            number=len(self.log) + 1, editor=editor, folder=target, reason=_reason(reason),
+                            invalidates=old.id if old else None, nodes=[str(n) for n in nodes],
+                            superseded=target / "superseded.ttl" if superseded is not None else None,
+                            checksum=checksum, triples=len(stored))
+        self.log.append(recorded)  # the log's record and the outcome are one object
         self.known.add(entry_id)
         if entry is not None:
             self.entries[entry_id] = stored
-        return Accepted(id=entry_id, folder=target, nodes=[str(n) for n in nodes], checksum=checksum,
-                        editor=editor, time=now.isoformat().replace("+00:00", "Z"), triples=len(stored),
-                        kind=kind, invalidates=old.id if old else None, reason=_reason(reason))
+        return recorded
 
     def _commit(self, entry_id: str, files: dict[str, bytes], verb: str = "changed",
                 folder: Path | None = None) -> Path:

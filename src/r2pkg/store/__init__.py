@@ -27,6 +27,7 @@ from r2pkg.store.endpoint import EndpointStore
 from r2pkg.store.memory import MemoryStore
 from r2pkg.store.oxigraph import OxigraphStore
 from r2pkg.store.oxigraph_dir import OxigraphDirStore
+from r2pkg.store.replay import catch_up, take_out_revised
 from r2pkg.versions import position, record_files
 
 #: Store specs understood by :func:`open_store`, besides ``oxigraph:DIR`` and an endpoint URL.
@@ -58,8 +59,6 @@ def open_store(spec: str | None = None, files: Iterable[Path] | None = None, as_
         return _open_dir(Path(spec[len("oxigraph:"):]).expanduser(), base, records, log, root)
     store = _open_files(spec, base + records, root)
     if not isinstance(store, EndpointStore):
-        from r2pkg.editing.record import take_out_revised
-
         take_out_revised(store, log, upto, root)
     return store
 
@@ -83,8 +82,6 @@ def _open_dir(folder: Path, base: list[Path], records: list[Path], log: list, ro
     """The on-disk store: rebuilt from the files only when the bundled files changed (then
     the log is replayed onto them); otherwise opened as it is and brought up to the log by
     applying the changes it does not hold yet, one by one."""
-    from r2pkg.editing.record import catch_up, take_out_revised
-
     store = OxigraphDirStore.open(folder, base, root, records=records)
     if not store.reloaded and not catch_up(store, log, root):
         store.close()  # it holds changes the log does not: the log was replaced; start again
