@@ -13,8 +13,12 @@ first, then the database written, then the updated views saved under the new gen
 (each file atomically), so a view saved under the current generation was always computed
 from a database that held the write; a view missing there is only built again. On open, if the bundled files are
 still the same, the database is opened as it is (milliseconds, whatever its size); if any
-file was added, removed or changed, the database is rebuilt from the files. Entries added
-through the store (``add_graph``) are kept across opens, until the bundled files change.
+bundled file was added, removed or changed, the database is rebuilt from the files and the
+change log replayed onto them. The change log (accepted entries, corrections, retractions)
+is not in the manifest: each change is applied to the database as it is made, and on open
+``r2pkg.store.replay.catch_up`` applies those another process made meanwhile, so an entry
+never costs a reload. A removal (the first half of a correction or a retraction) marks the
+manifest dirty until the write that completes it; a database left dirty by a kill is rebuilt.
 
 A database already opened for writing by another process (a running ``r2pkg serve``) is
 opened read-only.
