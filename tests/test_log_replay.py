@@ -150,3 +150,32 @@ def test_an_as_of_query_has_the_same_time_limit_as_every_other(home):  # noqa: F
     ok = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }", "as-of": as_of})
     assert ok.status_code == 200 and ok.get_json()["boolean"] is True
     assert ok.headers["R2pkg-Graph-Version"] == as_of
+
+
+@pytest.mark.parametrize("step", ["staged", "written"])
+def test_a_correction_killed_half_way_through_an_on_disk_store_leaves_it_rebuilt_whole(home, tmp_path, step):  # noqa: F811
+    import os
+    import signal
+    import subprocess
+    import time
+
+    db = tmp_path / "db"
+    added = run_cli("add", str(entry_file(tmp_path, "testland-2019")), "--format", "json", f"--store=oxigraph:{db}")
+    assert added.returncode == 0, added.stderr
+    entry_id = json.loads(added.stdout)["id"]
+    proc = subprocess.Popen([sys.executable, "-m", "r2pkg", "correct", entry_id, str(corrected_file(tmp_path)),
+                             f"--store=oxigraph:{db}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "R2PKG_TEST_PAUSE": f"{step}:60"})
+    line, deadline = "", time.monotonic() + 60
+    while "paused at" not in line and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+    assert f"paused at {step}" in line
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=10)
+    assert json.loads((db / "manifest.json").read_text()).get("dirty") is True  # the old version taken out
+    reopened = open_store(f"oxigraph:{db}")
+    assert reopened.reloaded  # a half-made change is never trusted: rebuilt from the files and the log
+    assert signature(reopened) == signature(open_store("oxigraph"))
+    years = [str(y) for y in reopened.objects(CASE, URIRef("https://w3id.org/r2pkg/ontology#startDate"))]
+    assert years == (["2019"] if step == "staged" else ["2017"])
+    reopened.close()

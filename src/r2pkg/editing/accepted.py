@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -301,7 +301,8 @@ class Ledger:
             old = self._entry(change)
             if isomorphic(old, stored):
                 checksum = hashlib.sha256((change.folder / "entry.ttl").read_bytes()).hexdigest()
-                return Accepted(**{**vars(change), "nodes": [str(n) for n in _main_nodes(old)]},
+                record = {f.name: getattr(change, f.name) for f in fields(Change)}
+                return Accepted(**{**record, "nodes": [str(n) for n in _main_nodes(old)]},
                                 checksum=checksum, triples=len(old), repeated=True)
         return None
 
