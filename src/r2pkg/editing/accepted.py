@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +36,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from r2pkg.editing.rules import EXTENDS
 from r2pkg.errors import InputError
-from r2pkg.namespaces import R2P, R2PID, bind_prefixes
+from r2pkg.namespaces import PREFIXES, R2P, R2PID, bind_prefixes
 from r2pkg.editing.record import apply_change, changes, read_entry, stored_form, take_out_bundled
 from r2pkg.store import Store, data_dir, project_root, writable_data_dir
 from r2pkg.store.bundle import corrections_folder, installed
@@ -274,7 +274,8 @@ class Ledger:
         current = live(self.log)
         if entry_id in current:
             return current[entry_id]
-        by_node = [c for c in current.values() if entry_id in c.nodes or _short(entry_id) in c.nodes]
+        full = _short(entry_id)
+        by_node = [c for c in current.values() if entry_id in c.nodes or full in c.nodes]
         if len(by_node) == 1:
             return by_node[0]
         later = [c for c in self.log if c.invalidates == entry_id]
@@ -397,9 +398,8 @@ def _short(name: str) -> str:
     """``case:x`` → its full IRI (the prefixes of the project), else the name itself."""
     prefix, sep, local = name.partition(":")
     if sep and not local.startswith("//"):
-        for bound, namespace in bind_prefixes(Graph()).namespaces():
-            if bound == prefix:
-                return str(namespace) + local
+        if prefix in PREFIXES:
+            return PREFIXES[prefix] + local
     return name
 
 
@@ -423,13 +423,26 @@ def _still_used(store: Store, removed: Graph, old: Change) -> Report:
 
 def _stored_triples(entry: Graph) -> Graph:
     """The entry without the marker that lets it extend a node (said of the entry, not stored)."""
-    out = bind_prefixes(Graph())
+    out = Graph()
     for s, p, o in entry:
         if p != EXTENDS:
             out.add((s, p, o))
-    for prefix, ns in entry.namespaces():
-        out.bind(prefix, ns, override=False)
-    return out
+    return _bind_used(out, own=entry.namespaces())
+
+
+def _bind_used(graph: Graph, own: Iterable[tuple[str, URIRef]] = ()) -> Graph:
+    """Bind the project's prefixes that the graph's IRIs use, then those of ``own`` (the
+    entry's) that it uses and that are not bound yet: the Turtle written is the same as with
+    every prefix bound (only used ones are written), and binding all ~80 took a third of a
+    correction's time outside validation."""
+    used = {str(t) for triple in graph for t in triple if isinstance(t, URIRef)}
+    for prefix, iri in PREFIXES.items():
+        if any(u.startswith(iri) for u in used):
+            graph.bind(prefix, iri, override=True, replace=True)
+    for prefix, iri in own:
+        if prefix not in PREFIXES and any(u.startswith(str(iri)) for u in used):
+            graph.bind(prefix, iri, override=False)
+    return graph
 
 
 def _main_nodes(entry: Graph) -> list[URIRef]:
@@ -478,7 +491,7 @@ def _change_graph(entry_id: str, editor: str, now: datetime, checksum: str, rela
     """The prov: record of one change: activity, agent, the entity (file) it generated and,
     for a correction or a retraction, the entity it invalidated (``prov:wasRevisionOf``,
     ``prov:invalidated``/``prov:wasInvalidatedBy``) and why."""
-    g = bind_prefixes(Graph())
+    g = Graph()
     g.bind("prov", PROV)
     activity, entity, agent = CHANGE[entry_id], CHANGE[entry_id + "/file"], EDITOR[_slug_text(editor)]
     g.add((activity, RDF.type, PROV.Activity))
@@ -519,7 +532,7 @@ def _change_graph(entry_id: str, editor: str, now: datetime, checksum: str, rela
         g.add((invalidated, R2P.file, Literal(superseded)))
         g.add((invalidated, PROV.wasInvalidatedBy, activity))
         g.add((entity, PROV.wasRevisionOf, invalidated))
-    return g
+    return _bind_used(g)
 
 
 def _reason(reason: str | None, required: bool = False, what: str = "a retraction") -> str:
