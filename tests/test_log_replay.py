@@ -70,8 +70,12 @@ def test_the_project_corrects_the_bundled_data_through_the_same_log(home, tmp_pa
                                                                    "the label misquotes the speaker")
     assert listed["supersedes_bundled"].endswith(f"data/corrections/{done['id']}/superseded.ttl")
     assert listed["replaces"] is None
-    feed = make_app().test_client().get("/changes").get_data(as_text=True)
-    assert "corrected the bundled data about" in feed
+    client = make_app().test_client()
+    assert "corrected the bundled data about" in client.get("/changes").get_data(as_text=True)
+    page = client.get("/id/lesson/algeria-french-violations-1")
+    heading = page.get_data(as_text=True).split("<h1", 1)[1].split("</h1>", 1)[0]
+    assert NEW in heading and OLD not in heading  # (a claim about the lesson quotes the old wording in its own label)
+    assert page.headers["R2pkg-Graph-Version"] == version(change_log()) != before
     # as of before it: the released statement; replayed from nothing in another store: the same graph
     earlier = open_store("oxigraph", as_of=before)
     assert [OLD in label for label in labels(earlier)] == [True]
