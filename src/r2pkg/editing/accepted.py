@@ -9,7 +9,9 @@ synced in a staging folder the loader never reads, and the folder is then rename
 place: a rename is atomic, so after a crash, a ``kill -9`` or a full disk the record holds
 the whole change or nothing of it, and the loader sees the same. A correction supersedes an
 entry and a retraction withdraws one; neither deletes anything (see :mod:`r2pkg.versions`
-for how the log is replayed). One lock file serialises changes across threads and
+for how the log is replayed). The project's own corrections of the bundled data are changes
+of the same log, kept in the graph's tracked ``data/corrections/`` with the bundled
+statements they supersede (``superseded.ttl``); the bundled files stay as released. One lock file serialises changes across threads and
 processes; under it the store first takes in any change another process made meanwhile,
 so that an entry is validated against what the files say.
 """
@@ -246,7 +248,9 @@ class Ledger:
                 out.add((subject, p, o))
                 if isinstance(o, BNode):
                     todo.append(o)
-        stated = {t for c in live(self.log).values() if str(node) in c.nodes for t in self._entry(c)}
+        # an entry's triples as the store holds them (its inline citations are the store's blank nodes)
+        stated = {t for c in live(self.log).values() if str(node) in c.nodes
+                  for t in stored_form(self.store, self._entry(c))}
         for triple in stated:
             out.remove(triple)
         return out
