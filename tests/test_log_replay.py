@@ -40,8 +40,8 @@ def labels(store) -> list[str]:
 def corrected_lesson(tmp_path: Path) -> Path:
     """The lesson as the bundled data states it, with one word of its label changed (a test
     copy: the real data is not corrected here)."""
-    store = open_store("oxigraph")
-    text = Ledger(store)._bundled_description(LESSON).serialize(format="turtle")
+    ledger = Ledger(open_store("oxigraph"))
+    text = ledger._bundled_description(LESSON, ledger._entry_statements(LESSON)).serialize(format="turtle")
     assert OLD in text
     path = tmp_path / "lesson.ttl"
     path.write_text(text.replace(OLD, NEW))
@@ -183,3 +183,26 @@ def test_a_correction_killed_half_way_through_an_on_disk_store_leaves_it_rebuilt
     years = [str(y) for y in reopened.objects(CASE, URIRef("https://w3id.org/r2pkg/ontology#startDate"))]
     assert years == (["2019"] if step == "staged" else ["2017"])
     reopened.close()
+
+
+def test_what_an_editors_entry_adds_to_a_bundled_node_outlives_its_correction(home, tmp_path):  # noqa: F811
+    from rdflib import Literal
+
+    extension = tmp_path / "extension.ttl"
+    extension.write_text(
+        "@prefix r2p: <https://w3id.org/r2pkg/ontology#> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix lesson: <https://w3id.org/r2pkg/id/lesson/> .\n"
+        "lesson:algeria-french-violations-1 r2p:extendsExisting true ;\n"
+        '    rdfs:comment "Said at the Tarrytown conference by one participant."@en .\n')
+    comment = (LESSON, RDFS.comment, Literal("Said at the Tarrytown conference by one participant.", lang="en"))
+    store = open_store("oxigraph")
+    ledger = Ledger(store)
+    assert ledger.accept(read_entries([extension]), "Ana").accepted
+    fixed = corrected_lesson(tmp_path)
+    assert "Tarrytown conference by one participant" not in fixed.read_text()  # the bundled statements only
+    done = ledger.correct_bundled("lesson:algeria-french-violations-1", read_entries([fixed]), "p", "wording").accepted
+    assert done is not None
+    assert "Tarrytown conference by one participant" not in done.superseded.read_text()
+    assert comment in store and [NEW in label for label in labels(store)] == [True]
+    replayed = open_store("memory")
+    assert comment in replayed and signature(replayed) == signature(store)

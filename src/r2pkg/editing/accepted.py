@@ -39,7 +39,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from r2pkg.editing.rules import EXTENDS
 from r2pkg.errors import InputError
 from r2pkg.namespaces import PREFIXES, R2P, R2PID, bind_prefixes
-from r2pkg.editing.record import apply_change, changes, read_entry, stored_form, take_out_bundled
+from r2pkg.editing.record import apply_change, changes, read_entry, stored_form
 from r2pkg.store import Store, data_dir, project_root, writable_data_dir
 from r2pkg.store.bundle import corrections_folder, installed
 from r2pkg.editing.validation import Finding, Report, validate_entry
@@ -164,17 +164,11 @@ class Ledger:
             self._catch_up()
             old = self._live(entry_id)
             old_triples = stored_form(self.store, self._entry(old))
-            self.store.remove_graph(old_triples)  # validated against the graph without it
-            try:
-                report = validate_entry(self.store, entry)
-                if dry_run or not report.conforms:
-                    self.store.add_graph(old_triples)
-                    return Outcome(report)
-                accepted = self._write(entry, editor, name, kind="correct", old=old, reason=reason)
-            except BaseException:
-                self.store.add_graph(old_triples)
-                raise
-        self._changed()
+            accepted, report = self._replace(  # validated against the graph without it
+                old_triples, lambda: validate_entry(self.store, entry), dry_run,
+                lambda: self._write(entry, editor, name, kind="correct", old=old, reason=reason))
+        if accepted is not None:
+            self._changed()
         return Outcome(report, accepted)
 
     def retract(self, entry_id: str, editor: str, reason: str) -> Outcome:
@@ -187,18 +181,11 @@ class Ledger:
             self._catch_up()
             old = self._live(entry_id)
             old_triples = stored_form(self.store, self._entry(old))
-            self.store.remove_graph(old_triples)
-            try:
-                report = _still_used(self.store, old_triples, old)
-                if not report.conforms:
-                    self.store.add_graph(old_triples)
-                    return Outcome(report)
-                accepted = self._write(None, editor, f"retraction of {old.id}", kind="retract", old=old,
-                                       reason=reason)
-            except BaseException:
-                self.store.add_graph(old_triples)
-                raise
-        self._changed()
+            accepted, report = self._replace(
+                old_triples, lambda: _still_used(self.store, old_triples, old), False,
+                lambda: self._write(None, editor, f"retraction of {old.id}", kind="retract", old=old, reason=reason))
+        if accepted is not None:
+            self._changed()
         return Outcome(report, accepted)
 
     def correct_bundled(self, name: str, entry: Graph, editor: str, reason: str,
@@ -216,26 +203,53 @@ class Ledger:
         with _lock(self.workdir):
             self._catch_up()
             node = self.store.resolve(name)
-            old = self._bundled_description(node)
+            kept = self._entry_statements(node)
+            old = self._bundled_description(node, kept)
             if not len(old):
                 raise UnknownEntry(f"the bundled data says nothing about {name} any more (an entry or an earlier "
                                    "correction states it now).", hint="correct that entry instead (see /changes).")
-            gone = take_out_bundled(self.store, old)
-            try:
-                report = validate_entry(self.store, entry)
-                if dry_run or not report.conforms:
-                    self.store.add_graph(gone)
-                    return Outcome(report)
-                accepted = self._write(entry, editor, source, kind="correct", reason=reason, superseded=old)
-            except BaseException:
-                self.store.add_graph(gone)
-                raise
-        self._changed()
+            # validated as a new node: without its bundled statements, nor (for the moment) what
+            # live entries add to it, which stays in the graph
+            accepted, report = self._replace(
+                _union(stored_form(self.store, old), kept), lambda: validate_entry(self.store, entry), dry_run,
+                lambda: self._write(entry, editor, source, kind="correct", reason=reason, superseded=old), kept)
+        if accepted is not None:
+            self._changed()
         return Outcome(report, accepted)
 
-    def _bundled_description(self, node: URIRef) -> Graph:
+    def _replace(self, out: Graph, check: Callable[[], Report], dry_run: bool,
+                 write: Callable[[], Accepted], back: Graph | None = None) -> tuple[Accepted | None, Report]:
+        """Take ``out`` out of the store, ``check`` the graph so; if it passes (and this is
+        not a dry run), ``write`` the change and put ``back`` in; else put ``out`` back. The
+        store is then told the change is whole (an on-disk store marked it under way)."""
+        self.store.remove_graph(out)
+        try:
+            report = check()
+            if dry_run or not report.conforms:
+                self.store.add_graph(out)
+                self.store.settle()
+                return None, report
+            accepted = write()
+        except BaseException:
+            self.store.add_graph(out)
+            raise
+        if back is not None and len(back):
+            self.store.add_graph(back)
+        self.store.settle()
+        return accepted, report
+
+    def _entry_statements(self, node: URIRef) -> Graph:
+        """What live entries state about ``node``, as the store holds it."""
+        out = Graph()
+        for change in live(self.log).values():
+            if str(node) in change.nodes:
+                for triple in stored_form(self.store, self._entry(change)):
+                    out.add(triple)
+        return out
+
+    def _bundled_description(self, node: URIRef, stated: Graph) -> Graph:
         """What the bundled data says about ``node``: its triples and their inline citations
-        (blank nodes), less what a live entry states."""
+        (blank nodes), less what live entries state (``stated``)."""
         out = bind_prefixes(Graph())
         todo: list = [node]
         seen = set()
@@ -248,9 +262,6 @@ class Ledger:
                 out.add((subject, p, o))
                 if isinstance(o, BNode):
                     todo.append(o)
-        # an entry's triples as the store holds them (its inline citations are the store's blank nodes)
-        stated = {t for c in live(self.log).values() if str(node) in c.nodes
-                  for t in stored_form(self.store, self._entry(c))}
         for triple in stated:
             out.remove(triple)
         return out

@@ -374,9 +374,10 @@ class Store(ABC):
             members.update(self.subjects(RDF.type, c))
         return len(members)
 
-    def settle(self, dirty: bool = False) -> None:
-        """Say that the store holds whole changes of the log only (``dirty=False``) or that one
-        is under way (a backend that persists, the on-disk Oxigraph, notes it; others need not)."""
+    def settle(self) -> None:
+        """Say that the change under way is whole: the store holds whole changes of the log
+        only (a backend that persists, the on-disk Oxigraph, noted the removal that began it,
+        so that a process killed half-way leaves a database that is rebuilt; others need not)."""
         return None
 
     def close(self) -> None:

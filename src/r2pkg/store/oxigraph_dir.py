@@ -59,6 +59,8 @@ class OxigraphDirStore(OxigraphStore):
         super().__init__(engine, files)
         self.folder = folder
         self.read_only = read_only
+        #: True from a removal until the change it belongs to is whole (see settle).
+        self._dirty = False
         #: True when this open (re)built the database from the files.
         self.reloaded = reloaded
         #: What the database holds: the files it was loaded from and the writes since.
@@ -133,8 +135,6 @@ class OxigraphDirStore(OxigraphStore):
         _pause("views-generation")
         super()._write(entry)
         self.engine.flush()
-        if found is not None and found.pop("dirty", None):  # the write that completes a correction
-            _replace(self.folder / MANIFEST, json.dumps(found, indent=1).encode("utf-8"))
         _pause("views-written")
 
     def _views_updated(self, views: dict[str, object]) -> None:
@@ -147,22 +147,28 @@ class OxigraphDirStore(OxigraphStore):
             self._save_view(name, view)
 
     def _remove(self, triples) -> None:
-        """Remove, after marking the manifest *dirty*: a removal is the first half of a
-        correction or a retraction, and the write of its record (``_write``) the second,
-        which clears the mark. A process killed in between leaves a database the next open
-        rebuilds from the files, never one that is half changed."""
+        """Remove, after marking the manifest *dirty*: a removal is the first step of a
+        correction or a retraction, and the mark stays until the change is whole and its
+        maker says so (:meth:`settle`). A process killed in between leaves a database the
+        next open rebuilds from the files, never one that is half changed."""
         if self.read_only:
             raise InputError(f"the Oxigraph database in {self.folder} is open read-only "
                              "(another process is using it); stop that process to write.")
         self.manifest["generation"] += 1
-        self.settle(dirty=True)
+        if not self._dirty:
+            self._dirty = True
+            self._save_manifest(dirty=True)
         super()._remove(triples)
         self.engine.flush()
         shutil.rmtree(self.folder / VIEWS, ignore_errors=True)
 
-    def settle(self, dirty: bool = False) -> None:
-        """Mark the manifest dirty (a change under way) or clean (the database holds whole
-        changes only: after a write, or once the corrections of the bundled data are applied)."""
+    def settle(self) -> None:
+        """The change under way is whole (or was undone): clear the dirty mark a removal set."""
+        if self._dirty and not self.read_only:
+            self._save_manifest(dirty=False)
+            self._dirty = False
+
+    def _save_manifest(self, dirty: bool) -> None:
         found = _read_manifest(self.folder)
         if found is None or self.read_only:
             return

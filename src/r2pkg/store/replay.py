@@ -110,6 +110,7 @@ def apply_change(store: Store, change: Change, before: list[Change],
     for name in ("change.ttl",) if change.kind == "retract" else ("entry.ttl", "change.ttl"):
         parse_file(graph, change.folder / name)
     store.add_graph(graph)
+    store.settle()  # the change is whole in the store
 
 
 def held_changes(store: Store) -> set[str]:
