@@ -237,6 +237,7 @@ def _progress_line():
 @click.option("--editor", default=None, envvar="R2PKG_EDITOR",
               help="who accepts the entry (recorded in the change log; default: your user name).")
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
+@store_option
 @data_option
 @click.pass_obj
 def add(obj: Context, files: tuple[Path, ...], editor: str | None, fmt: str) -> None:
@@ -271,17 +272,24 @@ def add(obj: Context, files: tuple[Path, ...], editor: str | None, fmt: str) -> 
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--editor", default=None, envvar="R2PKG_EDITOR", help="who corrects the entry (default: your user name).")
 @click.option("--reason", default="", help="why the entry is corrected (recorded in the change log).")
+@click.option("--bundled", is_flag=True, help="ID is a node of the bundled data: the project corrects what the "
+              "bundled data says about it (recorded in data/corrections/ of the checkout; needs --reason).")
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "json"]))
 @store_option
 @data_option
 @click.pass_obj
-def correct(obj: Context, entry_id: str, file: Path, editor: str | None, reason: str, fmt: str) -> None:
+def correct(obj: Context, entry_id: str, file: Path, editor: str | None, reason: str, bundled: bool,
+            fmt: str) -> None:
     """Replace accepted entry ID by a new version (validated like an accept); the old one stays in the record."""
     from r2pkg.editing.accepted import Ledger
     from r2pkg.editing.entries import read_entries
 
     entry = read_entries([file])
-    outcome = Ledger(obj.store).correct(entry_id, entry, editor or "", reason, name=file.name)
+    ledger = Ledger(obj.store)
+    if bundled:
+        outcome = ledger.correct_bundled(entry_id, entry, editor or "", reason, source=file.name)
+    else:
+        outcome = ledger.correct(entry_id, entry, editor or "", reason, name=file.name)
     _changed(outcome, fmt, "corrected", "nothing was changed: fix the entry and run r2pkg correct again.")
 
 
@@ -313,7 +321,7 @@ def _changed(outcome, fmt: str, verb: str, refused: str) -> None:
         click.echo(outcome.report.as_text())
         click.echo(refused, err=True)
     else:
-        click.echo(f"{verb} {done.invalidates} as {done.id} ({done.folder}; editor {done.editor}"
+        click.echo(f"{verb} {done.invalidates or 'the bundled statements'} as {done.id} ({done.folder}; editor {done.editor}"
                    + (f", reason: {done.reason}" if done.reason else "") + ")")
     sys.exit(0 if done is not None else 1)
 
@@ -386,10 +394,10 @@ def precedents(obj: Context, case: str, fmt: str) -> None:
 
 def _graph_version(obj: Context) -> str:
     """The version of the graph the command reads (release + change log position)."""
-    from r2pkg.store import entries_folder
-    from r2pkg.versions import position, read_log, version
+    from r2pkg.store import change_log
+    from r2pkg.versions import position, version
 
-    log = read_log(entries_folder())
+    log = change_log()
     return version(log, position(log, obj.as_of) if obj.as_of else None)
 
 
@@ -422,10 +430,10 @@ def _emit(found: dict, fmt: str) -> None:
 @click.option("--batch", default=20000, show_default=True, help="triples per request.")
 def load(files: tuple[Path, ...], target: str, graph_iri: str | None, batch: int) -> None:
     """Push the bundled graph (or the given RDF files) into an external triple store."""
-    from r2pkg.store import bundled_files, load_graph
+    from r2pkg.store import load_graph, open_store
     from r2pkg.store.endpoint import push_graph
 
-    graph: Graph = load_graph(files or bundled_files(), kind="memory")
+    graph: Graph = load_graph(files, kind="memory") if files else open_store("memory").graph  # the log replayed
     push_graph(graph, target, graph_iri=graph_iri, batch=batch)
 
 

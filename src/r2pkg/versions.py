@@ -29,6 +29,8 @@ from r2pkg.errors import InputError
 from r2pkg.namespaces import R2P, R2PID
 
 CHANGE_PREFIX = str(R2PID) + "change/"
+#: The entity a correction of the bundled data invalidates: ``change/ID/superseded``.
+SUPERSEDED = "/superseded"
 KINDS = {R2P.AcceptedEntry: "accept", R2P.Correction: "correct", R2P.Retraction: "retract"}
 
 
@@ -46,6 +48,9 @@ class Change:
     #: The entry this change superseded or withdrew (its change ID).
     invalidates: str | None = None
     nodes: list[str] = field(default_factory=list)
+    #: For a correction of the bundled data (made by the project, kept in ``data/corrections/``):
+    #: the file holding the bundled statements it took out of the served graph.
+    superseded: Path | None = None
 
     @property
     def entry_file(self) -> Path | None:
@@ -86,6 +91,11 @@ def read_change(folder: Path) -> Change | None:
     if kind != "retract" and not (folder / "entry.ttl").is_file():
         return None  # not whole: the loader ignores it too
     invalidated = graph.value(activity, PROV.invalidated)
+    superseded = None
+    if invalidated is not None and str(invalidated) == str(activity) + SUPERSEDED:
+        superseded, invalidated = folder / "superseded.ttl", None  # the bundled data's own statements
+        if not superseded.is_file():
+            return None
     agent = graph.value(activity, PROV.wasAssociatedWith)
     return Change(
         id=folder.name, kind=kind, time=str(graph.value(activity, PROV.endedAtTime) or ""),
@@ -94,12 +104,25 @@ def read_change(folder: Path) -> Change | None:
         folder=folder, reason=str(graph.value(activity, R2P.reason) or ""),
         invalidates=_change_id(invalidated) if invalidated is not None else None,
         nodes=sorted(str(n) for n in graph.objects(activity, URIRef("http://purl.org/dc/terms/subject"))),
+        superseded=superseded,
     )
 
 
 def _change_id(entity: URIRef) -> str:
     """``…/change/ID/file`` or ``…/change/ID`` → ``ID``."""
     return str(entity)[len(CHANGE_PREFIX):].split("/", 1)[0]
+
+
+def merge_logs(*logs: list[Change]) -> list[Change]:
+    """One log of several folders' changes (the editors' entries and the project's own
+    corrections of the bundled data), in the order they were made."""
+    return sorted((c for log in logs for c in log), key=lambda c: (c.time, c.number, c.id))
+
+
+def revisions(log: list[Change], upto: int | None = None) -> list[Change]:
+    """The corrections of the bundled data among the first ``upto`` changes: each takes its
+    ``superseded.ttl`` out of the bundled statements, whatever became of its new version."""
+    return [c for c in log[:upto] if c.superseded is not None]
 
 
 def live(log: list[Change], upto: int | None = None) -> dict[str, Change]:
@@ -173,4 +196,4 @@ def _parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-__all__ = ["Change", "live", "position", "read_change", "read_log", "record_files", "release", "version"]
+__all__ = ["Change", "live", "merge_logs", "revisions", "position", "read_change", "read_log", "record_files", "release", "version"]

@@ -374,6 +374,12 @@ class Store(ABC):
             members.update(self.subjects(RDF.type, c))
         return len(members)
 
+    def settle(self) -> None:
+        """Say that the change under way is whole: the store holds whole changes of the log
+        only (a backend that persists, the on-disk Oxigraph, noted the removal that began it,
+        so that a process killed half-way leaves a database that is rebuilt; others need not)."""
+        return None
+
     def close(self) -> None:
         """Release the engine's files or connections (a no-op for most backends)."""
         return None

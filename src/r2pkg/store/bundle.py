@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from r2pkg.errors import InputError
-from r2pkg.versions import read_log, record_files
+from r2pkg.versions import Change, merge_logs, read_log, record_files
 
 #: The copy of the graph inside an installed package (empty in a source checkout).
 PACKAGED = Path(__file__).resolve().parent.parent / "graph"
@@ -48,10 +48,24 @@ def bundled_files(root: Path | None = None, upto: int | None = None) -> list[Pat
     accepted entries live after the first ``upto`` changes of the log (all when None) and
     the records of those changes (see :mod:`r2pkg.versions`)."""
     root = root or project_root()
-    entries = root / "data" / ENTRIES
+    return base_files(root) + record_files(change_log(root), upto)
+
+
+def base_files(root: Path | None = None) -> list[Path]:
+    """The ontology and the bundled data as released (no change of the log)."""
+    root = root or project_root()
+    logs = (root / "data" / ENTRIES, corrections_folder(root))
     data = [f for f in sorted((root / "data").rglob("*.ttl"))
-            if entries not in f.parents and not any(part.startswith(".") for part in f.relative_to(root).parts)]
-    return sorted((root / "ontology").glob("*.ttl")) + data + record_files(read_log(entries_folder(root)), upto)
+            if not any(folder in f.parents for folder in logs)
+            and not any(part.startswith(".") for part in f.relative_to(root).parts)]
+    return sorted((root / "ontology").glob("*.ttl")) + data
+
+
+def change_log(root: Path | None = None) -> list[Change]:
+    """The whole change log: the editors' entries (under the data directory) and the
+    project's own corrections of the bundled data (``data/corrections/``, tracked)."""
+    root = root or project_root()
+    return merge_logs(read_log(entries_folder(root)), read_log(corrections_folder(root)))
 
 
 #: The folder of accepted entries, under the data directory.
@@ -62,6 +76,16 @@ def data_dir(root: Path | None = None) -> Path:
     """Where accepted entries live: ``R2PKG_DATA``, else the ``data/`` folder of the graph."""
     env = os.environ.get("R2PKG_DATA")
     return Path(env).expanduser() if env else (root or project_root()) / "data"
+
+
+#: The project's own corrections of the bundled data, tracked with it.
+CORRECTIONS = "corrections"
+
+
+def corrections_folder(root: Path | None = None) -> Path:
+    """Where the project records its corrections of the bundled data (``data/corrections/``
+    of the graph, never the operator's data directory: they are released with the data)."""
+    return (root or project_root()) / "data" / CORRECTIONS
 
 
 def entries_folder(root: Path | None = None) -> Path:

@@ -13,8 +13,12 @@ first, then the database written, then the updated views saved under the new gen
 (each file atomically), so a view saved under the current generation was always computed
 from a database that held the write; a view missing there is only built again. On open, if the bundled files are
 still the same, the database is opened as it is (milliseconds, whatever its size); if any
-file was added, removed or changed, the database is rebuilt from the files. Entries added
-through the store (``add_graph``) are kept across opens, until the bundled files change.
+bundled file was added, removed or changed, the database is rebuilt from the files and the
+change log replayed onto them. The change log (accepted entries, corrections, retractions)
+is not in the manifest: each change is applied to the database as it is made, and on open
+``r2pkg.store.replay.catch_up`` applies those another process made meanwhile, so an entry
+never costs a reload. A removal (the first half of a correction or a retraction) marks the
+manifest dirty until the write that completes it; a database left dirty by a kill is rebuilt.
 
 A database already opened for writing by another process (a running ``r2pkg serve``) is
 opened read-only.
@@ -55,29 +59,40 @@ class OxigraphDirStore(OxigraphStore):
         super().__init__(engine, files)
         self.folder = folder
         self.read_only = read_only
+        #: True from a removal until the change it belongs to is whole (see settle).
+        self._dirty = False
         #: True when this open (re)built the database from the files.
         self.reloaded = reloaded
         #: What the database holds: the files it was loaded from and the writes since.
         self.manifest = {"files": (manifest or {}).get("files"), "generation": (manifest or {}).get("generation", 0)}
 
     @classmethod
-    def open(cls, folder: Path, files: Iterable[Path], root: Path | None = None) -> OxigraphDirStore:
-        """Open the database in ``folder``, (re)loading it first if the files changed."""
+    def open(cls, folder: Path, files: Iterable[Path], root: Path | None = None,
+             records: Iterable[Path] = (), rebuild: bool = False) -> OxigraphDirStore:
+        """Open the database in ``folder``, (re)loading it first if the files changed.
+
+        ``records`` are the change log's files (accepted entries and their records): loaded
+        with ``files`` on a rebuild, but not part of the manifest, since a change is applied
+        to the database as it is made (and one made by another process is applied on the
+        next open, see ``r2pkg.editing.record.catch_up``), never by a rebuild.
+        """
         folder = Path(folder)
         files = [Path(f) for f in files]
         wanted = manifest_of(files)
         database = folder / DATABASE
         found = _read_manifest(folder)
-        if database.is_dir() and found is not None and _same_files(found, wanted):
+        if (not rebuild and database.is_dir() and found is not None and not found.get("dirty")
+                and _same_files(found, wanted)):
             engine, read_only = _open(database)
             store = cls(engine, files, folder, read_only=read_only, manifest=found)
             if isinstance(found.get("triples"), int):
                 store._triples = found["triples"]  # counting 10M triples on disk takes 3 s
             return store
-        return cls._rebuild(folder, files, wanted, root)
+        return cls._rebuild(folder, files, wanted, root, list(records))
 
     @classmethod
-    def _rebuild(cls, folder: Path, files: list[Path], wanted: dict, root: Path | None) -> OxigraphDirStore:
+    def _rebuild(cls, folder: Path, files: list[Path], wanted: dict, root: Path | None,
+                 records: list[Path] = ()) -> OxigraphDirStore:
         database = folder / DATABASE
         manifest = folder / MANIFEST
         try:
@@ -91,7 +106,10 @@ class OxigraphDirStore(OxigraphStore):
             raise InputError(f"cannot create the Oxigraph database in {folder}: {exc}.",
                              hint="give a folder you can write to, and stop any r2pkg serve using it.") from exc
         store = cls(engine, files, folder, reloaded=True, manifest=wanted)
-        store.load_files(files, root, bulk=True)
+        store.load_files([*files, *records], root, bulk=True)
+        if records:
+            print(f"r2pkg: loaded the Oxigraph database in {folder} from {len(files)} bundled files and "
+                  f"{len(records)} files of the change log", file=sys.stderr)
         engine.optimize()
         engine.flush()
         manifest.write_text(json.dumps({**wanted, "triples": store.triple_count()}, indent=1), encoding="utf-8")
@@ -129,16 +147,38 @@ class OxigraphDirStore(OxigraphStore):
             self._save_view(name, view)
 
     def _remove(self, triples) -> None:
-        """Remove, after dropping the manifest: a process killed half-way leaves a database
-        the next open rebuilds from the files, never one that is half changed."""
+        """Remove, after marking the manifest *dirty*: a removal is the first step of a
+        correction or a retraction, and the mark stays until the change is whole and its
+        maker says so (:meth:`settle`). A process killed in between leaves a database the
+        next open rebuilds from the files, never one that is half changed."""
         if self.read_only:
             raise InputError(f"the Oxigraph database in {self.folder} is open read-only "
                              "(another process is using it); stop that process to write.")
-        (self.folder / MANIFEST).unlink(missing_ok=True)
+        self.manifest["generation"] += 1
+        if not self._dirty:
+            self._dirty = True
+            self._save_manifest(dirty=True)
         super()._remove(triples)
         self.engine.flush()
-        self.manifest["generation"] += 1
         shutil.rmtree(self.folder / VIEWS, ignore_errors=True)
+
+    def settle(self) -> None:
+        """The change under way is whole (or was undone): clear the dirty mark a removal set."""
+        if self._dirty and not self.read_only:
+            self._save_manifest(dirty=False)
+            self._dirty = False
+
+    def _save_manifest(self, dirty: bool) -> None:
+        found = _read_manifest(self.folder)
+        if found is None or self.read_only:
+            return
+        found.pop("triples", None)
+        found["generation"] = self.manifest["generation"]
+        if dirty:
+            found["dirty"] = True
+        else:
+            found.pop("dirty", None)
+        _replace(self.folder / MANIFEST, json.dumps(found, indent=1).encode("utf-8"))
 
     # -- views kept across processes ---------------------------------------------------------
 

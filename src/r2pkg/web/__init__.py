@@ -121,8 +121,13 @@ def run_task(fn, *args, timeout_key: str = "QUERY_TIMEOUT"):
     """
     store = get_store()
     config = current_app.config
-    # an earlier version (?as-of=) is not the graph the forked workers hold: it runs here
-    if not config["ISOLATE_QUERIES"] or store.uses_network or store is not current_app.extensions["r2pkg"]:
+    if not config["ISOLATE_QUERIES"] or store.uses_network:
         return fn(store, *args)
+    isolator = None
+    if store is not current_app.extensions["r2pkg"]:  # an earlier version (?as-of=): its own workers
+        from r2pkg.web.versions import isolator_for
+
+        isolator = isolator_for(store)
     client = (request.remote_addr or "") if has_request_context() else ""
-    return current_app.extensions["r2pkg.admission"].call(client, fn, *args, timeout=float(config[timeout_key]))
+    return current_app.extensions["r2pkg.admission"].call(client, fn, *args, timeout=float(config[timeout_key]),
+                                                          isolator=isolator)

@@ -100,8 +100,11 @@ class Admission:
     def _waiting(self) -> int:
         return len(self._queue)
 
-    def call(self, client: str, fn: Callable[..., Any], *args: Any, timeout: float) -> Any:
-        """``fn(context, *args)`` in a worker under the rules above."""
+    def call(self, client: str, fn: Callable[..., Any], *args: Any, timeout: float,
+             isolator: Isolator | None = None) -> Any:
+        """``fn(context, *args)`` in a worker under the rules above (in ``isolator``'s workers
+        when given: those of an earlier version of the graph, ``?as-of=``)."""
+        isolator = isolator or self.isolator
         lane = self._admit(client) or self._wait(client)
         started = time.monotonic()
         task = object()
@@ -109,11 +112,11 @@ class Admission:
             self._running[task] = (client, started)
         if lane == "regular":
             try:
-                return self.isolator.call(fn, *args, timeout=timeout)
+                return isolator.call(fn, *args, timeout=timeout)
             finally:
                 self._release(task, client, lane, time.monotonic() - started)
         try:
-            return self.isolator.call(fn, *args, timeout=min(timeout, self.fast_timeout))
+            return isolator.call(fn, *args, timeout=min(timeout, self.fast_timeout))
         except QueryTimeout:
             if timeout <= self.fast_timeout:
                 raise  # the task's own limit, not the lane's

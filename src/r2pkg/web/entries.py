@@ -161,6 +161,10 @@ def _atom(items: list[dict]) -> str:
         link = base + "/id/" + first.split("/id/", 1)[-1]
         if item["kind"] == "retract":
             summary = f"{item['editor']} withdrew entry {item['replaces']} about {names}"
+        elif item.get("supersedes_bundled"):
+            summary = (f"{item['editor']} corrected the bundled data about {names} (the superseded statements "
+                       f"are kept in {item['supersedes_bundled']}): {item['triples']} triples; file {item['file']}, "
+                       f"SHA-256 {item['sha256']}")
         elif item["kind"] == "correct":
             summary = (f"{item['editor']} corrected entry {item['replaces']}: {item['triples']} triples about "
                        f"{names}; file {item['file']}, SHA-256 {item['sha256']}")

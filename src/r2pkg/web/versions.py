@@ -15,8 +15,9 @@ from collections import OrderedDict
 from flask import Flask, current_app, request
 
 from r2pkg.errors import InputError
-from r2pkg.store import Store, entries_folder, open_store, project_root
-from r2pkg.versions import position, read_log, version
+from r2pkg.isolation import Isolator
+from r2pkg.store import Store, change_log, open_store, project_root
+from r2pkg.versions import position, version
 
 HEADER = "R2pkg-Graph-Version"
 #: Earlier versions kept loaded at once (each is a whole graph in memory).
@@ -58,7 +59,7 @@ def _shown_version() -> str:
 
 def _log(app: Flask):
     ledger = app.extensions.get("r2pkg.ledger")
-    return list(ledger.log) if ledger is not None else read_log(entries_folder(project_root()))
+    return list(ledger.log) if ledger is not None else change_log(project_root())
 
 
 def store_as_of(as_of: str) -> Store:
@@ -74,8 +75,29 @@ def store_as_of(as_of: str) -> Store:
     with _guard:
         kept[key] = store
         while len(kept) > KEPT:
-            kept.popitem(last=False)
+            _, old = kept.popitem(last=False)
+            isolator = _isolators(current_app).pop(id(old), None)
+            if isolator is not None:
+                isolator.close()
     return store
+
+
+def isolator_for(store: Store) -> Isolator:
+    """The query workers of an earlier version of the graph: forked from this process with
+    that version as their graph, so that an ``?as-of=`` query runs under the same time limit,
+    memory cap and network cut as every other query (and a slow one is killed, not left to
+    hold a request thread)."""
+    isolators = _isolators(current_app)
+    with _guard:
+        found = isolators.get(id(store))
+        if found is None or found.context is not store:
+            slots = int(current_app.config["QUERY_SLOTS"]) + int(current_app.config["FAST_SLOTS"])
+            found = isolators[id(store)] = Isolator(slots=slots, context=store)
+        return found
+
+
+def _isolators(app: Flask) -> dict:
+    return app.extensions.setdefault("r2pkg.as_of_isolators", {})
 
 
 def _version_header(response):
