@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from rdflib import RDF, RDFS, BNode, Graph
 from rdflib.term import Node
 
+from r2pkg.citation_index import Term, _key, _term
 from r2pkg.fragments import Fragment
 from r2pkg.namespaces import R2P
 from r2pkg.query_views import view_of
@@ -28,13 +29,13 @@ from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
 
 #: The view's name; change it whenever the view's shape changes.
-VIEW = "editors-reading-1"
+VIEW = "editors-reading-2"
 #: The saved query the view answers.
 QUERY = "where-the-answer-rests-on-an-editors-reading"
 #: The answer in order, kept until the next write (not saved: sorting is quick).
 _SORTED = VIEW + "-sorted"
 
-Row = tuple[Node | None, ...]
+Row = tuple[Term | None, ...]
 
 
 def saved_text() -> str:
@@ -53,13 +54,23 @@ def build(store: Store) -> dict:
     """The view from the query run once on the whole graph."""
     text = saved_text()
     found = store.run(prepare(text), None)
-    view: dict = {"text": text, "names": list(found.names), "rows": {}, "types": {}}
     column = found.names.index("node")
+    rows: dict[Node, list[Row]] = {}
     for row in found.rows:
-        view["rows"].setdefault(row[column], []).append(tuple(row))
-    view["rows"] = {node: tuple(rows) for node, rows in view["rows"].items()}
-    view["types"] = {node: frozenset(store.objects(node, RDF.type)) for node in view["rows"]}
-    return view
+        rows.setdefault(row[column], []).append(_compact(row))
+    return {"text": text, "names": list(found.names),
+            "rows": {_key(node): tuple(node_rows) for node, node_rows in rows.items()},
+            "types": {_key(node): _types(store, node) for node in rows}}
+
+
+def _compact(row) -> Row:
+    """A row as tuples of strings (the citation index's form): a view of 17,000 rows is saved
+    at every write, and rdflib terms pickle ten times slower."""
+    return tuple(None if value is None else _key(value) for value in row)
+
+
+def _types(store: Store, node: Node) -> frozenset:
+    return frozenset(_key(t) for t in store.objects(node, RDF.type))
 
 
 def update(view: dict, store: Store, entry: Graph) -> dict:
@@ -76,14 +87,14 @@ def update(view: dict, store: Store, entry: Graph) -> dict:
     rows: dict[Node, list[Row]] = {}
     for row in found.rows:
         if row[column] in nodes:
-            rows.setdefault(row[column], []).append(tuple(row))
+            rows.setdefault(row[column], []).append(_compact(row))
     updated = {**view, "rows": dict(view["rows"]), "types": dict(view["types"])}
     for node in nodes:
-        updated["rows"].pop(node, None)
-        updated["types"].pop(node, None)
+        updated["rows"].pop(_key(node), None)
+        updated["types"].pop(_key(node), None)
         if node in rows:
-            updated["rows"][node] = tuple(rows[node])
-            updated["types"][node] = frozenset(store.objects(node, RDF.type))
+            updated["rows"][_key(node)] = tuple(rows[node])
+            updated["types"][_key(node)] = _types(store, node)
     return updated
 
 
@@ -122,7 +133,7 @@ def order(names: list[str]):
     at = {name: i for i, name in enumerate(names)}
     keyed = [at[n] for n in ("kind", "nodeLabel", "node", "property", "value", "locator", "note")]
 
-    def key(row: Row) -> tuple:
+    def key(row: list) -> tuple:
         return (tuple("" if row[i] is None else str(row[i]) for i in keyed),
                 tuple("" if v is None else str(v) for v in row))
     return key
@@ -137,13 +148,21 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
         return None
     ordered = store.derived.get(_SORTED)
     if ordered is None or ordered[0] is not view:
-        rows = [row for node_rows in view["rows"].values() for row in node_rows]
+        terms: dict[Term, Node] = {}
+
+        def term(value: Term | None) -> Node | None:
+            if value is None:
+                return None
+            if value not in terms:
+                terms[value] = _term(value)
+            return terms[value]
+        rows = [[term(v) for v in row] for node_rows in view["rows"].values() for row in node_rows]
         ordered = store.derived[_SORTED] = (view, sorted(rows, key=order(view["names"])))
     wanted = bindings.get("__type_iri")
     rows = ordered[1]
     if wanted is not None:
-        column = view["names"].index("node")
-        rows = [row for row in rows if wanted in view["types"].get(row[column], ())]
+        column, wanted_key = view["names"].index("node"), _key(wanted)
+        rows = [row for row in rows if wanted_key in view["types"].get(_key(row[column]), ())]
     return Answer.select(list(view["names"]), (list(row) for row in rows), max_rows)
 
 

@@ -13,13 +13,14 @@ on a generated one).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 import pyoxigraph as ox
 from rdflib.namespace import RDFS
 from rdflib.term import Node
 
-from r2pkg.sparql import Answer, prepare
+from r2pkg.sparql import Answer, ParsedQuery, prepare
 from r2pkg.store.base import Store
 
 LABEL = ox.NamedNode(str(RDFS.label))
@@ -74,4 +75,11 @@ class Fragment:
 
         engine = ox.Store()
         engine.extend(self.quads)
-        return OxigraphStore(engine).run(prepare(text, bindings), max_rows)
+        return OxigraphStore(engine).run(_prepared(text, tuple((bindings or {}).items())), max_rows)
+
+
+@functools.lru_cache(maxsize=64)
+def _prepared(text: str, bindings: tuple) -> ParsedQuery:
+    """The query read once per text and values: reading a saved query (rdflib's parser, for
+    the checks) takes longer than running it on a fragment."""
+    return prepare(text, dict(bindings))

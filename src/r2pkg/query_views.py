@@ -49,7 +49,20 @@ def answer_saved(store: Store, name: str, text: str, bindings: Mapping[str, Node
         return None
     if not _is_saved(name, text):  # a user's own file of the same name is run as written
         return None
-    return answerer(store, text, bindings, max_rows, held_only)
+    answers = store.derived.setdefault(ANSWERS, {})  # dropped by the next write, like every cache
+    key = (name, tuple(sorted(bindings.items(), key=lambda item: item[0])), max_rows)
+    found = answers.get(key)
+    if found is None:
+        found = answerer(store, text, bindings, max_rows, held_only)
+        if found is not None:
+            if len(answers) >= 64:
+                answers.clear()
+            answers[key] = found
+    return found
+
+
+#: The answers given since the last write, by query, parameters and row cap (a store cache).
+ANSWERS = "saved-query-answers"
 
 
 def _is_saved(name: str, text: str) -> bool:
