@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 
-from r2pkg import claim_groups, editors_reading
+from r2pkg import claim_groups, editors_reading, figures
+from r2pkg.citation_index import _key
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.queries import run_saved, saved_queries
 from r2pkg.query_views import ANSWERERS, answer_saved
@@ -102,6 +103,7 @@ PUB = URIRef(ID + "publication/ipi-blue-paper-7")
 SAPG = URIRef(ID + "mandate/special-adviser-prevention-of-genocide")
 NEW_CLAIM = URIRef(ID + "claim/written-for-the-query-views-test")
 RWANDA = URIRef(ID + "case/rwanda-1994")
+NEW_RESPONSE = URIRef(ID + "response/written-for-the-query-views-test")
 
 
 def disputing_entry() -> Graph:
@@ -115,6 +117,8 @@ def disputing_entry() -> Graph:
     g.add((NEW_CLAIM, R2P.claimProperty, R2P.establishedBy))
     g.add((NEW_CLAIM, R2P.claimValue, URIRef(ID + "organ/general-assembly")))
     g.add((NEW_CLAIM, R2P.evidence, cite))
+    g.add((RWANDA, RDF.type, R2P.Case))  # a class the node had already: counted once
+    g.add((NEW_RESPONSE, RDF.type, R2P.Response))
     for node, citation in ((NEW_CLAIM, cite), (RWANDA, BNode())):
         g.add((node, R2P.evidence, citation))
         g.add((citation, R2P.source, PUB))
@@ -142,25 +146,31 @@ def views_match_a_rebuild(store) -> None:
     assert store.derived.get(claim_groups.VIEW, claim_groups.claim_groups(store)) == claim_groups.build(store)
     kept = store.derived.get(editors_reading.VIEW) or editors_reading.reading_rows(store)
     assert kept == editors_reading.build(store)
+    assert store.view(figures.VIEW, figures.build) == figures.build(store)
+    assert figures.figures(store) == store.stats()
 
 
 @pytest.mark.slow
 def test_the_views_are_built_as_the_folder_loads_and_updated_by_a_write(folder: Path, monkeypatch):
     store = open_store(f"oxigraph:{folder}")
-    for module in (claim_groups, editors_reading):
+    for module in (claim_groups, editors_reading, figures):
         assert store._saved_view(module.VIEW) is not None  # built with the database, read back
     same_answers(store)
+    before = figures.figures(store)
 
     def no_rebuild(_store):
         raise AssertionError("a view was built from the whole graph")
 
     monkeypatch.setattr(claim_groups, "build", no_rebuild)
     monkeypatch.setattr(editors_reading, "build", no_rebuild)
+    monkeypatch.setattr(figures, "build", no_rebuild)
     started = time.perf_counter()
     store.add_graph(disputing_entry())
     assert time.perf_counter() - started < 5
     monkeypatch.undo()
     views_match_a_rebuild(store)
+    assert figures.figures(store)["responses"] == before["responses"] + 1
+    assert figures.figures(store)["cases"] == before["cases"]
     same_answers(store)
     disputes = run_saved(store, SAVED["claims-where-sources-disagree"])
     assert NEW_CLAIM in {v for row in disputes.rows for v in row}  # the new claim disagrees
@@ -178,8 +188,10 @@ def test_the_updates_also_take_a_removal(folder: Path):
     """A retraction takes triples out; the updaters work from what was removed too."""
     store = open_store(f"oxigraph:{folder}")
     store.add_graph(disputing_entry())
-    groups, rows = store.derived[claim_groups.VIEW], store.derived[editors_reading.VIEW]
     removed = Graph()
+    groups, rows = store.derived[claim_groups.VIEW], store.derived[editors_reading.VIEW]
+    counted = store.view(figures.VIEW, figures.build)
+    removed.add((NEW_RESPONSE, RDF.type, R2P.Response))
     for triple in store.graph.triples((None, None, None)):
         if triple[0] == NEW_CLAIM or (triple[0] == RWANDA and triple[1] == R2P.evidence):
             removed.add(triple)
@@ -194,9 +206,10 @@ def test_the_updates_also_take_a_removal(folder: Path):
             removed.add(t)
     store.remove_graph(removed)
     rebuilt = editors_reading.build(store)
-    assert NEW_CLAIM in rows["rows"] and NEW_CLAIM not in rebuilt["rows"] and rows != rebuilt
+    assert _key(NEW_CLAIM) in rows["rows"] and _key(NEW_CLAIM) not in rebuilt["rows"] and rows != rebuilt
     assert claim_groups.update(groups, store, removed) == claim_groups.build(store) != groups
     assert editors_reading.update(rows, store, removed) == rebuilt
+    assert figures.update(counted, store, removed) == figures.build(store) != counted
     store.close()
 
 

@@ -13,6 +13,7 @@ from r2pkg.answers import write
 from r2pkg.citator import citations
 from r2pkg.describe import concise_bounded, describe, search_labels, value_of
 from r2pkg.errors import InputError
+from r2pkg.figures import figures
 from r2pkg.formats import GRAPH_TYPES, serialize_graph
 from r2pkg.names import EXPECTED
 from r2pkg.namespaces import PREFIXES, R2P, R2PID
@@ -51,7 +52,7 @@ def _existing_as_rdf(store, node: URIRef) -> Response | None:
 def home():
     """Search, the query editor, the saved queries and the figures of the graph."""
     store = get_store()
-    return render_template("pages/home.html", stats=store.stats(), queries=get_queries().values(),
+    return render_template("pages/home.html", stats=figures(store), queries=get_queries().values(),
                            query=request.args.get("query", ""), prefixes=sorted(PREFIXES))
 
 
