@@ -22,6 +22,7 @@ either hold the graph in rdflib (small) or behind an endpoint.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 
 import pyoxigraph as ox
@@ -128,8 +129,26 @@ def view_of(store: Store, name: str, build: Callable[[Store], object], held_only
         found = store._saved_view(name)
         if found is not None:
             store.derived.setdefault(name, found)
+        else:
+            build_later(store, name, build)
         return found
     return found if found is not None else store.view(name, build)
+
+
+_BUILDING: set[tuple[int, str, int]] = set()
+_BUILDING_LOCK = threading.Lock()
+
+
+def build_later(store: Store, name: str, build: Callable[[Store], object]) -> None:
+    """Build a missing view in a thread of its own (once per graph version), kept and saved
+    as any view, so that the requests after it are answered from it; the request that
+    found it missing runs the SPARQL in a query worker meanwhile."""
+    key = (id(store), name, store.version)
+    with _BUILDING_LOCK:
+        if key in _BUILDING:
+            return
+        _BUILDING.add(key)
+    threading.Thread(target=store.view, args=(name, build), name=f"r2pkg-view-{name}", daemon=True).start()
 
 
 #: The saved queries a view answers, by name.

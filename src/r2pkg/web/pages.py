@@ -265,7 +265,9 @@ def saved(name: str):
                    run_task(write_answer, query.text, "json", bindings, cap))  # SPARQL JSON, as /sparql
         return answer_response(written, "application/json")
     answer = from_views if from_views is not None else run_task(evaluate_on, query.text, bindings, cap)
-    rows = [[None if v is None else value_of(store, v) for v in row] for row in answer.rows]
+    shown: dict = {}  # a value repeats down a column (a kind, a property, a source): shown once
+    rows = [[None if v is None else shown[v] if v in shown else shown.setdefault(v, value_of(store, v))
+             for v in row] for row in answer.rows]
     # the editor gets the query as it ran: the bindings written in, so it gives the same rows
     bound = bind_parameters(query.text, bindings) if bindings else query.text
     return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows, bound_text=bound)
