@@ -277,3 +277,42 @@ def test_the_page_and_the_cli_answer_from_the_views(folder: Path, monkeypatch):
     result = CliRunner().invoke(main, ["query", name, "--store", f"oxigraph:{folder}", "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert result.output.count("\n") == len(expected.rows) + 1
+
+
+class NoQueries:
+    """The engine, with SPARQL refused: what a page asks must be lookups or views."""
+
+    def __init__(self, engine) -> None:
+        self._engine = engine
+
+    def query(self, text, *args, **kwargs):
+        raise AssertionError(f"a page ran SPARQL on the whole graph: {text[:200]}")
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+
+PAGES = ["/", "/id/case/rwanda-1994", "/id/mandate/special-adviser-prevention-of-genocide", "/id/document/un-charter",
+         "/id/pillar/3", "/id/term/responsibility-to-protect", "/id/organ/security-council", "/ontology/Case",
+         "/chain?node=mandate:special-adviser-prevention-of-genocide", "/precedents?case=case:rwanda-1994", "/queries",
+         *(f"/queries/{name}" for name in ANSWERERS)]
+
+
+@pytest.mark.slow
+def test_no_page_runs_sparql_or_reads_every_label(folder: Path):
+    """Every page type, and the saved queries a view answers, on a folder a first process
+    loaded (and whose chain index a first chain page built): no SPARQL, no label table."""
+    from r2pkg.chains import INDEX_VIEW, build_index
+    from r2pkg.web import create_app
+
+    first = open_store(f"oxigraph:{folder}")
+    first.view(INDEX_VIEW, build_index)
+    first.close()
+    store = open_store(f"oxigraph:{folder}")
+    store.engine = NoQueries(store.engine)
+    client = create_app({"TESTING": True, "QUERY_TIMEOUT": 10.0, "ISOLATE_QUERIES": False}, store=store).test_client()
+    for path in PAGES:
+        assert client.get(path).status_code == 200, path
+    assert store._labels is None
+    store.engine = store.engine._engine
+    store.close()
