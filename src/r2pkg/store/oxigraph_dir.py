@@ -95,6 +95,8 @@ class OxigraphDirStore(OxigraphStore):
         engine.optimize()
         engine.flush()
         manifest.write_text(json.dumps({**wanted, "triples": store.triple_count()}, indent=1), encoding="utf-8")
+        import r2pkg.chains  # noqa: F401 - registers the chain index (imported here: networkx is slow to import)
+
         for name, make in BUILT_ON_LOAD.items():  # built with the database, kept beside it
             store.view(name, make)
         return store

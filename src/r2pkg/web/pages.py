@@ -265,12 +265,27 @@ def saved(name: str):
                    run_task(write_answer, query.text, "json", bindings, cap))  # SPARQL JSON, as /sparql
         return answer_response(written, "application/json")
     answer = from_views if from_views is not None else run_task(evaluate_on, query.text, bindings, cap)
-    shown: dict = {}  # a value repeats down a column (a kind, a property, a source): shown once
-    rows = [[None if v is None else shown[v] if v in shown else shown.setdefault(v, value_of(store, v))
-             for v in row] for row in answer.rows]
+    rows = _shown_rows(store, answer, kept=from_views is not None)
     # the editor gets the query as it ran: the bindings written in, so it gives the same rows
     bound = bind_parameters(query.text, bindings) if bindings else query.text
     return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows, bound_text=bound)
+
+
+def _shown_rows(store, answer, kept: bool) -> list[list]:
+    """The answer's values as the page shows them; for an answer a view gave (kept until the
+    next write, :mod:`r2pkg.query_views`), kept with it, so that its next view only renders."""
+    cache = store.derived.setdefault("saved-query-pages", {}) if kept else {}
+    found = cache.get(id(answer))
+    if found is not None and found[0] is answer:
+        return found[1]
+    shown: dict = {}  # a value repeats down a column (a kind, a property, a source): shown once
+    rows = [[None if v is None else shown[v] if v in shown else shown.setdefault(v, value_of(store, v))
+             for v in row] for row in answer.rows]
+    if kept:
+        if len(cache) >= 64:
+            cache.clear()
+        cache[id(answer)] = (answer, rows)
+    return rows
 
 
 @bp.get("/dump.<ext>")
