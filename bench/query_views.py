@@ -29,7 +29,7 @@ import _common as C  # noqa: E402
 from r2pkg import claim_groups, editors_reading  # noqa: E402
 from r2pkg.namespaces import R2P, R2PID  # noqa: E402
 from r2pkg.queries import saved_queries  # noqa: E402
-from r2pkg.query_views import ANSWERS, ANSWERERS, answer_saved  # noqa: E402
+from r2pkg.query_views import ANSWERERS, ANSWERS, answer_saved  # noqa: E402
 from r2pkg.store import bundled_files, open_store  # noqa: E402
 
 

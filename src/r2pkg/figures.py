@@ -13,7 +13,6 @@ looked at, each by one lookup of its classes. An entry that changes the class tr
 from __future__ import annotations
 
 from rdflib import RDF, RDFS, Graph
-from rdflib.term import Node
 
 from r2pkg.citation_index import _key
 from r2pkg.store.base import BUILT_ON_LOAD, COUNTED_CLASSES, INCREMENTAL, Store
