@@ -69,20 +69,25 @@ def update(view: ClaimGroups, store: Store, entry: Graph) -> ClaimGroups:
     """The view after ``entry`` was added to (or taken out of) ``store``: every node the entry
     says something about is read again; only the groups it was or now is in are judged."""
     claims = dict(view["claims"])
-    groups = {g: set(c) for g, c in view["groups"].items()}
+    groups = dict(view["groups"])  # a group's set is copied only when the entry changes it
     updated = ClaimGroups()
     updated.update(claims=claims, groups=groups, disputed=set(view["disputed"]))
     touched: set[Group] = set()
+
+    def members(group: Group) -> set:
+        if group not in touched:
+            touched.add(group)
+            groups[group] = set(groups.get(group, ()))
+        return groups[group]
+
     for node in set(entry.subjects()):
         for s, p, _v in claims.pop(node, ()):
-            groups.get((s, p), set()).discard(node)
-            touched.add((s, p))
+            members((s, p)).discard(node)
         facts = _facts(store, node)
         if facts:
             claims[node] = facts
             for s, p, _v in facts:
-                groups.setdefault((s, p), set()).add(node)
-                touched.add((s, p))
+                members((s, p)).add(node)
     for group in touched:
         if not groups.get(group):
             groups.pop(group, None)
