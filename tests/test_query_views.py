@@ -316,3 +316,25 @@ def test_no_page_runs_sparql_or_reads_every_label(folder: Path):
     assert store._labels is None
     store.engine = store.engine._engine
     store.close()
+
+
+@pytest.mark.slow
+def test_a_missing_view_is_built_behind_the_page_that_found_it_missing(folder: Path):
+    """The page runs the SPARQL meanwhile (same rows), and the next one answers from the view."""
+    import threading
+
+    from r2pkg.web import create_app
+
+    for saved in (folder / "views").glob(f"{editors_reading.VIEW}-*.pickle"):
+        saved.unlink()
+    store = open_store(f"oxigraph:{folder}")
+    client = create_app({"TESTING": True, "QUERY_TIMEOUT": 10.0, "ISOLATE_QUERIES": False}, store=store).test_client()
+    name = "where-the-answer-rests-on-an-editors-reading"
+    first = client.get(f"/queries/{name}?format=json").get_json()
+    for thread in [t for t in threading.enumerate() if t.name == f"r2pkg-view-{editors_reading.VIEW}"]:
+        thread.join(60)
+    assert store.derived[editors_reading.VIEW] == editors_reading.build(store)
+    store.engine = NoQueries(store.engine)
+    assert client.get(f"/queries/{name}?format=json").get_json() == first
+    store.engine = store.engine._engine
+    store.close()

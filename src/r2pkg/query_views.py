@@ -148,7 +148,17 @@ def build_later(store: Store, name: str, build: Callable[[Store], object]) -> No
         if key in _BUILDING:
             return
         _BUILDING.add(key)
-    threading.Thread(target=store.view, args=(name, build), name=f"r2pkg-view-{name}", daemon=True).start()
+    threading.Thread(target=_build, args=(store, name, build), name=f"r2pkg-view-{name}", daemon=True).start()
+
+
+def _build(store: Store, name: str, build: Callable[[Store], object]) -> None:
+    """The view built and kept; a build that fails (the store closed meanwhile) is only a
+    view still missing, built again by the next request that finds it so."""
+    try:
+        store.view(name, build)
+    except Exception:  # noqa: BLE001 - a cache that could not be filled
+        with _BUILDING_LOCK:
+            _BUILDING.discard((id(store), name, store.version))
 
 
 #: The saved queries a view answers, by name.
