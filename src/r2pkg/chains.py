@@ -37,9 +37,9 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from r2pkg.describe import VOICE_PHRASES as VOICES
+from r2pkg.loaded_views import CHAIN_INDEX_VIEW
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.store import Store
-from r2pkg.store.base import BUILT_ON_LOAD
 
 ROOT_DOCUMENTS = (URIRef(str(R2PID) + "document/un-charter"), URIRef(str(R2PID) + "document/A-RES-60-1"))
 MAX_PATHS = 64
@@ -105,8 +105,9 @@ class Index:
 
 
 #: The name the index is kept under by the store; bump it whenever :class:`Index` changes
-#: shape, so that an index saved by an older version is never read.
-INDEX_VIEW = "chains-4"
+#: shape (its value is r2pkg.loaded_views.CHAIN_INDEX_VIEW), so that an index saved by an
+#: older version is never read.
+INDEX_VIEW = CHAIN_INDEX_VIEW  # built as the on-disk store loads (r2pkg.loaded_views)
 
 
 def graph_index(store: Store) -> Index:
@@ -767,9 +768,6 @@ def _precedents_text(found: dict) -> str:
             lines.append(f"  {e['date']:10} {e['kind']:9} {e['label']}")
     return "\n".join(lines)
 
-
-# built as the on-disk store loads (38 s at a million triples on a first chain page otherwise)
-BUILT_ON_LOAD[INDEX_VIEW] = build_index
 
 __all__ = ["Index", "as_text", "authority_chains", "authority_cycles", "build_index", "connection",
            "graph_index", "precedents"]

@@ -95,8 +95,6 @@ class OxigraphDirStore(OxigraphStore):
         engine.optimize()
         engine.flush()
         manifest.write_text(json.dumps({**wanted, "triples": store.triple_count()}, indent=1), encoding="utf-8")
-        import r2pkg.chains  # noqa: F401 - registers the chain index (imported here: networkx is slow to import)
-
         for name, make in BUILT_ON_LOAD.items():  # built with the database, kept beside it
             store.view(name, make)
         return store
@@ -238,3 +236,4 @@ import r2pkg.citation_index  # noqa: E402,F401 - registers the citation index as
 import r2pkg.claim_groups  # noqa: E402,F401 - and the views that answer slow saved queries
 import r2pkg.editors_reading  # noqa: E402,F401
 import r2pkg.figures  # noqa: E402,F401
+import r2pkg.loaded_views  # noqa: E402,F401 - the chain index, built as the folder loads
