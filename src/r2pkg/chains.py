@@ -37,6 +37,7 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from r2pkg.describe import VOICE_PHRASES as VOICES
+from r2pkg.loaded_views import CHAIN_INDEX_VIEW
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.store import Store
 
@@ -104,8 +105,9 @@ class Index:
 
 
 #: The name the index is kept under by the store; bump it whenever :class:`Index` changes
-#: shape, so that an index saved by an older version is never read.
-INDEX_VIEW = "chains-4"
+#: shape (its value is r2pkg.loaded_views.CHAIN_INDEX_VIEW), so that an index saved by an
+#: older version is never read.
+INDEX_VIEW = CHAIN_INDEX_VIEW  # built as the on-disk store loads (r2pkg.loaded_views)
 
 
 def graph_index(store: Store) -> Index:

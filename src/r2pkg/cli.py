@@ -159,9 +159,10 @@ def serve(obj: Context, host: str, port: int, threads: int, dev: bool) -> None:
 @click.pass_obj
 def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: str, list_: bool) -> None:
     """Run a saved query from queries/ (by name) or a query file."""
-    from r2pkg.answers import answer
+    from r2pkg.answers import answer, write
     from r2pkg.formats import render_result
     from r2pkg.queries import find_query, run_saved, saved_queries
+    from r2pkg.query_views import answer_saved
 
     if list_ or not name_or_file:
         for name, saved in saved_queries().items():
@@ -183,7 +184,9 @@ def query(obj: Context, name_or_file: str | None, params: tuple[str, ...], fmt: 
         click.echo(render_result(run_saved(obj.store, saved, values), fmt, obj.store.label), nl=False)
         return
     # written straight to bytes: on Oxigraph, by its own writers, with no rdflib terms made
-    body = answer(obj.store, saved.text, fmt, saved.bindings(values, store=obj.store)).body
+    bindings = saved.bindings(values, store=obj.store)
+    from_views = answer_saved(obj.store, saved.name, saved.text, bindings)  # a view's rows, if one holds them
+    body = (write(from_views, fmt) if from_views is not None else answer(obj.store, saved.text, fmt, bindings)).body
     click.echo(body if body.endswith(b"\n") else body + b"\n", nl=False)
 
 

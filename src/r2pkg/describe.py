@@ -99,7 +99,7 @@ def value_of(store: Store, node: Node) -> Value:
     if isinstance(node, BNode):
         return Value(text="(anonymous node)")
     iri = str(node)
-    if href_for(iri) is None and node not in store.labels:
+    if href_for(iri) is None and store.own_label(node) is None:
         # an outside link (an official text on undocs.org, un.org): its address says more than
         # its last segment ("1", "chapter-7") would
         return Value(text=re.sub(r"^https?://(www\.)?", "", iri), iri=iri, href=web_link(iri))

@@ -234,5 +234,10 @@ def find_query(name_or_file: str, root: Path | None = None) -> SavedQuery:
 
 
 def run_saved(store: Store, query: SavedQuery, values: Mapping[str, str] | None = None) -> Answer:
-    """Run a saved query with its parameters bound (defaults fill what is not given)."""
-    return store.query(query.text, query.bindings(values, store=store))
+    """Run a saved query with its parameters bound (defaults fill what is not given): from
+    the store's views where they answer it (:mod:`r2pkg.query_views`), else by its SPARQL."""
+    from r2pkg.query_views import answer_saved
+
+    bindings = query.bindings(values, store=store)
+    found = answer_saved(store, query.name, query.text, bindings)
+    return found if found is not None else store.query(query.text, bindings)

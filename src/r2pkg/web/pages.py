@@ -9,13 +9,16 @@ from rdflib import URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
 from r2pkg.answers import answer as write_answer
+from r2pkg.answers import write
 from r2pkg.citator import citations
 from r2pkg.describe import concise_bounded, describe, search_labels, value_of
 from r2pkg.errors import InputError
+from r2pkg.figures import figures
 from r2pkg.formats import GRAPH_TYPES, serialize_graph
 from r2pkg.names import EXPECTED
 from r2pkg.namespaces import PREFIXES, R2P, R2PID
 from r2pkg.positions import views_about
+from r2pkg.query_views import answer_saved
 from r2pkg.sparql import bind_parameters, evaluate_on
 from r2pkg.web import get_queries, get_store, run_task
 from r2pkg.web.sparql import answer_response
@@ -49,7 +52,7 @@ def _existing_as_rdf(store, node: URIRef) -> Response | None:
 def home():
     """Search, the query editor, the saved queries and the figures of the graph."""
     store = get_store()
-    return render_template("pages/home.html", stats=store.stats(), queries=get_queries().values(),
+    return render_template("pages/home.html", stats=figures(store), queries=get_queries().values(),
                            query=request.args.get("query", ""), prefixes=sorted(PREFIXES))
 
 
@@ -255,14 +258,34 @@ def saved(name: str):
     bindings = query.bindings(given, store=store)
     cap = int(current_app.config["MAX_RESULT_ROWS"])
     fmt = request.args.get("format")
+    # from the store's views where they hold the answer (no whole-graph run), else by its SPARQL
+    from_views = answer_saved(store, query.name, query.text, bindings, cap, held_only=True)
     if fmt == "json" or (fmt is None and request.accept_mimetypes.best == "application/json"):
-        written = run_task(write_answer, query.text, "json", bindings, cap)  # SPARQL JSON, as /sparql
+        written = (write(from_views, "json") if from_views is not None else
+                   run_task(write_answer, query.text, "json", bindings, cap))  # SPARQL JSON, as /sparql
         return answer_response(written, "application/json")
-    answer = run_task(evaluate_on, query.text, bindings, cap)
-    rows = [[None if v is None else value_of(store, v) for v in row] for row in answer.rows]
+    answer = from_views if from_views is not None else run_task(evaluate_on, query.text, bindings, cap)
+    rows = _shown_rows(store, answer, kept=from_views is not None)
     # the editor gets the query as it ran: the bindings written in, so it gives the same rows
     bound = bind_parameters(query.text, bindings) if bindings else query.text
     return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows, bound_text=bound)
+
+
+def _shown_rows(store, answer, kept: bool) -> list[list]:
+    """The answer's values as the page shows them; for an answer a view gave (kept until the
+    next write, :mod:`r2pkg.query_views`), kept with it, so that its next view only renders."""
+    cache = store.derived.setdefault("saved-query-pages", {}) if kept else {}
+    found = cache.get(id(answer))
+    if found is not None and found[0] is answer:
+        return found[1]
+    shown: dict = {}  # a value repeats down a column (a kind, a property, a source): shown once
+    rows = [[None if v is None else shown[v] if v in shown else shown.setdefault(v, value_of(store, v))
+             for v in row] for row in answer.rows]
+    if kept:
+        if len(cache) >= 64:
+            cache.clear()
+        cache[id(answer)] = (answer, rows)
+    return rows
 
 
 @bp.get("/dump.<ext>")

@@ -1,0 +1,112 @@
+"""The slow saved queries from their views against their SPARQL, on ``oxigraph:DIR``.
+
+    python bench/query_views.py                  # 100k synthetic triples besides the bundled graph
+    python bench/query_views.py --size 1M        # appends a table to bench/RESULTS.md
+
+For each of the four saved queries a view answers (``r2pkg.query_views``), with its defaults:
+the SPARQL text run on the whole graph (the baseline, same run), the view's first answer in a
+fresh process state (views read from ``DIR/views``) and its warm answer; the rows must be the
+same, in the same order (the bench stops otherwise). Then a write: an entry of one claim with
+an inferred citation, the time ``add_graph`` takes with every view kept up to date (p50 of
+``--writes``), and the views compared with a rebuild. Not a test: pytest never runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common as C  # noqa: E402
+
+from r2pkg import claim_groups, editors_reading  # noqa: E402
+from r2pkg.namespaces import R2P, R2PID  # noqa: E402
+from r2pkg.queries import saved_queries  # noqa: E402
+from r2pkg.query_views import ANSWERERS, ANSWERS, answer_saved  # noqa: E402
+from r2pkg.store import bundled_files, open_store  # noqa: E402
+
+
+def entry(k: int) -> Graph:
+    """One claim on an editor's reading, as an editor's accepted entry would add it."""
+    g = Graph()
+    claim, cite = URIRef(f"{R2PID}claim/bench-query-views-{k}"), BNode()
+    g.add((claim, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), R2P.Claim))
+    g.add((claim, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal(f"bench claim {k}", lang="en")))
+    g.add((claim, R2P.claimSubject, URIRef(f"{R2PID}mandate/special-adviser-prevention-of-genocide")))
+    g.add((claim, R2P.claimProperty, R2P.establishedBy))
+    g.add((claim, R2P.claimValue, URIRef(f"{R2PID}organ/general-assembly")))
+    g.add((claim, R2P.evidence, cite))
+    g.add((cite, R2P.source, URIRef(f"{R2PID}publication/ipi-blue-paper-7")))
+    g.add((cite, R2P.locator, Literal("p. 2")))
+    g.add((cite, R2P.assertion, R2P.Inferred))
+    return g
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", default="100k")
+    ap.add_argument("--writes", type=int, default=5)
+    ap.add_argument("--no-results", action="store_true")
+    args = ap.parse_args()
+    extra, _meta = C.synthetic(args.size)
+    folder = C.WORK / f"query-views-dir-{args.size}"
+    files = [*bundled_files(), *([extra] if extra else [])]
+    started = time.perf_counter()
+    open_store(f"oxigraph:{folder}", files=files).close()  # loads (and builds the views) the first time
+    loaded = time.perf_counter() - started
+    store = open_store(f"oxigraph:{folder}", files=files)
+    saved = saved_queries()
+    rows = []
+    for name in ANSWERERS:
+        query = saved[name]
+        bindings = query.bindings({}, store=store)
+        t = time.perf_counter()
+        expected = store.query(query.text, bindings)
+        sparql = time.perf_counter() - t
+        t = time.perf_counter()
+        found = answer_saved(store, name, query.text, bindings)
+        first = time.perf_counter() - t
+        store.derived.pop(ANSWERS, None)  # the view again, not the cached answer
+        t = time.perf_counter()
+        answer_saved(store, name, query.text, bindings)
+        warm = time.perf_counter() - t
+        assert found is not None and found.names == expected.names and found.rows == expected.rows, name
+        rows.append([name, str(len(found.rows)), f"{1000 * sparql:.0f}", f"{1000 * first:.0f}",
+                     f"{1000 * warm:.0f}", f"{sparql / max(warm, 1e-4):.0f}x"])
+    writes = []
+    for k in range(args.writes):
+        t = time.perf_counter()
+        store.add_graph(entry(k))
+        writes.append(time.perf_counter() - t)
+    assert store.derived[claim_groups.VIEW] == claim_groups.build(store)
+    assert store.derived[editors_reading.VIEW] == editors_reading.build(store)
+    store.close()
+    table = C.md_table(["saved query (defaults)", "rows", "SPARQL ms", "view first ms", "view warm ms",
+                        "SPARQL / view warm"], rows)
+    summary = (f"add_graph of a one-claim entry, every view updated and saved: p50 "
+               f"{1000 * statistics.median(writes):.0f} ms over {len(writes)} writes; views equal to a rebuild after them")
+    print(table)
+    print(summary)
+    if not args.no_results:
+        stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
+        text = (f"\n## Saved queries from views ({args.size}, store oxigraph:DIR)\n\n"
+                f"Command: `python bench/query_views.py --size {args.size}`  \n"
+                f"Date: {stamp}; {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}  \n"
+                f"One process: the folder loaded once ({loaded:.1f} s, views built with it), then opened again; "
+                "SPARQL is the query's text on the whole graph (baseline, same run); view first: the view read "
+                "from `DIR/views` and answered; warm: answered again from the view (the answer cache left out). "
+                "Rows equal to the SPARQL's, in order (asserted).\n\n" + table + "\n\n" + summary + ".\n")
+        with open(C.RESULTS, "a") as fh:
+            fh.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""The rows of ``where-the-answer-rests-on-an-editors-reading``, kept with the store.
+
+The query lists every node whose answer rests on an editor's reading (claims whose
+citations are all inferred, inferred citations elsewhere, editor-given numbers, Charter text
+resting on one copy). Run on the whole graph it reads every citation (92 s at 10M triples),
+and its answer grows with the graph (2,026 rows at 100k), so it is kept as a view: its rows
+by node, and each node's classes (for the optional ``type`` parameter). The view is built
+from the query's own SPARQL text, run once on the whole graph as the on-disk store loads;
+after that a write brings it up to date from the entry alone (:func:`update`): the nodes
+whose rows the entry can change are found by lookups (the entry's nodes, the nodes whose
+citations it touches, the claims a new label or a new plain triple bears on), and the same
+SPARQL text is run on their triples (:mod:`r2pkg.fragments`). The rows are answered in the
+query's ``ORDER BY`` (:func:`order`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rdflib import RDF, RDFS, BNode, Graph
+from rdflib.term import Node
+
+from r2pkg.citation_index import Term, _key, _term
+from r2pkg.fragments import Fragment
+from r2pkg.namespaces import R2P
+from r2pkg.query_views import view_of
+from r2pkg.sparql import Answer, prepare
+from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
+from r2pkg.store.oxigraph import to_ox
+
+#: The view's name; change it whenever the view's shape changes.
+VIEW = "editors-reading-2"
+#: The saved query the view answers.
+QUERY = "where-the-answer-rests-on-an-editors-reading"
+#: The answer in order, kept until the next write (not saved: sorting is quick).
+_SORTED = VIEW + "-sorted"
+
+Row = tuple[Term | None, ...]
+
+
+def saved_text() -> str:
+    """The saved query's text, its definition."""
+    from r2pkg.queries import find_query
+
+    return find_query(QUERY).text
+
+
+def reading_rows(store: Store) -> dict:
+    """The store's view, built on first use (or read where a process saved it)."""
+    return store.view(VIEW, build)
+
+
+def build(store: Store) -> dict:
+    """The view from the query run once on the whole graph."""
+    text = saved_text()
+    found = store.run(prepare(text), None)
+    column = found.names.index("node")
+    rows: dict[Node, list[Row]] = {}
+    for row in found.rows:
+        rows.setdefault(row[column], []).append(_compact(row))
+    return {"text": text, "names": list(found.names),
+            "rows": {_key(node): tuple(node_rows) for node, node_rows in rows.items()},
+            "types": {_key(node): _types(store, node) for node in rows}}
+
+
+def _compact(row) -> Row:
+    """A row as tuples of strings (the citation index's form): a view of 17,000 rows is saved
+    at every write, and rdflib terms pickle ten times slower."""
+    return tuple(None if value is None else _key(value) for value in row)
+
+
+def _types(store: Store, node: Node) -> frozenset:
+    return frozenset(_key(t) for t in store.objects(node, RDF.type))
+
+
+def update(view: dict, store: Store, entry: Graph) -> dict:
+    """The view after ``entry`` was added to (or taken out of) ``store``: the rows of the
+    nodes it can change are computed again on their own triples, the others kept."""
+    nodes = affected(view, store, entry)
+    fragment = Fragment(store)
+    for node in nodes:
+        fragment.node(to_ox(node))
+        for s, p, v in _claimed(store, node):  # the plain triple a claim is checked against
+            fragment.triples(to_ox(s), to_ox(p), to_ox(v))
+    found = fragment.answer(view["text"])
+    column = found.names.index("node")
+    rows: dict[Node, list[Row]] = {}
+    for row in found.rows:
+        if row[column] in nodes:
+            rows.setdefault(row[column], []).append(_compact(row))
+    updated = {**view, "rows": dict(view["rows"]), "types": dict(view["types"])}
+    for node in nodes:
+        updated["rows"].pop(_key(node), None)
+        updated["types"].pop(_key(node), None)
+        if node in rows:
+            updated["rows"][_key(node)] = tuple(rows[node])
+            updated["types"][_key(node)] = _types(store, node)
+    return updated
+
+
+def affected(view: dict, store: Store, entry: Graph) -> set[Node]:
+    """The nodes whose rows ``entry`` can change, found by lookups (never a scan)."""
+    nodes: set[Node] = set()
+    claims_about: dict[Node, list[Node]] = {}
+    for s, p, o in entry:
+        if isinstance(s, BNode):  # a citation: its node (from the store, or the entry if taken out)
+            nodes.update(store.subjects(R2P.evidence, s))
+            nodes.update(entry.subjects(R2P.evidence, s))
+        else:
+            nodes.add(s)
+        if p == RDFS.label:  # a label shown in other nodes' rows: a source's, a property's, a value's
+            for citation in store.subjects(R2P.source, s):
+                nodes.update(store.subjects(R2P.evidence, citation))
+            nodes.update(store.subjects(R2P.claimProperty, s))
+            nodes.update(store.subjects(R2P.claimValue, s))
+            nodes.update(store.subjects(s, None))  # a property the rows name (r2p:editorNumber)
+        if s not in claims_about:
+            claims_about[s] = list(store.subjects(R2P.claimSubject, s))
+        for claim in claims_about[s]:  # a claim whose fact is now (or no longer) a plain triple
+            if (claim, R2P.claimProperty, p) in store and (claim, R2P.claimValue, o) in store:
+                nodes.add(claim)
+    return nodes
+
+
+def _claimed(store: Store, node: Node) -> list[tuple[Node, Node, Node]]:
+    return [(s, p, v) for s in store.objects(node, R2P.claimSubject)
+            for p in store.objects(node, R2P.claimProperty) for v in store.objects(node, R2P.claimValue)]
+
+
+def order(names: list[str]):
+    """The query's ``ORDER BY ?kind ?nodeLabel STR(?node) COALESCE(STR(?property), "") ...``
+    as a Python sort key on the view's rows (a term's second string is its ``STR()``); rows
+    the ORDER BY leaves tied are put in the order of their values."""
+    at = {name: i for i, name in enumerate(names)}
+    keyed = [at[n] for n in ("kind", "nodeLabel", "node", "property", "value", "locator", "note")]
+
+    def key(row: Row) -> tuple:
+        return (tuple("" if row[i] is None else row[i][1] for i in keyed),
+                tuple("" if v is None else v[1] for v in row))
+    return key
+
+
+def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+           held_only: bool = False) -> Answer | None:
+    """The rows of the view in the query's order, of the nodes of the given class if any;
+    None if the saved query's text is not the one the view was built from. The rows are
+    sorted once per graph version, and only those answered (up to the row cap) are turned
+    into rdflib terms."""
+    view = view_of(store, VIEW, build, held_only)
+    if view is None or view["text"] != text:
+        return None
+    ordered = store.derived.get(_SORTED)
+    if ordered is None or ordered[0] is not view:
+        rows = [row for node_rows in view["rows"].values() for row in node_rows]
+        ordered = store.derived[_SORTED] = (view, sorted(rows, key=order(view["names"])), {})
+    _, rows, terms = ordered
+    wanted = bindings.get("__type_iri")
+    if wanted is not None:
+        column, wanted_key = view["names"].index("node"), _key(wanted)
+        rows = [row for row in rows if wanted_key in view["types"].get(row[column], ())]
+
+    def term(value: Term | None) -> Node | None:
+        if value is None:
+            return None
+        if value not in terms:
+            terms[value] = _term(value)
+        return terms[value]
+    return Answer.select(list(view["names"]), ([term(v) for v in row] for row in rows), max_rows)
+
+
+INCREMENTAL[VIEW] = update
+BUILT_ON_LOAD[VIEW] = build

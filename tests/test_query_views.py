@@ -1,0 +1,340 @@
+"""The four slow saved queries answered from views give the rows of their SPARQL text.
+
+Each is compared with the SPARQL run on the whole graph, row for row and in order, with the
+query's defaults and other parameters, on the bundled graph and on a generated graph of
+100k triples; the views kept with the on-disk store are compared with a rebuild after
+writes, after a removal, in a later process, and after a ``kill -9`` during a write.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import RDF, BNode, Graph, Literal, URIRef
+
+from r2pkg import claim_groups, editors_reading, figures
+from r2pkg.citation_index import _key
+from r2pkg.namespaces import R2P, R2PID
+from r2pkg.queries import run_saved, saved_queries
+from r2pkg.query_views import ANSWERERS, answer_saved
+from r2pkg.store import bundled_files, open_store
+
+ID = str(R2PID)
+#: Parameters besides the defaults: (query, parameters).
+CASES = [
+    ("what-the-sources-say-about", {}),
+    ("what-the-sources-say-about", {"subject": ID + "pillar/1"}),
+    ("what-the-sources-say-about", {"subject": ID + "case/rwanda-1994"}),
+    ("what-the-sources-say-about", {"subject": ID + "mandate/joint-office-genocide-rtop"}),
+    ("what-the-sources-say-about", {"subject": ID + "term/responsibility-to-protect"}),
+    ("naming-and-term-debates", {}),
+    ("naming-and-term-debates", {"subject": ID + "term/mass-atrocities"}),
+    ("naming-and-term-debates", {"subject": ID + "mandate/joint-office-genocide-rtop"}),
+    ("claims-where-sources-disagree", {}),
+    ("where-the-answer-rests-on-an-editors-reading", {}),
+    ("where-the-answer-rests-on-an-editors-reading", {"type": str(R2P.Claim)}),
+    ("where-the-answer-rests-on-an-editors-reading", {"type": str(R2P.Response)}),
+]
+SAVED = saved_queries()
+
+
+def same_answers(store, cases=CASES) -> None:
+    """Each query's view answer equals its SPARQL answer: names, rows and order."""
+    for name, params in cases:
+        query = SAVED[name]
+        bindings = query.bindings(params, store=store)
+        expected = store.query(query.text, bindings)
+        found = answer_saved(store, name, query.text, bindings)
+        assert found is not None, name
+        assert found.names == expected.names, name
+        assert found.rows == expected.rows, (name, params, len(found.rows), len(expected.rows))
+
+
+def test_every_slow_saved_query_has_a_view():
+    assert set(ANSWERERS) == {"what-the-sources-say-about", "naming-and-term-debates",
+                              "claims-where-sources-disagree", "where-the-answer-rests-on-an-editors-reading"}
+    assert all(name in SAVED for name in ANSWERERS)
+
+
+def test_the_views_give_the_sparql_rows_on_the_bundled_graph(oxigraph_store):
+    same_answers(oxigraph_store)
+    rows = {name: len(answer_saved(oxigraph_store, name, SAVED[name].text,
+                                   SAVED[name].bindings({}, store=oxigraph_store)).rows) for name in ANSWERERS}
+    assert rows == {name: SAVED[name].expect["rows"] for name in ANSWERERS}  # the files' own figures
+
+
+def test_the_views_give_the_sparql_rows_on_a_generated_graph(tmp_path_factory):
+    """100k triples of generated data besides the bundled graph (the answers grow with it:
+    where-the-answer-rests has about 2,000 rows there)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from generate import generate
+
+    out = tmp_path_factory.mktemp("generated") / "100k.ttl"
+    generate(100_000, out)
+    store = open_store("oxigraph", files=[*bundled_files(), out])
+    same_answers(store)
+    assert len(run_saved(store, SAVED["where-the-answer-rests-on-an-editors-reading"]).rows) > 1000
+
+
+def test_a_user_file_of_the_same_name_is_run_as_written(oxigraph_store, tmp_path):
+    name = "claims-where-sources-disagree"
+    changed = SAVED[name].text.replace("ORDER BY ?subjectLabel ?claim ?otherClaim", "ORDER BY ?claim")
+    assert answer_saved(oxigraph_store, name, changed, {}) is None
+    assert answer_saved(oxigraph_store, "cases-outside-the-scope", SAVED["cases-outside-the-scope"].text, {}) is None
+
+
+def test_the_memory_store_runs_the_sparql(memory_store):
+    query = SAVED["claims-where-sources-disagree"]
+    assert answer_saved(memory_store, query.name, query.text, {}) is None
+
+
+# -- kept with the on-disk store -------------------------------------------------------------
+
+PUB = URIRef(ID + "publication/ipi-blue-paper-7")
+SAPG = URIRef(ID + "mandate/special-adviser-prevention-of-genocide")
+NEW_CLAIM = URIRef(ID + "claim/written-for-the-query-views-test")
+RWANDA = URIRef(ID + "case/rwanda-1994")
+NEW_RESPONSE = URIRef(ID + "response/written-for-the-query-views-test")
+
+
+def disputing_entry() -> Graph:
+    """A claim, on an editor's reading only, that the SAPG mandate was established by the
+    General Assembly (a value no other claim gives), and an inferred citation on Rwanda."""
+    g = Graph()
+    cite = BNode()
+    g.add((NEW_CLAIM, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), R2P.Claim))
+    g.add((NEW_CLAIM, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), Literal("written for the test", lang="en")))
+    g.add((NEW_CLAIM, R2P.claimSubject, SAPG))
+    g.add((NEW_CLAIM, R2P.claimProperty, R2P.establishedBy))
+    g.add((NEW_CLAIM, R2P.claimValue, URIRef(ID + "organ/general-assembly")))
+    g.add((NEW_CLAIM, R2P.evidence, cite))
+    g.add((RWANDA, RDF.type, R2P.Case))  # a class the node had already: counted once
+    g.add((NEW_RESPONSE, RDF.type, R2P.Response))
+    for node, citation in ((NEW_CLAIM, cite), (RWANDA, BNode())):
+        g.add((node, R2P.evidence, citation))
+        g.add((citation, R2P.source, PUB))
+        g.add((citation, R2P.locator, Literal("p. 2")))
+        g.add((citation, R2P.assertion, R2P.Inferred))
+        g.add((citation, R2P.note, Literal("an editor's reading written for the test")))
+    return g
+
+
+@pytest.fixture(scope="module")
+def loaded_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("query-views") / "store"
+    open_store(f"oxigraph:{folder}").close()
+    return folder
+
+
+@pytest.fixture()
+def folder(loaded_folder: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "store"
+    shutil.copytree(loaded_folder, copy)
+    return copy
+
+
+def views_match_a_rebuild(store) -> None:
+    assert store.derived.get(claim_groups.VIEW, claim_groups.claim_groups(store)) == claim_groups.build(store)
+    kept = store.derived.get(editors_reading.VIEW) or editors_reading.reading_rows(store)
+    assert kept == editors_reading.build(store)
+    assert store.view(figures.VIEW, figures.build) == figures.build(store)
+    assert figures.figures(store) == store.stats()
+
+
+@pytest.mark.slow
+def test_the_views_are_built_as_the_folder_loads_and_updated_by_a_write(folder: Path, monkeypatch):
+    store = open_store(f"oxigraph:{folder}")
+    for module in (claim_groups, editors_reading, figures):
+        assert store._saved_view(module.VIEW) is not None  # built with the database, read back
+    same_answers(store)
+    before = figures.figures(store)
+
+    def no_rebuild(_store):
+        raise AssertionError("a view was built from the whole graph")
+
+    monkeypatch.setattr(claim_groups, "build", no_rebuild)
+    monkeypatch.setattr(editors_reading, "build", no_rebuild)
+    monkeypatch.setattr(figures, "build", no_rebuild)
+    started = time.perf_counter()
+    store.add_graph(disputing_entry())
+    assert time.perf_counter() - started < 5
+    monkeypatch.undo()
+    views_match_a_rebuild(store)
+    assert figures.figures(store)["responses"] == before["responses"] + 1
+    assert figures.figures(store)["cases"] == before["cases"]
+    same_answers(store)
+    disputes = run_saved(store, SAVED["claims-where-sources-disagree"])
+    assert NEW_CLAIM in {v for row in disputes.rows for v in row}  # the new claim disagrees
+    readings = run_saved(store, SAVED["where-the-answer-rests-on-an-editors-reading"])
+    assert {NEW_CLAIM, RWANDA} <= {row[0] for row in readings.rows}
+    store.close()
+    later = open_store(f"oxigraph:{folder}")  # a later process reads the updated views
+    assert later._saved_view(editors_reading.VIEW) is not None
+    views_match_a_rebuild(later)
+    later.close()
+
+
+@pytest.mark.slow
+def test_the_updates_also_take_a_removal(folder: Path):
+    """A retraction takes triples out; the updaters work from what was removed too."""
+    store = open_store(f"oxigraph:{folder}")
+    store.add_graph(disputing_entry())
+    removed = Graph()
+    groups, rows = store.derived[claim_groups.VIEW], store.derived[editors_reading.VIEW]
+    counted = store.view(figures.VIEW, figures.build)
+    removed.add((NEW_RESPONSE, RDF.type, R2P.Response))
+    for triple in store.graph.triples((None, None, None)):
+        if triple[0] == NEW_CLAIM or (triple[0] == RWANDA and triple[1] == R2P.evidence):
+            removed.add(triple)
+    for _s, _p, cite in list(removed.triples((RWANDA, R2P.evidence, None))):
+        if (cite, R2P.note, Literal("an editor's reading written for the test")) in store:
+            for t in store.graph.triples((cite, None, None)):
+                removed.add(t)
+        else:
+            removed.remove((RWANDA, R2P.evidence, cite))
+    for _s, _p, cite in list(removed.triples((NEW_CLAIM, R2P.evidence, None))):
+        for t in store.graph.triples((cite, None, None)):
+            removed.add(t)
+    store.remove_graph(removed)
+    rebuilt = editors_reading.build(store)
+    assert _key(NEW_CLAIM) in rows["rows"] and _key(NEW_CLAIM) not in rebuilt["rows"] and rows != rebuilt
+    assert claim_groups.update(groups, store, removed) == claim_groups.build(store) != groups
+    assert editors_reading.update(rows, store, removed) == rebuilt
+    assert figures.update(counted, store, removed) == figures.build(store) != counted
+    store.close()
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {tests!r})
+    from r2pkg.store import open_store
+    from test_query_views import disputing_entry
+    store = open_store("oxigraph:" + {folder!r})
+    print("ready", flush=True)
+    store.add_graph(disputing_entry())
+    print("done", flush=True)
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["views-generation", "views-written"])
+def test_the_views_are_right_after_a_kill_during_a_write(folder: Path, step: str):
+    script = WRITER.format(tests=str(Path(__file__).parent), folder=str(folder))
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env={**os.environ, "R2PKG_TEST_PAUSE": f"{step}:60"}) as proc:
+        try:
+            deadline = time.monotonic() + 120
+            line = ""
+            while time.monotonic() < deadline and "paused" not in line:
+                line = proc.stderr.readline()
+                assert line or proc.poll() is None, proc.stdout.read()
+            assert "paused at " + step in line
+            proc.send_signal(signal.SIGKILL)
+        finally:
+            proc.kill()
+            proc.wait(30)
+    store = open_store(f"oxigraph:{folder}")
+    views_match_a_rebuild(store)  # whatever the database holds now, the views say it
+    same_answers(store, [c for c in CASES if c[0] != "what-the-sources-say-about"])
+    store.close()
+
+
+@pytest.mark.slow
+def test_the_page_and_the_cli_answer_from_the_views(folder: Path, monkeypatch):
+    from r2pkg.cli import main
+    from r2pkg.web import create_app
+
+    store = open_store(f"oxigraph:{folder}")
+    name = "where-the-answer-rests-on-an-editors-reading"
+    expected = store.query(SAVED[name].text, {})
+    ran = []
+    real = type(store).run
+
+    def counting(self, parsed, max_rows=None):
+        ran.append(parsed.text)
+        return real(self, parsed, max_rows)
+
+    monkeypatch.setattr(type(store), "run", counting)
+    app = create_app({"TESTING": True, "QUERY_TIMEOUT": 10.0}, store=store)
+    client = app.test_client()
+    page = client.get(f"/queries/{name}")
+    assert page.status_code == 200 and page.headers.get("R2pkg-Graph-Version")
+    assert str(expected.rows[0][0]).encode() in page.data or b"Kenya" in page.data
+    data = client.get(f"/queries/{name}?format=json").get_json()
+    assert len(data["results"]["bindings"]) == len(expected.rows)
+    assert not [t for t in ran if "editorNumber" in t]  # the whole-graph SPARQL never ran
+    store.close()
+    monkeypatch.undo()
+    result = CliRunner().invoke(main, ["query", name, "--store", f"oxigraph:{folder}", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("\n") == len(expected.rows) + 1
+
+
+class NoQueries:
+    """The engine, with SPARQL refused: what a page asks must be lookups or views."""
+
+    def __init__(self, engine) -> None:
+        self._engine = engine
+
+    def query(self, text, *args, **kwargs):
+        raise AssertionError(f"a page ran SPARQL on the whole graph: {text[:200]}")
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+
+PAGES = ["/", "/id/case/rwanda-1994", "/id/mandate/special-adviser-prevention-of-genocide", "/id/document/un-charter",
+         "/id/pillar/3", "/id/term/responsibility-to-protect", "/id/organ/security-council", "/ontology/Case",
+         "/chain?node=mandate:special-adviser-prevention-of-genocide", "/precedents?case=case:rwanda-1994", "/queries",
+         *(f"/queries/{name}" for name in ANSWERERS)]
+
+
+@pytest.mark.slow
+def test_no_page_runs_sparql_or_reads_every_label(folder: Path):
+    """Every page type, and the saved queries a view answers, on a folder a first process
+    loaded (and whose chain index a first chain page built): no SPARQL, no label table."""
+    from r2pkg.chains import INDEX_VIEW, build_index
+    from r2pkg.web import create_app
+
+    first = open_store(f"oxigraph:{folder}")
+    first.view(INDEX_VIEW, build_index)
+    first.close()
+    store = open_store(f"oxigraph:{folder}")
+    store.engine = NoQueries(store.engine)
+    client = create_app({"TESTING": True, "QUERY_TIMEOUT": 10.0, "ISOLATE_QUERIES": False}, store=store).test_client()
+    for path in PAGES:
+        assert client.get(path).status_code == 200, path
+    assert store._labels is None
+    store.engine = store.engine._engine
+    store.close()
+
+
+@pytest.mark.slow
+def test_a_missing_view_is_built_behind_the_page_that_found_it_missing(folder: Path):
+    """The page runs the SPARQL meanwhile (same rows), and the next one answers from the view."""
+    import threading
+
+    from r2pkg.web import create_app
+
+    for saved in (folder / "views").glob(f"{editors_reading.VIEW}-*.pickle"):
+        saved.unlink()
+    store = open_store(f"oxigraph:{folder}")
+    client = create_app({"TESTING": True, "QUERY_TIMEOUT": 10.0, "ISOLATE_QUERIES": False}, store=store).test_client()
+    name = "where-the-answer-rests-on-an-editors-reading"
+    first = client.get(f"/queries/{name}?format=json").get_json()
+    for thread in [t for t in threading.enumerate() if t.name == f"r2pkg-view-{editors_reading.VIEW}"]:
+        thread.join(60)
+    assert store.derived[editors_reading.VIEW] == editors_reading.build(store)
+    store.engine = NoQueries(store.engine)
+    assert client.get(f"/queries/{name}?format=json").get_json() == first
+    store.engine = store.engine._engine
+    store.close()
