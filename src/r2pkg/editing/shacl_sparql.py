@@ -128,9 +128,9 @@ def _constraints(shapes: Graph, shape: Node, focus: str) -> list[Check]:
     out = [Check(shape, comp, severity, path_node, text) for comp, text in _counts(shapes, shape, focus, path)]
     for comp, ok, recheck in _value_tests(shapes, shape):
         if comp == "Class" and path is not None:  # one anti-join, not a path walk per value
-            cls = ok("?value").split("*", 1)[1].strip(" }")
+            cls = shacl_terms.SUBCLASSES.search(ok("?value")).group(0)
             text = (f"SELECT DISTINCT ?this ?value WHERE {{ {focus} ?this {path} ?value . "
-                    f"MINUS {{ ?value rdf:type/rdfs:subClassOf* {cls} }} }}")
+                    f"MINUS {{ ?value rdf:type ?_class . VALUES ?_class {{ {cls} }} }} }}")
             out.append(Check(shape, comp, severity, path_node, text))
             continue
         if path is None:
@@ -402,8 +402,9 @@ def run_checks(select: Select, checks: list[Check], has_class: Callable[[Node, N
     state = Progress(checks_total=len(checks))
     out: list[Result] = []
     seen: set[tuple] = set()
+    classes = _class_lists(select)
     for check in checks:
-        for result in _results(select, check, has_class, None if limit is None else limit - len(out)):
+        for result in _results(select, check, has_class, None if limit is None else limit - len(out), classes):
             key = (result.focus, result.path, result.value, result.shape, result.constraint, result.component)
             if key not in seen:
                 seen.add(key)
@@ -427,8 +428,25 @@ def _focus_by_focus(select: Select, check: Check) -> Iterator[dict[str, Node]]:
             yield from select(PROLOGUE + check.bound.replace("__FOCUS__", focus.n3()))
 
 
-def _results(select: Select, check: Check, has_class, remaining: int | None) -> Iterator[Result]:
-    text = query_text(check)
+def _class_lists(select: Select) -> Callable[[str], str]:
+    """Each class placeholder of a query replaced by the class and its subclasses, as IRIs
+    (asked of the store once per class and run)."""
+    found: dict[str, str] = {}
+
+    def fill(match: re.Match) -> str:
+        cls = match.group(1)
+        if cls not in found:
+            rows = select(PROLOGUE + f"SELECT DISTINCT ?c WHERE {{ ?c rdfs:subClassOf* <{cls}> }}")
+            names = {row["c"].n3() for row in rows if isinstance(row.get("c"), URIRef)} | {f"<{cls}>"}
+            found[cls] = " ".join(sorted(names))
+        return found[cls]
+
+    return lambda text: shacl_terms.SUBCLASSES.sub(fill, text)
+
+
+def _results(select: Select, check: Check, has_class, remaining: int | None,
+             classes: Callable[[str], str]) -> Iterator[Result]:
+    text = classes(query_text(check))
     if remaining is not None and check.recheck is None and not re.search(r"\bLIMIT\b", check.text, re.I):
         text += f"\nLIMIT {remaining}"
     try:
