@@ -109,6 +109,8 @@ class Fingerprint:
         missing = [g for g in grams if g not in self.lines_of]
         if len(missing) == len(grams) or (missing and len(grams) - len(missing) < 0.8 * len(grams)):
             return "absent"
+        if line is not None and self._chains(grams, line):
+            return None  # found where cited: the common case, and the cheap one
         starts = self._chains(grams)
         if not starts:
             return "absent"
@@ -116,8 +118,10 @@ class Fingerprint:
             return f"elsewhere:{min(starts, key=lambda s: abs(s - line))}"
         return None
 
-    def _chains(self, grams: list[str]) -> set[int]:
-        """Lines where a run of the quote's n-grams starts and goes on, line by line.
+    def _chains(self, grams: list[str], near: int | None = None) -> set[int]:
+        """Lines where a run of the quote's n-grams starts and goes on, line by line (only
+        runs starting within NEAR lines of ``near``, when given: a quote's first words are
+        common words on hundreds of lines, and following every run cost most of the check).
 
         A few n-grams may be missing (a word damaged in the extraction); the run goes on
         across them.
@@ -128,13 +132,21 @@ class Fingerprint:
             if lines is None:
                 continue
             if not reach:
-                reach = {line: {line} for line in lines}
+                reach = {line: {line} for line in lines if near is None or abs(line - near) <= NEAR}
+                if not reach:
+                    return set()
                 continue
             step: dict[int, set[int]] = {}
-            for line in lines:
-                for prev in range(line, line - 4, -1):
-                    if prev in reach:
-                        step.setdefault(line, set()).update(reach[prev])
+            if 4 * len(reach) < len(lines):  # from the few lines reached, not the many of the gram
+                for prev, began in reach.items():
+                    for line in range(prev, prev + 4):
+                        if line in lines:
+                            step.setdefault(line, set()).update(began)
+            else:
+                for line in lines:
+                    for prev in range(line, line - 4, -1):
+                        if prev in reach:
+                            step.setdefault(line, set()).update(reach[prev])
             if not step:
                 return set()
             reach = step

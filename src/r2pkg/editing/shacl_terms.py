@@ -45,7 +45,7 @@ def value_test(param: URIRef, arg: Node, items: list[Node] | None, flags: Node |
     """(SPARQL test over a variable, Python recheck or None where the SPARQL test is exact)."""
     recheck = exact(param, arg, items, flags)
     if param == SH["class"]:
-        return (lambda v: f"EXISTS {{ {v} rdf:type/rdfs:subClassOf* {arg.n3()} }}"), None
+        return (lambda v: f"EXISTS {{ {v} rdf:type ?_class . VALUES ?_class {{ {subclasses_of(arg)} }} }}"), None
     if param == SH.datatype:
         if arg == RDF.langString:
             return (lambda v: f'isLiteral({v}) && LANG({v}) != ""'), None
@@ -63,10 +63,7 @@ def value_test(param: URIRef, arg: Node, items: list[Node] | None, flags: Node |
             raise ValueError(f"unknown sh:nodeKind {arg}")
         return (lambda v: _KINDS[arg].format(v=v)), None
     if param == SH["in"]:
-        members = items or []
-        plain = all(isinstance(m, URIRef) for m in members)
-        return (lambda v: " || ".join(f"sameTerm({v}, {m.n3()})" for m in members) or "false"), \
-            None if plain else recheck
+        return _in_test(items or []), None if all(isinstance(m, URIRef) for m in items or []) else recheck
     if param == SH.languageIn:
         tags = [str(t) for t in items or []]
         return (lambda v: f"isLiteral({v}) && ("
@@ -81,6 +78,41 @@ def value_test(param: URIRef, arg: Node, items: list[Node] | None, flags: Node |
         op = ">=" if param == SH.minLength else "<="
         return (lambda v: f"!isBlank({v}) && STRLEN(STR({v})) {op} {int(arg)}"), recheck
     raise ValueError(f"no value test for {param}")
+
+
+def _in_test(members: list[Node]) -> Test:
+    """sh:in as ``?v IN (IRIs)``, and sameTerm for literal members.
+
+    Never as a disjunction of sameTerm calls: Virtuoso 7.2 answers
+    ``sameTerm(?v, a) || sameTerm(?v, b)`` false for every value (so every value "failed").
+    For IRIs ``=`` is sameTerm; a literal member is tested term by term, the disjunction
+    written as a negated conjunction, which Virtuoso evaluates right.
+    """
+    iris = [m.n3() for m in members if isinstance(m, URIRef)]
+    others = [m.n3() for m in members if not isinstance(m, URIRef)]
+
+    def test(v: str) -> str:
+        parts = [f"!({v} IN ({', '.join(iris)}))"] if iris else []
+        parts += [f"!sameTerm({v}, {m})" for m in others]
+        return f"!({' && '.join(parts)})" if parts else "false"
+
+    return test
+
+
+#: Written where a query needs the classes whose instances are instances of a class (the
+#: class and its subclasses); :func:`r2pkg.editing.shacl_sparql.run_checks` replaces it by
+#: those classes, read from the store once per run.
+SUBCLASSES = re.compile(r"__SUBCLASSES_OF__<([^<>\s]*)>")
+
+
+def subclasses_of(cls: Node) -> str:
+    """The placeholder for the class and its subclasses (a list of IRIs, for VALUES).
+
+    Virtuoso 7.2 walks ``rdf:type/rdfs:subClassOf*`` wrongly under any negation (MINUS,
+    NOT EXISTS, OPTIONAL with !BOUND, !EXISTS): every value it tests "fails". The classes,
+    asked for first, make the test a plain join both stores answer alike.
+    """
+    return f"__SUBCLASSES_OF__{cls.n3()}"
 
 
 def exact(param: URIRef, arg: Node, items: list[Node] | None, flags: Node | None) -> Exact:
@@ -173,4 +205,4 @@ def _re_flags(flags: Node | None) -> int:
     return out
 
 
-__all__ = ["composite", "exact", "value_test"]
+__all__ = ["SUBCLASSES", "composite", "exact", "subclasses_of", "value_test"]

@@ -159,9 +159,10 @@ def _quotes_not_in_sources(store: Store, engine: Store, labels, vocab: Graph) ->
     if not prints:
         return []
 
+    sources = " ".join(f"<{iri}>" for iri in sorted(prints))  # a quote of any other source is accepted
     rows = store_select(engine)(f"""PREFIX r2p: <{R2P}>
-        SELECT ?this ?source ?quote ?line WHERE {{
-            ?this r2p:quote ?quote ; r2p:source ?source . OPTIONAL {{ ?this r2p:line ?line }} }}""")
+        SELECT ?this ?source ?quote ?line WHERE {{ VALUES ?source {{ {sources} }}
+            ?this r2p:source ?source ; r2p:quote ?quote . OPTIONAL {{ ?this r2p:line ?line }} }}""")
     out = []
     for row in rows:
         problem = quote_problem(store, row["source"], row["quote"], row.get("line"), prints)
