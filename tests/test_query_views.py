@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 
-from r2pkg import claim_groups, editors_reading, figures
+from r2pkg import citation_index, claim_groups, editors_reading, figures
 from r2pkg.citation_index import _key
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.queries import run_saved, saved_queries
@@ -206,6 +206,9 @@ def test_the_updates_also_take_a_removal(folder: Path):
         for t in store.graph.triples((cite, None, None)):
             removed.add(t)
     store.remove_graph(removed)
+    views_match_a_rebuild(store)  # the store's own views followed the removal, no rebuild
+    assert set(store.derived) >= {claim_groups.VIEW, editors_reading.VIEW, citation_index.VIEW}
+    assert store.derived[citation_index.VIEW] == citation_index.build(store)
     rebuilt = editors_reading.build(store)
     assert _key(NEW_CLAIM) in rows["rows"] and _key(NEW_CLAIM) not in rebuilt["rows"] and rows != rebuilt
     assert claim_groups.update(groups, store, removed) == claim_groups.build(store) != groups

@@ -350,18 +350,24 @@ class Store(ABC):
         self.graph.addN((s, p, o, self.graph) for s, p, o in entry)
 
     def remove_graph(self, triples: Graph) -> None:
-        """Take triples out (a superseded or withdrawn entry), and forget every derived view.
+        """Take triples out (a superseded or withdrawn entry); views that can be updated from
+        what was removed (:data:`INCREMENTAL`, whose updaters read the touched nodes again) are,
+        every other view derived from the graph is forgotten, as on :meth:`add_graph`.
 
         The triples are the store's own (blank nodes as the store names them): see
         ``r2pkg.editing.accepted.stored_form``.
         """
         with self._lock:
             self._remove(triples)
+            kept = {name: INCREMENTAL[name](view, self, triples) for name, view in self.derived.items()
+                    if name in INCREMENTAL}
             self._relabel(triples)
             self._triples = None
             self._stats = None
             self.derived.clear()
+            self.derived.update(kept)
             self.version += 1
+            self._views_updated(kept)
 
     def _remove(self, triples: Graph) -> None:
         for triple in triples:
