@@ -4,7 +4,8 @@ pySHACL evaluates a SPARQL-based constraint focus node by focus node through rdf
 SPARQL engine: on the bundled graph that is 35 s of the whole-graph check, and it grows
 faster than the graph. Here every constraint of every shape becomes one SELECT whose
 pattern starts with the shape's targets, so the store (Oxigraph, or the external
-endpoint) joins all focus nodes at once with its own indexes. The shapes stay the only
+endpoint) joins all focus nodes at once with its own indexes; simple property constraints
+of one focus set then share a query (:func:`merge_checks`). The shapes stay the only
 definition of the rules: nothing here names a rule of r2pkg.
 
 A constraint the compiler does not know raises :class:`Unsupported`; the caller then
@@ -86,8 +87,9 @@ class Result:
     severity: Node
 
 
-def compile_shapes(shapes: Graph) -> tuple[list[Check], list[Node]]:
-    """Every shape with a target as checks, and the shapes that need pySHACL instead."""
+def compile_shapes(shapes: Graph, merge: bool = True) -> tuple[list[Check], list[Node]]:
+    """Every shape with a target as checks, and the shapes that need pySHACL instead
+    (``merge`` false: one query per constraint, as :func:`merge_checks` is tested against)."""
     checks: list[Check] = []
     unsupported: list[Node] = []
     for shape in sorted(targeted_shapes(shapes), key=str):
@@ -95,7 +97,7 @@ def compile_shapes(shapes: Graph) -> tuple[list[Check], list[Node]]:
             checks.extend(_shape_checks(shapes, shape))
         except Unsupported:
             unsupported.append(shape)
-    return merge_checks(checks), unsupported
+    return (merge_checks(checks) if merge else checks), unsupported
 
 
 def merge_checks(checks: list[Check]) -> list[Check]:
