@@ -256,3 +256,36 @@ def test_no_check_uses_a_form_virtuoso_answers_wrongly(oxigraph_store):
         assert not re.search(r"sameTerm\([^()]*\)\s*\|\|\s*sameTerm", check.text), check.text
         for negation in re.finditer(r"(MINUS|EXISTS)\s*\{", check.text):
             assert "subClassOf*" not in check.text[negation.end():negation.end() + 200], check.text
+
+
+def test_checks_sharing_a_query_give_the_results_of_one_query_each(oxigraph_store):
+    """Value tests, minimum and maximum counts of one focus set run as one query per kind
+    (merge_checks); each result still names its own shape, path and component. On a working
+    graph with a citation breaking five such rules at once, and on every fixture, the merged
+    run finds what one query per constraint finds."""
+    shapes = oxigraph_store.shapes()
+    merged, _ = compile_shapes(shapes)
+    separate, _ = compile_shapes(shapes, merge=False)
+    assert len(merged) < len(separate) and any(c.parts for c in merged)
+
+    def results(graph: Graph, checks) -> set:
+        engine = MemoryStore(graph).for_whole_graph_queries()
+        return {key(r) + (r.component,) for r in
+                run_checks(validation.store_select(engine), checks, validation.class_test(engine))}
+
+    case = URIRef(str(R2PID) + "case/testland")
+    cite = BNode()
+    broken = Graph()
+    for triple in [(case, RDF.type, R2P.Case), (case, RDFS.label, Literal("Testland", lang="en")),
+                   (case, R2P.evidence, cite), (cite, R2P.line, Literal("0", datatype=XSD.integer)),
+                   (cite, R2P.line, Literal("x")), (cite, R2P.breadth, R2P.HeldByOneSpeaker),
+                   (cite, R2P.breadth, R2P.Stated), (cite, R2P.assertion, R2P.HeldBroadly)]:
+        broken.add(triple)
+    graph = working_graph(oxigraph_store, broken)
+    found = results(graph, merged)
+    assert found == results(graph, separate)
+    components = {k[-1] for k in found if k[0] == cite}
+    assert {"MinCount", "MaxCount", "In", "Datatype", "MinInclusive"} <= components, components
+    for path in FIXTURES:
+        graph = working_graph(oxigraph_store, read_entries([path]))
+        assert results(graph, merged) == results(graph, separate), path.name

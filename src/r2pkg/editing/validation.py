@@ -152,7 +152,7 @@ def validate_store(store: Store, limit: int | None = None,
 
 
 def _quotes_not_in_sources(store: Store, engine: Store, labels, vocab: Graph) -> list[Finding]:
-    """Every quote of the graph against its source's fingerprint (one query, then lookups)."""
+    """Every quote of the graph against its source's fingerprint (each distinct passage once)."""
     from r2pkg.editing.rules import QUOTE_FIX, quote_fingerprints, quote_problem
 
     prints = quote_fingerprints()
@@ -160,12 +160,23 @@ def _quotes_not_in_sources(store: Store, engine: Store, labels, vocab: Graph) ->
         return []
 
     sources = " ".join(f"<{iri}>" for iri in sorted(prints))  # a quote of any other source is accepted
-    rows = store_select(engine)(f"""PREFIX r2p: <{R2P}>
-        SELECT ?this ?source ?quote ?line WHERE {{ VALUES ?source {{ {sources} }}
-            ?this r2p:source ?source ; r2p:quote ?quote . OPTIONAL {{ ?this r2p:line ?line }} }}""")
+    pattern = f"""VALUES ?source {{ {sources} }}
+            ?this r2p:source ?source ; r2p:quote ?quote . OPTIONAL {{ ?this r2p:line ?line }}"""
+    select = store_select(engine)
+    # Each distinct (source, quote, line) checked once: many citations share one passage
+    # (at 1M generated triples, tens of thousands of rows to convert and look up for a few
+    # hundred passages); the citations are asked for only where a passage fails.
+    problems = {}
+    for row in select(f"PREFIX r2p: <{R2P}>\nSELECT DISTINCT ?source ?quote ?line WHERE {{ {pattern} }}"):
+        key = (row["source"], row["quote"], row.get("line"))
+        problem = quote_problem(store, *key, prints)
+        if problem:
+            problems[key] = problem
+    if not problems:
+        return []
     out = []
-    for row in rows:
-        problem = quote_problem(store, row["source"], row["quote"], row.get("line"), prints)
+    for row in select(f"PREFIX r2p: <{R2P}>\nSELECT ?this ?source ?quote ?line WHERE {{ {pattern} }}"):
+        problem = problems.get((row["source"], row["quote"], row.get("line")))
         if problem:
             out.append(Finding(
                 focus=str(row["this"]), focus_label=_node_label(row["this"], labels), field=str(R2P.quote),
