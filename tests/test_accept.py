@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ from r2pkg.web import create_app
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_validation import SHAPES, _filled_template  # noqa: E402
+from pausing import kill_when_paused
 
 CASE = "https://w3id.org/r2pkg/id/case/"
 TOKEN = "s3cret-editor-token-7f"
@@ -223,16 +223,7 @@ def test_concurrent_accepts_in_processes_admit_one_of_two_identical_entries(home
 @pytest.mark.parametrize("step, kept", [("staged", False), ("written", True)])
 def test_a_killed_accept_leaves_the_whole_entry_or_none(home, tmp_path, step, kept):
     path = entry_file(tmp_path, "testland-2019")
-    proc = subprocess.Popen([sys.executable, "-m", "r2pkg", "add", str(path)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "R2PKG_TEST_PAUSE": f"{step}:60"})
-    line = ""
-    deadline = time.monotonic() + 60
-    while "paused at" not in line and time.monotonic() < deadline:
-        line = proc.stderr.readline()
-    assert f"paused at {step}" in line
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=10)
+    kill_when_paused(["-m", "r2pkg", "add", str(path)], step)
     store = open_store("memory")  # a restart
     assert store.exists(URIRef(CASE + "testland-2019")) is kept
     folders = entries_on_disk(home)

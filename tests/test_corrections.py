@@ -8,11 +8,7 @@ the repository's data/ is never written.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -29,6 +25,7 @@ from r2pkg.versions import live, position, read_log, version
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_accept import TOKEN, entries_on_disk, entry_file, home, make_app, run_cli  # noqa: E402,F401,F811
+from pausing import kill_when_paused
 
 CASE = URIRef("https://w3id.org/r2pkg/id/case/testland-2019")
 START_ASK = f"PREFIX r2p: <https://w3id.org/r2pkg/ontology#> SELECT ?y WHERE {{ <{CASE}> r2p:startDate ?y }}"
@@ -212,14 +209,7 @@ def test_a_killed_correction_or_retraction_leaves_the_previous_state_whole(home,
     before = signature(open_store("memory"))
     args = ([command, entry_id, str(corrected_file(tmp_path))] if command == "correct"
             else [command, entry_id, "--reason", "test"])
-    proc = subprocess.Popen([sys.executable, "-m", "r2pkg", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "R2PKG_TEST_PAUSE": f"{step}:60"})
-    line, deadline = "", time.monotonic() + 60
-    while "paused at" not in line and time.monotonic() < deadline:
-        line = proc.stderr.readline()
-    assert f"paused at {step}" in line
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=10)
+    kill_when_paused(["-m", "r2pkg", *args], step)
     restarted = open_store("memory")
     years = [str(y) for y in restarted.objects(CASE, R2P.startDate)]
     if not done:

@@ -24,6 +24,7 @@ from r2pkg.versions import version
 sys.path.insert(0, str(Path(__file__).parent))
 from test_accept import entry_file, home, make_app, run_cli  # noqa: E402,F401,F811
 from test_corrections import CASE, corrected_file, signature  # noqa: E402
+from pausing import kill_when_paused
 
 #: A bundled node whose own description validates as an entry (a lesson with one citation).
 LESSON = URIRef("https://w3id.org/r2pkg/id/lesson/algeria-french-violations-1")
@@ -167,15 +168,8 @@ def test_a_correction_killed_half_way_through_an_on_disk_store_leaves_it_rebuilt
     added = run_cli("add", str(entry_file(tmp_path, "testland-2019")), "--format", "json", f"--store=oxigraph:{db}")
     assert added.returncode == 0, added.stderr
     entry_id = json.loads(added.stdout)["id"]
-    proc = subprocess.Popen([sys.executable, "-m", "r2pkg", "correct", entry_id, str(corrected_file(tmp_path)),
-                             f"--store=oxigraph:{db}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "R2PKG_TEST_PAUSE": f"{step}:60"})
-    line, deadline = "", time.monotonic() + 60
-    while "paused at" not in line and time.monotonic() < deadline:
-        line = proc.stderr.readline()
-    assert f"paused at {step}" in line
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=10)
+    kill_when_paused(["-m", "r2pkg", "correct", entry_id, str(corrected_file(tmp_path)), f"--store=oxigraph:{db}"],
+                     step)
     assert json.loads((db / "manifest.json").read_text()).get("dirty") is True  # the old version taken out
     reopened = open_store(f"oxigraph:{db}")
     assert reopened.reloaded  # a half-made change is never trusted: rebuilt from the files and the log

@@ -8,10 +8,7 @@ writes, after a removal, in a later process, and after a ``kill -9`` during a wr
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
 import sys
 import textwrap
 import time
@@ -27,6 +24,7 @@ from r2pkg.namespaces import R2P, R2PID
 from r2pkg.queries import run_saved, saved_queries
 from r2pkg.query_views import ANSWERERS, answer_saved
 from r2pkg.store import bundled_files, open_store
+from pausing import kill_when_paused
 
 ID = str(R2PID)
 #: Parameters besides the defaults: (query, parameters).
@@ -233,19 +231,7 @@ WRITER = textwrap.dedent("""
 @pytest.mark.parametrize("step", ["views-generation", "views-written"])
 def test_the_views_are_right_after_a_kill_during_a_write(folder: Path, step: str):
     script = WRITER.format(tests=str(Path(__file__).parent), folder=str(folder))
-    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env={**os.environ, "R2PKG_TEST_PAUSE": f"{step}:60"}) as proc:
-        try:
-            deadline = time.monotonic() + 120
-            line = ""
-            while time.monotonic() < deadline and "paused" not in line:
-                line = proc.stderr.readline()
-                assert line or proc.poll() is None, proc.stdout.read()
-            assert "paused at " + step in line
-            proc.send_signal(signal.SIGKILL)
-        finally:
-            proc.kill()
-            proc.wait(30)
+    kill_when_paused(["-c", script], step, wait=120)
     store = open_store(f"oxigraph:{folder}")
     views_match_a_rebuild(store)  # whatever the database holds now, the views say it
     same_answers(store, [c for c in CASES if c[0] != "what-the-sources-say-about"])

@@ -6,13 +6,9 @@ Each is compared with a rebuild from the whole graph as it is then.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +17,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from r2pkg.citation_index import VIEW, _key, build, citation_index, citations_of
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.store import open_store
+from pausing import kill_when_paused
 
 pytestmark = pytest.mark.slow  # each test opens an on-disk store of its own
 
@@ -142,19 +139,7 @@ WRITER = textwrap.dedent("""
 @pytest.mark.parametrize("step", ["views-generation", "views-written"])
 def test_the_views_are_right_after_a_kill_during_a_write(folder: Path, step: str):
     script = WRITER.format(tests=str(Path(__file__).parent), folder=str(folder))
-    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, env={**os.environ, "R2PKG_TEST_PAUSE": f"{step}:60"}) as proc:
-        try:
-            deadline = time.monotonic() + 120
-            line = ""
-            while time.monotonic() < deadline and "paused" not in line:
-                line = proc.stderr.readline()
-                assert line or proc.poll() is None, proc.stdout.read()
-            assert "paused at " + step in line
-            proc.send_signal(signal.SIGKILL)
-        finally:
-            proc.kill()
-            proc.wait(30)
+    kill_when_paused(["-c", script], step, wait=120)
     store = open_store(f"oxigraph:{folder}")
     assert citation_index(store) == build(store)  # whatever the database holds now, the view says it
     if step == "views-written":  # the write itself had finished: the view has it
