@@ -2,8 +2,9 @@
 
     R2PKG_BENCH_DIR=/tmp/r2pkg-bench python bench/validate.py --sizes bundled,40k,1M
 
-Per size, in a fresh process each (so peak RSS is its own): the directory is loaded (not
-timed here; ``dir.py`` measures loading), then opened again and measured:
+Per size, the directory is loaded by a process of its own (not timed here; ``dir.py``
+measures loading), then a fresh process opens it and measures, so that its peak RSS is
+validation's alone, not the bulk load's:
 
 - whole-graph ``validate_store`` (the compiled shapes on the store, plus the quote check),
   wall time and peak RSS (VmHWM);
@@ -31,6 +32,18 @@ import _common as C
 ENTRY = C.ROOT / "tests" / "shapes" / "valid-case-in-scope.ttl"
 
 
+def load(label: str) -> dict:
+    """Load (or find loaded) the size's directory; the caller runs this in its own process."""
+    from r2pkg.store import bundled_files, open_store
+
+    extra, _ = C.synthetic(label)
+    home = C.mirror_home(label, extra)
+    started = time.perf_counter()
+    store = open_store(f"oxigraph:{C.WORK / f'validate-dir-{label}'}", bundled_files(home))
+    return {"size": label, "load_s": time.perf_counter() - started, "triples": store.triple_count(),
+            "load_rss_mb": C.proc_status()["VmHWM"]}
+
+
 def worker(label: str, n: int) -> dict:
     from rdflib import Graph
 
@@ -41,8 +54,7 @@ def worker(label: str, n: int) -> dict:
     extra, _ = C.synthetic(label)
     home = C.mirror_home(label, extra)
     folder = C.WORK / f"validate-dir-{label}"
-    files = bundled_files(home)
-    open_store(f"oxigraph:{folder}", files)  # loaded once (or already)
+    files = bundled_files(home)  # loaded by load() in another process
     started = time.perf_counter()
     store = open_store(f"oxigraph:{folder}", files)
     out: dict = {"size": label, "open_s": time.perf_counter() - started, "triples": store.triple_count()}
@@ -87,13 +99,22 @@ def main() -> int:
     parser.add_argument("--sizes", default="bundled,40k,1M")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--worker", default=None)
+    parser.add_argument("--load", default=None, help="only load a size's directory (a child process)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker, args.repeat)))
         return 0
+    if args.load:
+        print(json.dumps(load(args.load)))
+        return 0
     rows = []
     for label in args.sizes.split(","):
+        done = subprocess.run([sys.executable, __file__, "--load", label], capture_output=True, text=True)
+        if done.returncode:
+            print(done.stderr[-2000:], file=sys.stderr)
+            return 1
+        print(done.stdout.strip().splitlines()[-1], file=sys.stderr, flush=True)
         done = subprocess.run([sys.executable, __file__, "--worker", label, "--repeat", str(args.repeat)],
                               capture_output=True, text=True)
         if done.returncode:
