@@ -1,7 +1,7 @@
 """Whole-graph validation rule by rule: wall and CPU time of each compiled check's query.
 
     R2PKG_BENCH_DIR=/tmp/r2pkg-bench python bench/validate_rules.py --size 1M [--top 12] [--print RULE]
-    PYTHONPATH=/work/main/src python bench/validate_rules.py --size 1M --shapes /work/main/ontology --whole
+    PYTHONPATH=OTHER/src python bench/validate_rules.py --size 1M --shapes OTHER/ontology --whole
 
 Opens the size's ``oxigraph:DIR`` (``validate.py`` loads it: run that once first, or pass
 ``--load``), compiles the shapes and runs each check as :func:`run_checks` does (the same

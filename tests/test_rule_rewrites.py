@@ -117,3 +117,22 @@ def test_a_rule_written_for_speed_finds_what_its_plain_text_finds(oxigraph_store
     found = _results(graph, current, rule)
     assert found == _results(graph, former, rule)
     assert len(found) >= 10, "the changes break the rule many times"
+
+
+def test_a_minus_group_of_plain_triples_becomes_one_subquery_per_pattern():
+    """What hash_joined rewrites (the results are compared with pySHACL's in
+    test_shacl_reference.py, on the rules whose MINUS groups it rewrites), and what it leaves."""
+    from r2pkg.editing.shacl_sparql import hash_joined
+
+    out = hash_joined("$this r2p:evidence ?c .\n  ?c r2p:assertion r2p:Stated ; r2p:supports ?p , ?q .", ["?p != ?q"])
+    assert out == ("{ SELECT * WHERE { $this r2p:evidence ?c } } { SELECT * WHERE { ?c r2p:assertion r2p:Stated } } "
+                   "{ SELECT * WHERE { ?c r2p:supports ?p } } { SELECT * WHERE { ?c r2p:supports ?q } } "
+                   "FILTER (?p != ?q)")
+    for left in ("?own r2p:breadth ?b .",  # one pattern: nothing to join
+                 "?a ?p ?b . ?b a r2p:Case",  # a variable predicate would scan the whole graph
+                 "?a r2p:partOf/r2p:partOf ?b . ?b a r2p:Case",  # a path
+                 "?a r2p:locator \"x\" . ?a a r2p:Citation",  # a literal
+                 "?a r2p:evidence _:c . _:c r2p:assertion r2p:Stated",  # a blank node spans the group
+                 "?a r2p:evidence [ r2p:assertion r2p:Stated ]",
+                 "?a r2p:evidence ?c ?d . ?c a r2p:Citation"):  # not a triple
+        assert hash_joined(left, []) is None, left
