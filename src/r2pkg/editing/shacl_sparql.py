@@ -450,7 +450,56 @@ def _as_minus(group: str, shared: set[str], elsewhere: str, top: bool) -> str | 
         if minus is None:
             return None
         converted.append(minus)
-    return "MINUS {" + plain.rstrip() + " " + " ".join(converted) + " }"
+    hashed = hash_joined(" ".join(patterns), filters)
+    return "MINUS {" + (hashed or plain).rstrip() + " " + " ".join(converted) + " }"
+
+
+_TERM = re.compile(r"""\s*(\?[A-Za-z_][A-Za-z0-9_]*|\$[A-Za-z_][A-Za-z0-9_]*|<[^<>"{}|^`\\\s]*>|[A-Za-z][\w-]*:[\w-]*|:[\w-]*|a(?=\s)|[;,.])""")
+
+
+def hash_joined(patterns: str, filters: list[str]) -> str | None:
+    """Triple patterns with a constant predicate, each as a subquery of its own, or None.
+
+    The group a MINUS removes is evaluated once, on its own; Oxigraph joins its triple
+    patterns one lookup per row (``?c r2p:evidence``, then the citation's ``r2p:assertion``,
+    then its ``r2p:supports``: 1.2 s for 223k rows at 1M triples, in RocksDB seeks).
+    ``{ SELECT * WHERE { tp } }`` per pattern makes each one scan its predicate once and
+    the joins hash joins (0.3 s): the same solutions, as a basic graph pattern is the
+    join of its triple patterns. Only plain triples (variables, IRIs, ``a``) with an IRI
+    predicate are rewritten, at least two of them; anything else is left as written.
+    ``filters``: the group's FILTER expressions, kept in the group.
+    """
+    terms, pos = [], 0
+    text = re.sub(r"#[^\n]*", " ", patterns)
+    while pos < len(text.rstrip()):
+        match = _TERM.match(text, pos)
+        if match is None:
+            return None
+        terms.append(match.group(1))
+        pos = match.end()
+    triples, current, subject, predicate = [], [], None, None
+    for term in terms + ["."]:
+        if term in ";,.":
+            if len(current) == 3:
+                triples.append(tuple(current))
+            elif current and len(current) != (1 if term == "," else 2):
+                return None
+            if term == ".":
+                if current and len(current) < 3:
+                    return None
+                current = []
+            elif len(current) < 3:
+                return None
+            else:
+                current = [current[0]] if term == ";" else current[:2]
+            continue
+        current.append(term)
+        if len(current) > 3:
+            return None
+    if len(triples) < 2 or any(p.startswith(("?", "$")) for _, p, _ in triples):
+        return None
+    out = [f"{{ SELECT * WHERE {{ {s} {p} {o} }} }}" for s, p, o in triples]
+    return " ".join(out + [f"FILTER ({f})" for f in filters])
 
 
 _EXISTS_FILTER = re.compile(r"FILTER\s*(NOT\s+)?EXISTS\s*\{", re.IGNORECASE)
