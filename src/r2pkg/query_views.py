@@ -121,6 +121,13 @@ def _editors_reading(store: Store, text: str, bindings: Mapping[str, Node], max_
     return answer(store, text, bindings, max_rows, held_only)
 
 
+def _authority_chain(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                     held_only: bool = False) -> Answer | None:
+    from r2pkg.authority_fragments import answer
+
+    return answer(store, text, bindings, max_rows, held_only)
+
+
 def view_of(store: Store, name: str, build: Callable[[Store], object], held_only: bool) -> object | None:
     """The view ``name``: held by this process, saved by another for this graph version, or
     (unless ``held_only``) built now and kept."""
@@ -167,4 +174,6 @@ ANSWERERS: dict[str, Answerer] = {
     "naming-and-term-debates": naming_debates,
     "claims-where-sources-disagree": _disagreements,
     "where-the-answer-rests-on-an-editors-reading": _editors_reading,
+    "authority-chain-nodes": _authority_chain,
+    "authority-chain-roots": _authority_chain,
 }
