@@ -128,6 +128,15 @@ def _authority_chain(store: Store, text: str, bindings: Mapping[str, Node], max_
     return answer(store, text, bindings, max_rows, held_only)
 
 
+def _fact_backing(name: str) -> Answerer:
+    def answer_it(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                  held_only: bool = False) -> Answer | None:
+        from r2pkg.fact_backing import answer
+
+        return answer(store, name, text, bindings, max_rows, held_only)
+    return answer_it
+
+
 def view_of(store: Store, name: str, build: Callable[[Store], object], held_only: bool) -> object | None:
     """The view ``name``: held by this process, saved by another for this graph version, or
     (unless ``held_only``) built now and kept."""
@@ -176,4 +185,6 @@ ANSWERERS: dict[str, Answerer] = {
     "where-the-answer-rests-on-an-editors-reading": _editors_reading,
     "authority-chain-nodes": _authority_chain,
     "authority-chain-roots": _authority_chain,
+    "plain-fact-triples-without-backing": _fact_backing("plain-fact-triples-without-backing"),
+    "plain-triples-backed-only-by-participants": _fact_backing("plain-triples-backed-only-by-participants"),
 }
