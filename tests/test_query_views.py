@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 
-from r2pkg import citation_index, claim_groups, editors_reading, fact_backing, figures
+from r2pkg import citation_index, claim_groups, editors_reading, fact_backing, figures, inferred_facts
 from r2pkg.citation_index import _key
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.queries import run_saved, saved_queries
@@ -52,10 +52,15 @@ CASES = [
     ("authority-chain-roots", {"node": ID + "organ/security-council"}),
     ("plain-fact-triples-without-backing", {}),
     ("plain-triples-backed-only-by-participants", {}),
+    ("inferred-facts-to-double-check", {}),
+    ("inferred-facts-to-double-check", {"type": str(R2P.Response)}),
+    ("inferred-facts-to-double-check", {"type": str(R2P.Case)}),
+    ("inferred-facts-to-double-check", {"type": str(R2P.Mandate)}),
 ]
 #: The saved queries whose answer is a view's (the others are answered on a fragment read by lookups).
 VIEWS = {"claims-where-sources-disagree": claim_groups, "where-the-answer-rests-on-an-editors-reading": editors_reading,
-         "plain-fact-triples-without-backing": fact_backing, "plain-triples-backed-only-by-participants": fact_backing}
+         "plain-fact-triples-without-backing": fact_backing, "plain-triples-backed-only-by-participants": fact_backing,
+         "inferred-facts-to-double-check": inferred_facts}
 SAVED = saved_queries()
 
 
@@ -74,7 +79,7 @@ def same_answers(store, cases=CASES) -> None:
 def test_every_slow_saved_query_has_a_view():
     assert set(ANSWERERS) == {"what-the-sources-say-about", "naming-and-term-debates",
                               "claims-where-sources-disagree", "where-the-answer-rests-on-an-editors-reading",
-                              "authority-chain-nodes", "authority-chain-roots",
+                              "authority-chain-nodes", "authority-chain-roots", "inferred-facts-to-double-check",
                               "plain-fact-triples-without-backing", "plain-triples-backed-only-by-participants"}
     assert all(name in SAVED for name in ANSWERERS)
 
@@ -165,8 +170,9 @@ def views_match_a_rebuild(store) -> None:
     assert store.derived.get(claim_groups.VIEW, claim_groups.claim_groups(store)) == claim_groups.build(store)
     kept = store.derived.get(editors_reading.VIEW) or editors_reading.reading_rows(store)
     assert kept == editors_reading.build(store)
-    kept = store.derived.get(fact_backing.VIEW) or store.view(fact_backing.VIEW, fact_backing.build)
-    assert kept == fact_backing.build(store)
+    for module in (fact_backing, inferred_facts):
+        kept = store.derived.get(module.VIEW) or store.view(module.VIEW, module.build)
+        assert kept == module.build(store)
     assert store.view(figures.VIEW, figures.build) == figures.build(store)
     assert figures.figures(store) == store.stats()
 
@@ -174,7 +180,7 @@ def views_match_a_rebuild(store) -> None:
 @pytest.mark.slow
 def test_the_views_are_built_as_the_folder_loads_and_updated_by_a_write(folder: Path, monkeypatch):
     store = open_store(f"oxigraph:{folder}")
-    for module in (claim_groups, editors_reading, fact_backing, figures):
+    for module in (claim_groups, editors_reading, fact_backing, inferred_facts, figures):
         assert store._saved_view(module.VIEW) is not None  # built with the database, read back
     same_answers(store)
     before = figures.figures(store)
@@ -185,6 +191,7 @@ def test_the_views_are_built_as_the_folder_loads_and_updated_by_a_write(folder: 
     monkeypatch.setattr(claim_groups, "build", no_rebuild)
     monkeypatch.setattr(editors_reading, "build", no_rebuild)
     monkeypatch.setattr(fact_backing, "build", no_rebuild)
+    monkeypatch.setattr(inferred_facts, "build", no_rebuild)
     monkeypatch.setattr(figures, "build", no_rebuild)
     started = time.perf_counter()
     store.add_graph(disputing_entry())
@@ -198,6 +205,8 @@ def test_the_views_are_built_as_the_folder_loads_and_updated_by_a_write(folder: 
     assert NEW_CLAIM in {v for row in disputes.rows for v in row}  # the new claim disagrees
     readings = run_saved(store, SAVED["where-the-answer-rests-on-an-editors-reading"])
     assert {NEW_CLAIM, RWANDA} <= {row[0] for row in readings.rows}
+    inferred = run_saved(store, SAVED["inferred-facts-to-double-check"], {"type": str(R2P.Case)})
+    assert RWANDA in {row[0] for row in inferred.rows}
     store.close()
     later = open_store(f"oxigraph:{folder}")  # a later process reads the updated views
     assert later._saved_view(editors_reading.VIEW) is not None
@@ -212,6 +221,7 @@ def test_the_updates_also_take_a_removal(folder: Path):
     store.add_graph(disputing_entry())
     removed = Graph()
     groups, rows = store.derived[claim_groups.VIEW], store.derived[editors_reading.VIEW]
+    inferred = store.derived[inferred_facts.VIEW]
     counted = store.view(figures.VIEW, figures.build)
     removed.add((NEW_RESPONSE, RDF.type, R2P.Response))
     for triple in store.graph.triples((None, None, None)):
@@ -234,6 +244,7 @@ def test_the_updates_also_take_a_removal(folder: Path):
     assert _key(NEW_CLAIM) in rows["rows"] and _key(NEW_CLAIM) not in rebuilt["rows"] and rows != rebuilt
     assert claim_groups.update(groups, store, removed) == claim_groups.build(store) != groups
     assert editors_reading.update(rows, store, removed) == rebuilt
+    assert inferred_facts.update(inferred, store, removed) == inferred_facts.build(store) != inferred
     assert figures.update(counted, store, removed) == figures.build(store) != counted
     store.close()
 

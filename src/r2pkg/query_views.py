@@ -121,6 +121,13 @@ def _editors_reading(store: Store, text: str, bindings: Mapping[str, Node], max_
     return answer(store, text, bindings, max_rows, held_only)
 
 
+def _inferred_facts(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                    held_only: bool = False) -> Answer | None:
+    from r2pkg.inferred_facts import answer
+
+    return answer(store, text, bindings, max_rows, held_only)
+
+
 def _authority_chain(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
                      held_only: bool = False) -> Answer | None:
     from r2pkg.authority_fragments import answer
@@ -183,6 +190,7 @@ ANSWERERS: dict[str, Answerer] = {
     "naming-and-term-debates": naming_debates,
     "claims-where-sources-disagree": _disagreements,
     "where-the-answer-rests-on-an-editors-reading": _editors_reading,
+    "inferred-facts-to-double-check": _inferred_facts,
     "authority-chain-nodes": _authority_chain,
     "authority-chain-roots": _authority_chain,
     "plain-fact-triples-without-backing": _fact_backing("plain-fact-triples-without-backing"),
