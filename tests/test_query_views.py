@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 
-from r2pkg import citation_index, claim_groups, editors_reading, fact_backing, figures, inferred_facts
+from r2pkg import citation_index, claim_groups, editors_reading, fact_backing, figures, inferred_facts, listing_views
 from r2pkg.citation_index import _key
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.queries import run_saved, saved_queries
@@ -56,11 +56,10 @@ CASES = [
     ("inferred-facts-to-double-check", {"type": str(R2P.Response)}),
     ("inferred-facts-to-double-check", {"type": str(R2P.Case)}),
     ("inferred-facts-to-double-check", {"type": str(R2P.Mandate)}),
+    ("responses-by-pillar", {}),
+    ("responses-by-pillar", {"pillar": ID + "pillar/1"}),
+    ("responses-by-pillar", {"pillar": ID + "pillar/3"}),
 ]
-#: The saved queries whose answer is a view's (the others are answered on a fragment read by lookups).
-VIEWS = {"claims-where-sources-disagree": claim_groups, "where-the-answer-rests-on-an-editors-reading": editors_reading,
-         "plain-fact-triples-without-backing": fact_backing, "plain-triples-backed-only-by-participants": fact_backing,
-         "inferred-facts-to-double-check": inferred_facts}
 SAVED = saved_queries()
 
 
@@ -80,6 +79,7 @@ def test_every_slow_saved_query_has_a_view():
     assert set(ANSWERERS) == {"what-the-sources-say-about", "naming-and-term-debates",
                               "claims-where-sources-disagree", "where-the-answer-rests-on-an-editors-reading",
                               "authority-chain-nodes", "authority-chain-roots", "inferred-facts-to-double-check",
+                              "responses-by-pillar",
                               "plain-fact-triples-without-backing", "plain-triples-backed-only-by-participants"}
     assert all(name in SAVED for name in ANSWERERS)
 
@@ -173,6 +173,9 @@ def views_match_a_rebuild(store) -> None:
     for module in (fact_backing, inferred_facts):
         kept = store.derived.get(module.VIEW) or store.view(module.VIEW, module.build)
         assert kept == module.build(store)
+    for listing in listing_views.LISTINGS.values():
+        kept = store.derived.get(listing.view) or store.view(listing.view, lambda s: listing_views.build(listing, s))
+        assert kept == listing_views.build(listing, store)
     assert store.view(figures.VIEW, figures.build) == figures.build(store)
     assert figures.figures(store) == store.stats()
 
@@ -185,13 +188,14 @@ def test_the_views_are_built_as_the_folder_loads_and_updated_by_a_write(folder: 
     same_answers(store)
     before = figures.figures(store)
 
-    def no_rebuild(_store):
+    def no_rebuild(*_args):
         raise AssertionError("a view was built from the whole graph")
 
     monkeypatch.setattr(claim_groups, "build", no_rebuild)
     monkeypatch.setattr(editors_reading, "build", no_rebuild)
     monkeypatch.setattr(fact_backing, "build", no_rebuild)
     monkeypatch.setattr(inferred_facts, "build", no_rebuild)
+    monkeypatch.setattr(listing_views, "build", no_rebuild)
     monkeypatch.setattr(figures, "build", no_rebuild)
     started = time.perf_counter()
     store.add_graph(disputing_entry())
@@ -312,6 +316,51 @@ def test_the_backing_audits_follow_writes_and_removals(folder: Path, monkeypatch
     later = open_store(f"oxigraph:{folder}")  # a later process reads the updated view
     assert later._saved_view(fact_backing.VIEW) == fact_backing.build(later)
     later.close()
+
+
+LISTED_RESPONSE = URIRef(ID + "response/written-for-the-listing-test")
+PILLAR_CLAIM = URIRef(ID + "claim/written-for-the-listing-test")
+
+
+def listed_response_entry() -> Graph:
+    """A response of Rwanda's with a tool, under pillar two by an editor's claim."""
+    g = Graph()
+    g.add((LISTED_RESPONSE, RDF.type, R2P.Response))
+    g.add((LISTED_RESPONSE, RDFS.label, Literal("a response written for the listing test", lang="en")))
+    g.add((LISTED_RESPONSE, R2P.instrument, URIRef(ID + "tool/peace-operation")))
+    g.add((RWANDA, R2P.hasResponse, LISTED_RESPONSE))
+    g.add((PILLAR_CLAIM, RDF.type, R2P.Claim))
+    g.add((PILLAR_CLAIM, R2P.claimSubject, LISTED_RESPONSE))
+    g.add((PILLAR_CLAIM, R2P.claimProperty, R2P.pillar))
+    g.add((PILLAR_CLAIM, R2P.claimValue, URIRef(ID + "pillar/2")))
+    return g
+
+
+@pytest.mark.slow
+def test_the_listings_follow_writes_and_removals(folder: Path, monkeypatch):
+    """A response added under pillar two is listed by the view, as by the SPARQL; its claim
+    taken out takes it off, and its case's new label shows; no rebuild."""
+    store = open_store(f"oxigraph:{folder}")
+    name, cases = "responses-by-pillar", [c for c in CASES if c[0] == "responses-by-pillar"]
+    monkeypatch.setattr(listing_views, "build", lambda *_args: pytest.fail("the view was rebuilt"))
+    store.add_graph(listed_response_entry())
+    assert LISTED_RESPONSE in {row[2] for row in run_saved(store, SAVED[name]).rows}
+    same_answers(store, cases)
+    claim = Graph()
+    for triple in store.graph.triples((PILLAR_CLAIM, None, None)):
+        claim.add(triple)
+    store.remove_graph(claim)
+    assert LISTED_RESPONSE not in {row[2] for row in run_saved(store, SAVED[name]).rows}
+    same_answers(store, cases)
+    relabel = Graph()
+    relabel.add((RWANDA, RDFS.label, Literal("Rwanda, as relabelled for the listing test", lang="en")))
+    store.add_graph(relabel)
+    assert any(str(row[5]).startswith("Rwanda, as relabelled") for pillar in "123"
+               for row in run_saved(store, SAVED[name], {"pillar": ID + "pillar/" + pillar}).rows)
+    same_answers(store, cases)
+    monkeypatch.undo()
+    views_match_a_rebuild(store)
+    store.close()
 
 
 WRITER = textwrap.dedent("""

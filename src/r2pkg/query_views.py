@@ -128,6 +128,15 @@ def _inferred_facts(store: Store, text: str, bindings: Mapping[str, Node], max_r
     return answer(store, text, bindings, max_rows, held_only)
 
 
+def _listing(name: str) -> Answerer:
+    def answer_it(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                  held_only: bool = False) -> Answer | None:
+        from r2pkg.listing_views import LISTINGS, answer
+
+        return answer(LISTINGS[name], store, text, bindings, max_rows, held_only)
+    return answer_it
+
+
 def _authority_chain(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
                      held_only: bool = False) -> Answer | None:
     from r2pkg.authority_fragments import answer
@@ -191,6 +200,7 @@ ANSWERERS: dict[str, Answerer] = {
     "claims-where-sources-disagree": _disagreements,
     "where-the-answer-rests-on-an-editors-reading": _editors_reading,
     "inferred-facts-to-double-check": _inferred_facts,
+    "responses-by-pillar": _listing("responses-by-pillar"),
     "authority-chain-nodes": _authority_chain,
     "authority-chain-roots": _authority_chain,
     "plain-fact-triples-without-backing": _fact_backing("plain-fact-triples-without-backing"),

@@ -1,0 +1,183 @@
+"""Saved queries that list one row per response (and the like), kept with the store as views.
+
+``responses-by-pillar`` lists every response under a pillar, with its case and tool: an answer
+that grows with the graph (2,012 rows at a million triples, ten times that at ten million),
+which Oxigraph gives by joining every response, case link and tool link of the graph (0.6 s
+at a million triples). Such a *listing* is kept as a view: the query's rows for each value of
+its enumerated parameter (the pillars), grouped by the node each row belongs to (its
+*anchor*, the response).
+
+The view is built from the query's own SPARQL text, run once per value on the whole graph as
+the on-disk store loads. A write brings it up to date from the entry alone (:func:`update`):
+the anchors whose rows the entry can change are found by lookups (:attr:`Listing.affected`),
+the triples their rows depend on are read (:attr:`Listing.read`, :mod:`r2pkg.fragments`),
+and the same text is run on them. An entry that could change the rows of more anchors than
+lookups find cheaply (a pillar's or a tool's label) rebuilds the view. The rows are answered
+in the query's ``ORDER BY``, which names every column, so that the view's order and the
+engine's agree. ``tests/test_query_views.py`` proves rows equal to the SPARQL's, on the
+bundled graph, a generated one, and after writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import RDFS, Graph, URIRef
+from rdflib.term import Node
+
+from r2pkg.citation_index import _key, _term
+from r2pkg.fragments import Fragment
+from r2pkg.namespaces import R2P
+from r2pkg.query_views import view_of
+from r2pkg.sparql import Answer, prepare
+from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
+from r2pkg.store.oxigraph import to_ox
+
+
+@dataclass(frozen=True)
+class Listing:
+    """How one saved query is kept as a view."""
+
+    query: str
+    view: str
+    #: The column whose node each row belongs to.
+    anchor: str
+    #: The variable of the query's enumerated parameter, and the parameter's name.
+    variable: str
+    parameter: str
+    #: The ORDER BY columns, compared as ``STR()`` (an unbound value first).
+    order: tuple[str, ...]
+    #: Reads into a fragment the triples the rows of some anchors depend on.
+    read: Callable[[Fragment, ox.NamedNode], None]
+    #: The anchors whose rows an entry can change (None: rebuild the view).
+    affected: Callable[[Store, Graph], "set[Node] | None"]
+
+
+def _text_and_values(listing: Listing) -> tuple[str, list[Node]]:
+    from r2pkg.queries import find_query
+
+    query = find_query(listing.query)
+    parameter = next(p for p in query.parameters if p.name == listing.parameter)
+    return query.text, [URIRef(choice) for choice in parameter.choices]
+
+
+def build(listing: Listing, store: Store) -> dict:
+    """The view from the query run once per value of its parameter on the whole graph."""
+    text, values = _text_and_values(listing)
+    rows, names = {}, None
+    for value in values:
+        found = store.run(prepare(text, {listing.variable: value}), None)
+        names = list(found.names)
+        rows[_key(value)] = _grouped(listing, found, None)
+    return {"text": text, "names": names, "rows": rows}
+
+
+def _grouped(listing: Listing, found: Answer, wanted: set[Node] | None) -> dict:
+    column = found.names.index(listing.anchor)
+    grouped: dict = {}
+    for row in found.rows:
+        if wanted is None or row[column] in wanted:
+            grouped.setdefault(_key(row[column]), []).append(tuple(None if v is None else _key(v) for v in row))
+    return {anchor: tuple(rows) for anchor, rows in grouped.items()}
+
+
+def update(listing: Listing, view: dict, store: Store, entry: Graph) -> dict:
+    """The view after ``entry`` was added to (or taken out of) ``store``."""
+    anchors = listing.affected(store, entry)
+    if anchors is None:
+        return build(listing, store)
+    fragment = Fragment(store)
+    for anchor in anchors:
+        listing.read(fragment, to_ox(anchor))
+    keys = {_key(anchor) for anchor in anchors}
+    updated = {**view, "rows": {}}
+    for value, by_anchor in view["rows"].items():
+        found = fragment.answer(view["text"], {listing.variable: _term(value)})
+        kept = {anchor: rows for anchor, rows in by_anchor.items() if anchor not in keys}
+        kept.update(_grouped(listing, found, anchors))
+        updated["rows"][value] = kept
+    return updated
+
+
+def answer(listing: Listing, store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+           held_only: bool = False) -> Answer | None:
+    """The view's rows for the parameter's value in the query's order; None for a value the
+    view does not hold or a text it was not built from."""
+    value = bindings.get(listing.variable)
+    view = view_of(store, listing.view, lambda s: build(listing, s), held_only) if value is not None else None
+    if view is None or view["text"] != text or _key(value) not in view["rows"]:
+        return None
+    cache = store.derived.setdefault(listing.view + "-sorted", {})
+    found = cache.get(_key(value))
+    if found is None or found[0] is not view:
+        at = [view["names"].index(name) for name in listing.order]
+        rows = [row for rows in view["rows"][_key(value)].values() for row in rows]
+        rows.sort(key=lambda row: tuple("" if row[i] is None else row[i][1] for i in at))
+        found = cache[_key(value)] = (view, [[None if v is None else _term(v) for v in row] for row in rows])
+    return Answer.select(list(view["names"]), iter(found[1]), max_rows)
+
+
+# -- responses-by-pillar -----------------------------------------------------------------------
+
+_CLAIM_SUBJECT, _CLAIM_VALUE = to_ox(R2P.claimSubject), to_ox(R2P.claimValue)
+_HAS_RESPONSE = to_ox(R2P.hasResponse)
+
+
+def _read_response(fragment: Fragment, response: ox.NamedNode) -> None:
+    """A response's own triples, the claims about it (its pillar, its tool) and the claims that
+    give it as a case's response, and the cases that have it, with their labels."""
+    fragment.node(response)
+    for quad in fragment.triples(None, _CLAIM_SUBJECT, response):
+        fragment.node(quad.subject)
+    for quad in fragment.triples(None, _CLAIM_VALUE, response):
+        fragment.node(quad.subject)
+    for quad in fragment.triples(None, _HAS_RESPONSE, response):
+        fragment.label(quad.subject)
+
+
+def _responses_affected(store: Store, entry: Graph) -> set[Node] | None:
+    """The responses whose rows ``entry`` can change: its nodes, those it links a case or a
+    claim to, the claims' own subjects and values, a relabelled case's responses; None when it
+    relabels a pillar or a tool (every response under it)."""
+    graphs = (store, entry)
+    nodes: set[Node] = set()
+    for s, p, o in entry:
+        nodes.add(s)
+        if p in (R2P.hasResponse, R2P.claimSubject, R2P.claimValue):
+            nodes.add(o)
+        for g in graphs:  # a claim's subject and value (in the store, or the entry if taken out)
+            nodes.update(g.objects(s, R2P.claimSubject))
+            nodes.update(g.objects(s, R2P.claimValue))
+        if p == RDFS.label:
+            if _pillar_or_tool(store, s):
+                return None
+            for g in graphs:
+                nodes.update(g.objects(s, R2P.hasResponse))
+                for claim in g.subjects(R2P.claimSubject, s):
+                    nodes.update(g.objects(claim, R2P.claimValue))
+    return nodes
+
+
+def _pillar_or_tool(store: Store, node: Node) -> bool:
+    """True when ``node`` is a response's pillar or tool, plainly or by a claim."""
+    if any((None, prop, node) in store for prop in (R2P.pillar, R2P.instrument)):
+        return True
+    return any((claim, R2P.claimProperty, prop) in store for claim in store.subjects(R2P.claimValue, node)
+               for prop in (R2P.pillar, R2P.instrument))
+
+
+RESPONSES_BY_PILLAR = Listing(
+    query="responses-by-pillar", view="responses-by-pillar-1", anchor="response",
+    variable="_pillar_iri", parameter="pillar",
+    order=("caseLabel", "responseLabel", "toolLabel", "response", "case", "tool", "assertion", "toolAssertion",
+           "caseAssertion", "pillarLabel"),
+    read=_read_response, affected=_responses_affected)
+
+#: The listings kept as views, by saved query.
+LISTINGS = {listing.query: listing for listing in (RESPONSES_BY_PILLAR,)}
+
+for _listing in LISTINGS.values():
+    INCREMENTAL[_listing.view] = (lambda listing: lambda view, store, entry: update(listing, view, store, entry))(_listing)
+    BUILT_ON_LOAD[_listing.view] = (lambda listing: lambda store: build(listing, store))(_listing)
