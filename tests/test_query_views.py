@@ -59,6 +59,7 @@ CASES = [
     ("responses-by-pillar", {}),
     ("responses-by-pillar", {"pillar": ID + "pillar/1"}),
     ("responses-by-pillar", {"pillar": ID + "pillar/3"}),
+    ("coercive-response-tools", {}),
 ]
 SAVED = saved_queries()
 
@@ -79,7 +80,7 @@ def test_every_slow_saved_query_has_a_view():
     assert set(ANSWERERS) == {"what-the-sources-say-about", "naming-and-term-debates",
                               "claims-where-sources-disagree", "where-the-answer-rests-on-an-editors-reading",
                               "authority-chain-nodes", "authority-chain-roots", "inferred-facts-to-double-check",
-                              "responses-by-pillar",
+                              "responses-by-pillar", "coercive-response-tools",
                               "plain-fact-triples-without-backing", "plain-triples-backed-only-by-participants"}
     assert all(name in SAVED for name in ANSWERERS)
 
@@ -320,10 +321,13 @@ def test_the_backing_audits_follow_writes_and_removals(folder: Path, monkeypatch
 
 LISTED_RESPONSE = URIRef(ID + "response/written-for-the-listing-test")
 PILLAR_CLAIM = URIRef(ID + "claim/written-for-the-listing-test")
+SANCTIONS_RESPONSE = URIRef(ID + "response/sanctions-written-for-the-listing-test")
+SANCTIONS = URIRef(ID + "tool/sanctions")
 
 
 def listed_response_entry() -> Graph:
-    """A response of Rwanda's with a tool, under pillar two by an editor's claim."""
+    """A response of Rwanda's with a tool, under pillar two by an editor's claim, and a response
+    that used sanctions (a coercive tool no bundled response used)."""
     g = Graph()
     g.add((LISTED_RESPONSE, RDF.type, R2P.Response))
     g.add((LISTED_RESPONSE, RDFS.label, Literal("a response written for the listing test", lang="en")))
@@ -333,30 +337,42 @@ def listed_response_entry() -> Graph:
     g.add((PILLAR_CLAIM, R2P.claimSubject, LISTED_RESPONSE))
     g.add((PILLAR_CLAIM, R2P.claimProperty, R2P.pillar))
     g.add((PILLAR_CLAIM, R2P.claimValue, URIRef(ID + "pillar/2")))
+    g.add((SANCTIONS_RESPONSE, RDF.type, R2P.Response))
+    g.add((SANCTIONS_RESPONSE, RDFS.label, Literal("sanctions written for the listing test", lang="en")))
+    g.add((SANCTIONS_RESPONSE, R2P.instrument, SANCTIONS))
     return g
+
+
+def sanctions_rows(store) -> list:
+    return [row for row in run_saved(store, SAVED["coercive-response-tools"]).rows if row[0] == SANCTIONS]
 
 
 @pytest.mark.slow
 def test_the_listings_follow_writes_and_removals(folder: Path, monkeypatch):
-    """A response added under pillar two is listed by the view, as by the SPARQL; its claim
-    taken out takes it off, and its case's new label shows; no rebuild."""
+    """Responses added under pillar two and with sanctions are listed by the views, as by the
+    SPARQL (sanctions' row without a response goes); taken out, they go (and it comes back);
+    their case's new label shows; no rebuild."""
     store = open_store(f"oxigraph:{folder}")
-    name, cases = "responses-by-pillar", [c for c in CASES if c[0] == "responses-by-pillar"]
+    cases = [c for c in CASES if c[0] in ("responses-by-pillar", "coercive-response-tools")]
+    assert [row[2] for row in sanctions_rows(store)] == [None]  # no bundled response used sanctions
     monkeypatch.setattr(listing_views, "build", lambda *_args: pytest.fail("the view was rebuilt"))
     store.add_graph(listed_response_entry())
-    assert LISTED_RESPONSE in {row[2] for row in run_saved(store, SAVED[name]).rows}
+    assert LISTED_RESPONSE in {row[2] for row in run_saved(store, SAVED["responses-by-pillar"]).rows}
+    assert [row[2] for row in sanctions_rows(store)] == [SANCTIONS_RESPONSE]
     same_answers(store, cases)
-    claim = Graph()
-    for triple in store.graph.triples((PILLAR_CLAIM, None, None)):
-        claim.add(triple)
-    store.remove_graph(claim)
-    assert LISTED_RESPONSE not in {row[2] for row in run_saved(store, SAVED[name]).rows}
+    taken = Graph()
+    for node in (PILLAR_CLAIM, SANCTIONS_RESPONSE):
+        for triple in store.graph.triples((node, None, None)):
+            taken.add(triple)
+    store.remove_graph(taken)
+    assert LISTED_RESPONSE not in {row[2] for row in run_saved(store, SAVED["responses-by-pillar"]).rows}
+    assert [row[2] for row in sanctions_rows(store)] == [None]
     same_answers(store, cases)
     relabel = Graph()
     relabel.add((RWANDA, RDFS.label, Literal("Rwanda, as relabelled for the listing test", lang="en")))
     store.add_graph(relabel)
     assert any(str(row[5]).startswith("Rwanda, as relabelled") for pillar in "123"
-               for row in run_saved(store, SAVED[name], {"pillar": ID + "pillar/" + pillar}).rows)
+               for row in run_saved(store, SAVED["responses-by-pillar"], {"pillar": ID + "pillar/" + pillar}).rows)
     same_answers(store, cases)
     monkeypatch.undo()
     views_match_a_rebuild(store)

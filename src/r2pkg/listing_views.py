@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import RDFS, Graph, URIRef
+from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.term import Node
 
 from r2pkg.citation_index import _key, _term
@@ -44,23 +44,37 @@ class Listing:
     view: str
     #: The column whose node each row belongs to.
     anchor: str
-    #: The variable of the query's enumerated parameter, and the parameter's name.
-    variable: str
-    parameter: str
+    #: The variable of the query's enumerated parameter, and the parameter's name (None: no parameter).
+    variable: str | None
+    parameter: str | None
     #: The ORDER BY columns, compared as ``STR()`` (an unbound value first).
     order: tuple[str, ...]
     #: Reads into a fragment the triples the rows of some anchors depend on.
     read: Callable[[Fragment, ox.NamedNode], None]
     #: The anchors whose rows an entry can change (None: rebuild the view).
     affected: Callable[[Store, Graph], "set[Node] | None"]
+    #: For a listing whose anchor is OPTIONAL (a tool no response used still has a row): the
+    #: column of the rows' other node, and what reads those nodes' own triples into a fragment.
+    left: str | None = None
+    read_left: Callable[[Fragment], None] | None = None
 
 
 def _text_and_values(listing: Listing) -> tuple[str, list[Node]]:
     from r2pkg.queries import find_query
 
     query = find_query(listing.query)
+    if listing.parameter is None:
+        return query.text, [None]
     parameter = next(p for p in query.parameters if p.name == listing.parameter)
     return query.text, [URIRef(choice) for choice in parameter.choices]
+
+
+def _bindings(listing: Listing, value: Node | None) -> dict[str, Node]:
+    return {} if value is None else {listing.variable: value}
+
+
+def _value_key(value: Node | None) -> tuple:
+    return () if value is None else _key(value)
 
 
 def build(listing: Listing, store: Store) -> dict:
@@ -68,18 +82,40 @@ def build(listing: Listing, store: Store) -> dict:
     text, values = _text_and_values(listing)
     rows, names = {}, None
     for value in values:
-        found = store.run(prepare(text, {listing.variable: value}), None)
+        found = store.run(prepare(text, _bindings(listing, value)), None)
         names = list(found.names)
-        rows[_key(value)] = _grouped(listing, found, None)
+        rows[_value_key(value)] = _with_unmatched(listing, store, text, value, _grouped(listing, found, None))
     return {"text": text, "names": names, "rows": rows}
+
+
+def _with_unmatched(listing: Listing, store: Store, text: str, value: Node | None, rows: dict) -> dict:
+    """The rows, with (under the key None) those of the left nodes no anchor matched: the
+    query run on the left nodes' own triples gives each its unmatched rows."""
+    rows.pop(None, None)
+    if listing.left is None:
+        return rows
+    fragment = Fragment(store)
+    listing.read_left(fragment)
+    found = fragment.answer(text, _bindings(listing, value))
+    column, anchor = found.names.index(listing.left), found.names.index(listing.anchor)
+    matched = {row[column] for anchored in rows.values() for row in anchored}
+    unmatched = tuple(_compact(row) for row in found.rows
+                      if row[anchor] is None and _key(row[column]) not in matched)
+    if unmatched:
+        rows[None] = unmatched
+    return rows
+
+
+def _compact(row) -> tuple:
+    return tuple(None if v is None else _key(v) for v in row)
 
 
 def _grouped(listing: Listing, found: Answer, wanted: set[Node] | None) -> dict:
     column = found.names.index(listing.anchor)
     grouped: dict = {}
     for row in found.rows:
-        if wanted is None or row[column] in wanted:
-            grouped.setdefault(_key(row[column]), []).append(tuple(None if v is None else _key(v) for v in row))
+        if row[column] is not None and (wanted is None or row[column] in wanted):
+            grouped.setdefault(_key(row[column]), []).append(_compact(row))
     return {anchor: tuple(rows) for anchor, rows in grouped.items()}
 
 
@@ -91,13 +127,16 @@ def update(listing: Listing, view: dict, store: Store, entry: Graph) -> dict:
     fragment = Fragment(store)
     for anchor in anchors:
         listing.read(fragment, to_ox(anchor))
+    if listing.read_left is not None:
+        listing.read_left(fragment)
     keys = {_key(anchor) for anchor in anchors}
     updated = {**view, "rows": {}}
-    for value, by_anchor in view["rows"].items():
-        found = fragment.answer(view["text"], {listing.variable: _term(value)})
+    for value_key, by_anchor in view["rows"].items():
+        value = _term(value_key) if value_key else None
+        found = fragment.answer(view["text"], _bindings(listing, value))
         kept = {anchor: rows for anchor, rows in by_anchor.items() if anchor not in keys}
         kept.update(_grouped(listing, found, anchors))
-        updated["rows"][value] = kept
+        updated["rows"][value_key] = _with_unmatched(listing, store, view["text"], value, kept)
     return updated
 
 
@@ -105,17 +144,19 @@ def answer(listing: Listing, store: Store, text: str, bindings: Mapping[str, Nod
            held_only: bool = False) -> Answer | None:
     """The view's rows for the parameter's value in the query's order; None for a value the
     view does not hold or a text it was not built from."""
-    value = bindings.get(listing.variable)
-    view = view_of(store, listing.view, lambda s: build(listing, s), held_only) if value is not None else None
-    if view is None or view["text"] != text or _key(value) not in view["rows"]:
+    value = None if listing.variable is None else bindings.get(listing.variable)
+    if listing.variable is not None and value is None:
+        return None
+    view = view_of(store, listing.view, lambda s: build(listing, s), held_only)
+    if view is None or view["text"] != text or _value_key(value) not in view["rows"]:
         return None
     cache = store.derived.setdefault(listing.view + "-sorted", {})
-    found = cache.get(_key(value))
+    found = cache.get(_value_key(value))
     if found is None or found[0] is not view:
         at = [view["names"].index(name) for name in listing.order]
-        rows = [row for rows in view["rows"][_key(value)].values() for row in rows]
+        rows = [row for rows in view["rows"][_value_key(value)].values() for row in rows]
         rows.sort(key=lambda row: tuple("" if row[i] is None else row[i][1] for i in at))
-        found = cache[_key(value)] = (view, [[None if v is None else _term(v) for v in row] for row in rows])
+        found = cache[_value_key(value)] = (view, [[None if v is None else _term(v) for v in row] for row in rows])
     return Answer.select(list(view["names"]), iter(found[1]), max_rows)
 
 
@@ -175,8 +216,33 @@ RESPONSES_BY_PILLAR = Listing(
            "caseAssertion", "pillarLabel"),
     read=_read_response, affected=_responses_affected)
 
+# -- coercive-response-tools ----------------------------------------------------------------
+
+_TYPE, _RESPONSE_TOOL = to_ox(RDF.type), to_ox(R2P.ResponseTool)
+
+
+def _read_tools(fragment: Fragment) -> None:
+    """Every response tool's own triples (the query keeps the coercive ones)."""
+    for quad in fragment.triples(None, _TYPE, _RESPONSE_TOOL):
+        fragment.node(quad.subject)
+
+
+def _tool_responses_affected(store: Store, entry: Graph) -> set[Node] | None:
+    """As for a pillar's responses; None also when the entry says something of a tool (its
+    class, whether it is coercive)."""
+    if any((s, RDF.type, R2P.ResponseTool) in g for s in set(entry.subjects()) for g in (store, entry)):
+        return None
+    return _responses_affected(store, entry)
+
+
+COERCIVE_RESPONSE_TOOLS = Listing(
+    query="coercive-response-tools", view="coercive-response-tools-1", anchor="response",
+    variable=None, parameter=None,
+    order=("toolLabel", "responseLabel", "tool", "response", "case", "caseLabel", "assertion", "caseAssertion"),
+    read=_read_response, affected=_tool_responses_affected, left="tool", read_left=_read_tools)
+
 #: The listings kept as views, by saved query.
-LISTINGS = {listing.query: listing for listing in (RESPONSES_BY_PILLAR,)}
+LISTINGS = {listing.query: listing for listing in (RESPONSES_BY_PILLAR, COERCIVE_RESPONSE_TOOLS)}
 
 for _listing in LISTINGS.values():
     INCREMENTAL[_listing.view] = (lambda listing: lambda view, store, entry: update(listing, view, store, entry))(_listing)

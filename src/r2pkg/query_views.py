@@ -201,6 +201,7 @@ ANSWERERS: dict[str, Answerer] = {
     "where-the-answer-rests-on-an-editors-reading": _editors_reading,
     "inferred-facts-to-double-check": _inferred_facts,
     "responses-by-pillar": _listing("responses-by-pillar"),
+    "coercive-response-tools": _listing("coercive-response-tools"),
     "authority-chain-nodes": _authority_chain,
     "authority-chain-roots": _authority_chain,
     "plain-fact-triples-without-backing": _fact_backing("plain-fact-triples-without-backing"),
