@@ -60,6 +60,7 @@ CASES = [
     ("responses-by-pillar", {"pillar": ID + "pillar/1"}),
     ("responses-by-pillar", {"pillar": ID + "pillar/3"}),
     ("coercive-response-tools", {}),
+    ("responses-resting-on-chapter-vii", {}),
 ]
 SAVED = saved_queries()
 
@@ -80,7 +81,7 @@ def test_every_slow_saved_query_has_a_view():
     assert set(ANSWERERS) == {"what-the-sources-say-about", "naming-and-term-debates",
                               "claims-where-sources-disagree", "where-the-answer-rests-on-an-editors-reading",
                               "authority-chain-nodes", "authority-chain-roots", "inferred-facts-to-double-check",
-                              "responses-by-pillar", "coercive-response-tools",
+                              "responses-by-pillar", "coercive-response-tools", "responses-resting-on-chapter-vii",
                               "plain-fact-triples-without-backing", "plain-triples-backed-only-by-participants"}
     assert all(name in SAVED for name in ANSWERERS)
 
@@ -323,11 +324,14 @@ LISTED_RESPONSE = URIRef(ID + "response/written-for-the-listing-test")
 PILLAR_CLAIM = URIRef(ID + "claim/written-for-the-listing-test")
 SANCTIONS_RESPONSE = URIRef(ID + "response/sanctions-written-for-the-listing-test")
 SANCTIONS = URIRef(ID + "tool/sanctions")
+RESOLUTION = URIRef(ID + "document/resolution-written-for-the-listing-test")
+ARTICLE_42 = URIRef(ID + "document/un-charter/article-42")
 
 
 def listed_response_entry() -> Graph:
     """A response of Rwanda's with a tool, under pillar two by an editor's claim, and a response
-    that used sanctions (a coercive tool no bundled response used)."""
+    that used sanctions (a coercive tool no bundled response used) on a resolution resting on
+    Article 42 (Chapter VII)."""
     g = Graph()
     g.add((LISTED_RESPONSE, RDF.type, R2P.Response))
     g.add((LISTED_RESPONSE, RDFS.label, Literal("a response written for the listing test", lang="en")))
@@ -340,7 +344,16 @@ def listed_response_entry() -> Graph:
     g.add((SANCTIONS_RESPONSE, RDF.type, R2P.Response))
     g.add((SANCTIONS_RESPONSE, RDFS.label, Literal("sanctions written for the listing test", lang="en")))
     g.add((SANCTIONS_RESPONSE, R2P.instrument, SANCTIONS))
+    g.add((RESOLUTION, RDF.type, R2P.Document))
+    g.add((RESOLUTION, RDFS.label, Literal("a resolution written for the listing test", lang="en")))
+    g.add((RESOLUTION, R2P.hasLegalBasis, ARTICLE_42))
+    g.add((SANCTIONS_RESPONSE, R2P.hasLegalBasis, RESOLUTION))
     return g
+
+
+def chapter_vii(store) -> set:
+    """The (response, provision, provision label) of the Chapter VII listing."""
+    return {(row[0], row[6], str(row[7])) for row in run_saved(store, SAVED["responses-resting-on-chapter-vii"]).rows}
 
 
 def sanctions_rows(store) -> list:
@@ -353,18 +366,27 @@ def test_the_listings_follow_writes_and_removals(folder: Path, monkeypatch):
     SPARQL (sanctions' row without a response goes); taken out, they go (and it comes back);
     their case's new label shows; no rebuild."""
     store = open_store(f"oxigraph:{folder}")
-    cases = [c for c in CASES if c[0] in ("responses-by-pillar", "coercive-response-tools")]
+    cases = [c for c in CASES if c[0] in ("responses-by-pillar", "coercive-response-tools",
+                                          "responses-resting-on-chapter-vii")]
     assert [row[2] for row in sanctions_rows(store)] == [None]  # no bundled response used sanctions
     monkeypatch.setattr(listing_views, "build", lambda *_args: pytest.fail("the view was rebuilt"))
     store.add_graph(listed_response_entry())
     assert LISTED_RESPONSE in {row[2] for row in run_saved(store, SAVED["responses-by-pillar"]).rows}
     assert [row[2] for row in sanctions_rows(store)] == [SANCTIONS_RESPONSE]
+    assert {row[1] for row in chapter_vii(store) if row[0] == SANCTIONS_RESPONSE} == {
+        ARTICLE_42, URIRef(ID + "document/un-charter/chapter-VII")}
+    same_answers(store, cases)
+    relabel = Graph()  # two links up the chain from the response
+    relabel.add((ARTICLE_42, RDFS.label, Literal("Article 42, as relabelled for the listing test", lang="en")))
+    store.add_graph(relabel)
+    assert (SANCTIONS_RESPONSE, ARTICLE_42, "Article 42, as relabelled for the listing test") in chapter_vii(store)
     same_answers(store, cases)
     taken = Graph()
     for node in (PILLAR_CLAIM, SANCTIONS_RESPONSE):
         for triple in store.graph.triples((node, None, None)):
             taken.add(triple)
     store.remove_graph(taken)
+    assert SANCTIONS_RESPONSE not in {row[0] for row in chapter_vii(store)}
     assert LISTED_RESPONSE not in {row[2] for row in run_saved(store, SAVED["responses-by-pillar"]).rows}
     assert [row[2] for row in sanctions_rows(store)] == [None]
     same_answers(store, cases)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, Graph, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, URIRef
 from rdflib.term import Node
 
 from r2pkg.citation_index import _key, _term
@@ -34,6 +34,11 @@ from r2pkg.query_views import view_of
 from r2pkg.sparql import Answer, prepare
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
+
+
+#: More anchors than this to compute again after a write (the Charter's text relabelled, a
+#: source cited everywhere renamed), and the view is rebuilt from the whole graph instead.
+MAX_AFFECTED = 5000
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ def _grouped(listing: Listing, found: Answer, wanted: set[Node] | None) -> dict:
 def update(listing: Listing, view: dict, store: Store, entry: Graph) -> dict:
     """The view after ``entry`` was added to (or taken out of) ``store``."""
     anchors = listing.affected(store, entry)
-    if anchors is None:
+    if anchors is None or len(anchors) > MAX_AFFECTED:
         return build(listing, store)
     fragment = Fragment(store)
     for anchor in anchors:
@@ -241,8 +246,75 @@ COERCIVE_RESPONSE_TOOLS = Listing(
     order=("toolLabel", "responseLabel", "tool", "response", "case", "caseLabel", "assertion", "caseAssertion"),
     read=_read_response, affected=_tool_responses_affected, left="tool", read_left=_read_tools)
 
+# -- responses-resting-on-chapter-vii ---------------------------------------------------------
+
+#: The links of an authority chain (``(r2p:hasLegalBasis|r2p:establishedBy|r2p:partOf)*``).
+CHAIN = (R2P.hasLegalBasis, R2P.establishedBy, R2P.partOf)
+_CHAIN_OX = tuple(to_ox(p) for p in CHAIN)
+_EVIDENCE = to_ox(R2P.evidence)
+
+
+def _read_response_chain(fragment: Fragment, response: ox.NamedNode) -> None:
+    """A response as for a pillar, its claims' citations, and every node its legal basis
+    reaches along the chain, with their labels."""
+    _read_response(fragment, response)
+    for quad in fragment.triples(None, _CLAIM_SUBJECT, response):  # a claim's citation that is no blank node
+        for cited in fragment.triples(quad.subject, _EVIDENCE, None):
+            fragment.node(cited.object)
+    seen: set = set()
+    todo = [q.object for q in fragment.triples(response, _CHAIN_OX[0], None)]
+    while todo:
+        node = todo.pop()
+        if node in seen or isinstance(node, ox.Literal):
+            continue
+        seen.add(node)
+        fragment.node(node)
+        for prop in _CHAIN_OX:
+            todo.extend(q.object for q in fragment.triples(node, prop, None))
+
+
+def _chain_affected(store: Store, entry: Graph) -> set[Node] | None:
+    """As for a pillar's responses, plus the responses whose claims' citations the entry
+    touches (or whose source it relabels), and every node from which a node the entry says
+    something about is reached along the chain (the responses resting on it)."""
+    nodes = _responses_affected(store, entry)
+    if nodes is None:
+        return None
+    graphs = (store, entry)
+    subjects = set(entry.subjects())
+    cited = set(subjects)
+    for s, p, _o in entry:
+        if p == RDFS.label:
+            for g in graphs:
+                cited.update(g.subjects(R2P.source, s))
+    for citation in cited:
+        for g in graphs:
+            for holder in g.subjects(R2P.evidence, citation):
+                nodes.update(g.objects(holder, R2P.claimSubject))
+    seen = {s for s in subjects if not isinstance(s, BNode)}
+    todo = list(seen)
+    while todo:
+        node = todo.pop()
+        for g in graphs:
+            for prop in CHAIN:
+                for earlier in g.subjects(prop, node):
+                    if earlier not in seen:
+                        seen.add(earlier)
+                        todo.append(earlier)
+        if len(seen) > MAX_AFFECTED:
+            return None
+    return nodes | seen
+
+
+RESPONSES_ON_CHAPTER_VII = Listing(
+    query="responses-resting-on-chapter-vii", view="responses-resting-on-chapter-vii-1", anchor="response",
+    variable=None, parameter=None,
+    order=("responseLabel", "response", "case", "caseLabel", "basis", "basisLabel", "provision", "provisionLabel",
+           "caseAssertion", "source", "sourceLabel", "locator"),
+    read=_read_response_chain, affected=_chain_affected)
+
 #: The listings kept as views, by saved query.
-LISTINGS = {listing.query: listing for listing in (RESPONSES_BY_PILLAR, COERCIVE_RESPONSE_TOOLS)}
+LISTINGS = {listing.query: listing for listing in (RESPONSES_BY_PILLAR, COERCIVE_RESPONSE_TOOLS, RESPONSES_ON_CHAPTER_VII)}
 
 for _listing in LISTINGS.values():
     INCREMENTAL[_listing.view] = (lambda listing: lambda view, store, entry: update(listing, view, store, entry))(_listing)

@@ -202,6 +202,7 @@ ANSWERERS: dict[str, Answerer] = {
     "inferred-facts-to-double-check": _inferred_facts,
     "responses-by-pillar": _listing("responses-by-pillar"),
     "coercive-response-tools": _listing("coercive-response-tools"),
+    "responses-resting-on-chapter-vii": _listing("responses-resting-on-chapter-vii"),
     "authority-chain-nodes": _authority_chain,
     "authority-chain-roots": _authority_chain,
     "plain-fact-triples-without-backing": _fact_backing("plain-fact-triples-without-backing"),
