@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 
-from r2pkg import citation_index, claim_groups, editors_reading, fact_backing, figures, inferred_facts, listing_views
+from r2pkg import citation_index, claim_groups, editors_reading, fact_backing, figures, inferred_facts, listing_views, similar_cases
 from r2pkg.citation_index import _key
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.queries import run_saved, saved_queries
@@ -61,6 +61,11 @@ CASES = [
     ("responses-by-pillar", {"pillar": ID + "pillar/3"}),
     ("coercive-response-tools", {}),
     ("responses-resting-on-chapter-vii", {}),
+    ("similar-cases", {}),
+    ("similar-cases", {"case": ID + "case/darfur-2003"}),
+    ("similar-cases", {"case": ID + "case/srebrenica-1995"}),
+    ("similar-cases", {"case": ID + "case/climate-change"}),
+    ("similar-cases", {"case": ID + "case/kenya-2007-2008"}),
 ]
 SAVED = saved_queries()
 
@@ -82,7 +87,7 @@ def test_every_slow_saved_query_has_a_view():
                               "claims-where-sources-disagree", "where-the-answer-rests-on-an-editors-reading",
                               "authority-chain-nodes", "authority-chain-roots", "inferred-facts-to-double-check",
                               "responses-by-pillar", "coercive-response-tools", "responses-resting-on-chapter-vii",
-                              "plain-fact-triples-without-backing", "plain-triples-backed-only-by-participants"}
+                              "similar-cases", "plain-fact-triples-without-backing", "plain-triples-backed-only-by-participants"}
     assert all(name in SAVED for name in ANSWERERS)
 
 
@@ -172,7 +177,7 @@ def views_match_a_rebuild(store) -> None:
     assert store.derived.get(claim_groups.VIEW, claim_groups.claim_groups(store)) == claim_groups.build(store)
     kept = store.derived.get(editors_reading.VIEW) or editors_reading.reading_rows(store)
     assert kept == editors_reading.build(store)
-    for module in (fact_backing, inferred_facts):
+    for module in (fact_backing, inferred_facts, similar_cases):
         kept = store.derived.get(module.VIEW) or store.view(module.VIEW, module.build)
         assert kept == module.build(store)
     for listing in listing_views.LISTINGS.values():
@@ -198,6 +203,7 @@ def test_the_views_are_built_as_the_folder_loads_and_updated_by_a_write(folder: 
     monkeypatch.setattr(fact_backing, "build", no_rebuild)
     monkeypatch.setattr(inferred_facts, "build", no_rebuild)
     monkeypatch.setattr(listing_views, "build", no_rebuild)
+    monkeypatch.setattr(similar_cases, "build", no_rebuild)
     monkeypatch.setattr(figures, "build", no_rebuild)
     started = time.perf_counter()
     store.add_graph(disputing_entry())
@@ -335,7 +341,7 @@ def listed_response_entry() -> Graph:
     g = Graph()
     g.add((LISTED_RESPONSE, RDF.type, R2P.Response))
     g.add((LISTED_RESPONSE, RDFS.label, Literal("a response written for the listing test", lang="en")))
-    g.add((LISTED_RESPONSE, R2P.instrument, URIRef(ID + "tool/peace-operation")))
+    g.add((LISTED_RESPONSE, R2P.instrument, URIRef(ID + "tool/mediation")))
     g.add((RWANDA, R2P.hasResponse, LISTED_RESPONSE))
     g.add((PILLAR_CLAIM, RDF.type, R2P.Claim))
     g.add((PILLAR_CLAIM, R2P.claimSubject, LISTED_RESPONSE))
@@ -364,13 +370,16 @@ def sanctions_rows(store) -> list:
 def test_the_listings_follow_writes_and_removals(folder: Path, monkeypatch):
     """Responses added under pillar two and with sanctions are listed by the views, as by the
     SPARQL (sanctions' row without a response goes); taken out, they go (and it comes back);
-    their case's new label shows; no rebuild."""
+    their case's new label shows; Rwanda's similar cases follow its new response; no rebuild."""
     store = open_store(f"oxigraph:{folder}")
     cases = [c for c in CASES if c[0] in ("responses-by-pillar", "coercive-response-tools",
-                                          "responses-resting-on-chapter-vii")]
+                                          "responses-resting-on-chapter-vii", "similar-cases")]
     assert [row[2] for row in sanctions_rows(store)] == [None]  # no bundled response used sanctions
+    similar = run_saved(store, SAVED["similar-cases"]).rows
     monkeypatch.setattr(listing_views, "build", lambda *_args: pytest.fail("the view was rebuilt"))
+    monkeypatch.setattr(similar_cases, "build", lambda *_args: pytest.fail("the view was rebuilt"))
     store.add_graph(listed_response_entry())
+    assert run_saved(store, SAVED["similar-cases"]).rows != similar  # Rwanda now used mediation
     assert LISTED_RESPONSE in {row[2] for row in run_saved(store, SAVED["responses-by-pillar"]).rows}
     assert [row[2] for row in sanctions_rows(store)] == [SANCTIONS_RESPONSE]
     assert {row[1] for row in chapter_vii(store) if row[0] == SANCTIONS_RESPONSE} == {
@@ -385,7 +394,9 @@ def test_the_listings_follow_writes_and_removals(folder: Path, monkeypatch):
     for node in (PILLAR_CLAIM, SANCTIONS_RESPONSE):
         for triple in store.graph.triples((node, None, None)):
             taken.add(triple)
+    taken.add((LISTED_RESPONSE, R2P.instrument, URIRef(ID + "tool/mediation")))  # a feature of Rwanda's, through its response
     store.remove_graph(taken)
+    assert run_saved(store, SAVED["similar-cases"]).rows == similar
     assert SANCTIONS_RESPONSE not in {row[0] for row in chapter_vii(store)}
     assert LISTED_RESPONSE not in {row[2] for row in run_saved(store, SAVED["responses-by-pillar"]).rows}
     assert [row[2] for row in sanctions_rows(store)] == [None]

@@ -137,6 +137,13 @@ def _listing(name: str) -> Answerer:
     return answer_it
 
 
+def _similar_cases(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                   held_only: bool = False) -> Answer | None:
+    from r2pkg.similar_cases import answer
+
+    return answer(store, text, bindings, max_rows, held_only)
+
+
 def _authority_chain(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
                      held_only: bool = False) -> Answer | None:
     from r2pkg.authority_fragments import answer
@@ -203,6 +210,7 @@ ANSWERERS: dict[str, Answerer] = {
     "responses-by-pillar": _listing("responses-by-pillar"),
     "coercive-response-tools": _listing("coercive-response-tools"),
     "responses-resting-on-chapter-vii": _listing("responses-resting-on-chapter-vii"),
+    "similar-cases": _similar_cases,
     "authority-chain-nodes": _authority_chain,
     "authority-chain-roots": _authority_chain,
     "plain-fact-triples-without-backing": _fact_backing("plain-fact-triples-without-backing"),
