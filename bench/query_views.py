@@ -31,7 +31,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
-from r2pkg import claim_groups, editors_reading, fact_backing, inferred_facts, listing_views, similar_cases  # noqa: E402
+from r2pkg import (claim_groups, editors_reading, fact_backing, inferred_facts, listing_views,  # noqa: E402
+                   similar_cases)
 from r2pkg.namespaces import R2P, R2PID  # noqa: E402
 from r2pkg.queries import saved_queries  # noqa: E402
 from r2pkg.query_views import ANSWERERS, ANSWERS, answer_saved  # noqa: E402
@@ -131,7 +132,8 @@ def main() -> int:
     table = C.md_table(["saved query (defaults)", "rows", "baseline SPARQL ms", "new first ms", "new warm ms",
                         "baseline / new warm"], rows)
     summary = (f"add_graph of a one-claim entry, every view updated and saved: p50 "
-               f"{1000 * statistics.median(writes):.0f} ms over {len(writes)} writes; views equal to a rebuild after them")
+               f"{1000 * statistics.median(writes):.0f} ms over {len(writes)} writes; "
+               "views equal to a rebuild after them")
     cost_table = C.md_table(["view", "update from a one-claim entry ms", "saved KiB"], costs)
     print(table)
     print(summary)

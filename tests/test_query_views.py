@@ -18,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 
-from r2pkg import citation_index, claim_groups, editors_reading, fact_backing, figures, inferred_facts, listing_views, similar_cases
+from r2pkg import (citation_index, claim_groups, editors_reading, fact_backing, figures, inferred_facts, listing_views,
+                   similar_cases)
 from r2pkg.citation_index import _key
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.queries import run_saved, saved_queries
@@ -87,14 +88,15 @@ def test_every_slow_saved_query_has_a_view():
                               "claims-where-sources-disagree", "where-the-answer-rests-on-an-editors-reading",
                               "authority-chain-nodes", "authority-chain-roots", "inferred-facts-to-double-check",
                               "responses-by-pillar", "coercive-response-tools", "responses-resting-on-chapter-vii",
-                              "similar-cases", "plain-fact-triples-without-backing", "plain-triples-backed-only-by-participants"}
+                              "similar-cases", "plain-fact-triples-without-backing",
+                              "plain-triples-backed-only-by-participants"}
     assert all(name in SAVED for name in ANSWERERS)
 
 
 def test_the_views_give_the_sparql_rows_on_the_bundled_graph(oxigraph_store):
     same_answers(oxigraph_store)
-    answers = {name: answer_saved(oxigraph_store, name, SAVED[name].text, SAVED[name].bindings({}, store=oxigraph_store))
-               for name in ANSWERERS}
+    answers = {name: answer_saved(oxigraph_store, name, SAVED[name].text,
+                                  SAVED[name].bindings({}, store=oxigraph_store)) for name in ANSWERERS}
     counted = [name for name in ANSWERERS if "rows" in SAVED[name].expect]
     assert {name: len(answers[name].rows) for name in counted} == {name: SAVED[name].expect["rows"] for name in counted}
     for name in ANSWERERS:  # the files' own figures and the nodes they name
@@ -394,7 +396,8 @@ def test_the_listings_follow_writes_and_removals(folder: Path, monkeypatch):
     for node in (PILLAR_CLAIM, SANCTIONS_RESPONSE):
         for triple in store.graph.triples((node, None, None)):
             taken.add(triple)
-    taken.add((LISTED_RESPONSE, R2P.instrument, URIRef(ID + "tool/mediation")))  # a feature of Rwanda's, through its response
+    # a feature of Rwanda's, through its response
+    taken.add((LISTED_RESPONSE, R2P.instrument, URIRef(ID + "tool/mediation")))
     store.remove_graph(taken)
     assert run_saved(store, SAVED["similar-cases"]).rows == similar
     assert SANCTIONS_RESPONSE not in {row[0] for row in chapter_vii(store)}

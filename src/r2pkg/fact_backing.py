@@ -10,8 +10,9 @@ answer is the query's own SPARQL text run on the triples of those nodes alone
 (:mod:`r2pkg.fragments`): the rows, their order and labels are the query's by definition,
 and cost what the offenders cost (none, on a graph that passes validation).
 
-The view is built as the on-disk store loads, from both queries run once on the whole graph; a write updates it from the entry (:func:`update`): the nodes whose rows
-the entry can change are found by lookups and judged again the same way. An entry that
+The view is built as the on-disk store loads, from both queries run once on the whole graph;
+a write updates it from the entry (:func:`update`): the nodes whose rows the entry can change
+are found by lookups and judged again on their own triples. An entry that
 changes the ontology's structural declarations or class hierarchy rebuilds it.
 """
 

@@ -314,8 +314,14 @@ RESPONSES_ON_CHAPTER_VII = Listing(
     read=_read_response_chain, affected=_chain_affected)
 
 #: The listings kept as views, by saved query.
-LISTINGS = {listing.query: listing for listing in (RESPONSES_BY_PILLAR, COERCIVE_RESPONSE_TOOLS, RESPONSES_ON_CHAPTER_VII)}
+LISTINGS = {listing.query: listing
+            for listing in (RESPONSES_BY_PILLAR, COERCIVE_RESPONSE_TOOLS, RESPONSES_ON_CHAPTER_VII)}
+
+
+def _register(listing: Listing) -> None:
+    INCREMENTAL[listing.view] = lambda view, store, entry: update(listing, view, store, entry)
+    BUILT_ON_LOAD[listing.view] = lambda store: build(listing, store)
+
 
 for _listing in LISTINGS.values():
-    INCREMENTAL[_listing.view] = (lambda listing: lambda view, store, entry: update(listing, view, store, entry))(_listing)
-    BUILT_ON_LOAD[_listing.view] = (lambda listing: lambda store: build(listing, store))(_listing)
+    _register(_listing)
