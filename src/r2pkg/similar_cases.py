@@ -101,23 +101,36 @@ def update(view: dict, store: Store, entry: Graph) -> dict:
 
 def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
            held_only: bool = False) -> Answer | None:
-    """The query's rows for ``?_case_iri``, scored from the view."""
+    """The query's rows for ``?_case_iri``, scored from the view; only the rows answered (up to
+    the row cap) are turned into rdflib terms, each once per graph version."""
     case = bindings.get("_case_iri")
     view = view_of(store, VIEW, build, held_only) if case is not None else None
     if view is None:
         return None
     own = features(store, case)
-    rows = []
+    scored = []
     if own:
         own_key = _key(case)
         for other, theirs in view["features"].items():
-            shared = {value for _prop, value in own & theirs}
+            shared = len({value for _prop, value in own & theirs})
             if shared and other != own_key:
-                count = Literal(str(len(shared)), datatype=XSD.integer)
-                rows.extend((len(shared), label, other, count) for label in view["labels"][other])
-    rows.sort(key=lambda r: (-r[0], r[1][1], r[2][1]))
+                scored.extend((shared, label, other) for label in view["labels"][other])
+    scored.sort(key=lambda r: (-r[0], r[1][1], r[2][1]))
+    found = store.derived.get(_TERMS)
+    if found is None or found[0] is not view:
+        found = store.derived[_TERMS] = (view, {})
+    terms = found[1]
+
+    def term(key) -> Node:
+        if key not in terms:
+            terms[key] = Literal(str(key), datatype=XSD.integer) if isinstance(key, int) else _term(key)
+        return terms[key]
     return Answer.select(["other", "otherLabel", "sharedFeatures"],
-                         ([_term(other), _term(label), count] for _n, label, other, count in rows), max_rows)
+                         ([term(other), term(label), term(n)] for n, label, other in scored), max_rows)
+
+
+#: The rdflib terms of the answers given since the last write (a store cache, not saved).
+_TERMS = VIEW + "-terms"
 
 
 INCREMENTAL[VIEW] = update
