@@ -67,6 +67,7 @@ CASES = [
     ("similar-cases", {"case": ID + "case/srebrenica-1995"}),
     ("similar-cases", {"case": ID + "case/climate-change"}),
     ("similar-cases", {"case": ID + "case/kenya-2007-2008"}),
+    ("cases-outside-the-scope", {}),
 ]
 SAVED = saved_queries()
 
@@ -88,7 +89,7 @@ def test_every_slow_saved_query_has_a_view():
                               "claims-where-sources-disagree", "where-the-answer-rests-on-an-editors-reading",
                               "authority-chain-nodes", "authority-chain-roots", "inferred-facts-to-double-check",
                               "responses-by-pillar", "coercive-response-tools", "responses-resting-on-chapter-vii",
-                              "similar-cases", "plain-fact-triples-without-backing",
+                              "similar-cases", "cases-outside-the-scope", "plain-fact-triples-without-backing",
                               "plain-triples-backed-only-by-participants"}
     assert all(name in SAVED for name in ANSWERERS)
 
@@ -122,7 +123,7 @@ def test_a_user_file_of_the_same_name_is_run_as_written(oxigraph_store, tmp_path
     name = "claims-where-sources-disagree"
     changed = SAVED[name].text.replace("ORDER BY ?subjectLabel ?claim ?otherClaim", "ORDER BY ?claim")
     assert answer_saved(oxigraph_store, name, changed, {}) is None
-    assert answer_saved(oxigraph_store, "cases-outside-the-scope", SAVED["cases-outside-the-scope"].text, {}) is None
+    assert answer_saved(oxigraph_store, "find-by-label", SAVED["find-by-label"].text, {}) is None
 
 
 def test_the_memory_store_runs_the_sparql(memory_store):
@@ -341,12 +342,14 @@ SANCTIONS_RESPONSE = URIRef(ID + "response/sanctions-written-for-the-listing-tes
 SANCTIONS = URIRef(ID + "tool/sanctions")
 RESOLUTION = URIRef(ID + "document/resolution-written-for-the-listing-test")
 ARTICLE_42 = URIRef(ID + "document/un-charter/article-42")
+SCOPE_CLAIM = URIRef(ID + "claim/kenya-out-of-scope-written-for-the-listing-test")
+KENYA = URIRef(ID + "case/kenya-2007-2008")
 
 
 def listed_response_entry() -> Graph:
     """A response of Rwanda's with a tool, under pillar two by an editor's claim, and a response
     that used sanctions (a coercive tool no bundled response used) on a resolution resting on
-    Article 42 (Chapter VII)."""
+    Article 42 (Chapter VII); a claim that Kenya is out of the scope."""
     g = Graph()
     g.add((LISTED_RESPONSE, RDF.type, R2P.Response))
     g.add((LISTED_RESPONSE, RDFS.label, Literal("a response written for the listing test", lang="en")))
@@ -363,12 +366,20 @@ def listed_response_entry() -> Graph:
     g.add((RESOLUTION, RDFS.label, Literal("a resolution written for the listing test", lang="en")))
     g.add((RESOLUTION, R2P.hasLegalBasis, ARTICLE_42))
     g.add((SANCTIONS_RESPONSE, R2P.hasLegalBasis, RESOLUTION))
+    g.add((SCOPE_CLAIM, RDF.type, R2P.Claim))
+    g.add((SCOPE_CLAIM, R2P.claimSubject, KENYA))
+    g.add((SCOPE_CLAIM, R2P.claimProperty, R2P.scopeStatus))
+    g.add((SCOPE_CLAIM, R2P.claimValue, R2P.OutOfScope))
     return g
 
 
 def chapter_vii(store) -> set:
     """The (response, provision, provision label) of the Chapter VII listing."""
     return {(row[0], row[6], str(row[7])) for row in run_saved(store, SAVED["responses-resting-on-chapter-vii"]).rows}
+
+
+def out_of_scope(store) -> set:
+    return {(row[0], str(row[3])) for row in run_saved(store, SAVED["cases-outside-the-scope"]).rows}
 
 
 def sanctions_rows(store) -> list:
@@ -382,13 +393,15 @@ def test_the_listings_follow_writes_and_removals(folder: Path, monkeypatch):
     their case's new label shows; Rwanda's similar cases follow its new response; no rebuild."""
     store = open_store(f"oxigraph:{folder}")
     cases = [c for c in CASES if c[0] in ("responses-by-pillar", "coercive-response-tools",
-                                          "responses-resting-on-chapter-vii", "similar-cases")]
+                                          "responses-resting-on-chapter-vii", "similar-cases",
+                                          "cases-outside-the-scope")]
     assert [row[2] for row in sanctions_rows(store)] == [None]  # no bundled response used sanctions
     similar = run_saved(store, SAVED["similar-cases"]).rows
     monkeypatch.setattr(listing_views, "build", lambda *_args: pytest.fail("the view was rebuilt"))
     monkeypatch.setattr(similar_cases, "build", lambda *_args: pytest.fail("the view was rebuilt"))
     store.add_graph(listed_response_entry())
     assert run_saved(store, SAVED["similar-cases"]).rows != similar  # Rwanda now used mediation
+    assert (KENYA, "inferred") in out_of_scope(store)
     assert LISTED_RESPONSE in {row[2] for row in run_saved(store, SAVED["responses-by-pillar"]).rows}
     assert [row[2] for row in sanctions_rows(store)] == [SANCTIONS_RESPONSE]
     assert {row[1] for row in chapter_vii(store) if row[0] == SANCTIONS_RESPONSE} == {
@@ -400,13 +413,14 @@ def test_the_listings_follow_writes_and_removals(folder: Path, monkeypatch):
     assert (SANCTIONS_RESPONSE, ARTICLE_42, "Article 42, as relabelled for the listing test") in chapter_vii(store)
     same_answers(store, cases)
     taken = Graph()
-    for node in (PILLAR_CLAIM, SANCTIONS_RESPONSE):
+    for node in (PILLAR_CLAIM, SANCTIONS_RESPONSE, SCOPE_CLAIM):
         for triple in store.graph.triples((node, None, None)):
             taken.add(triple)
     # a feature of Rwanda's, through its response
     taken.add((LISTED_RESPONSE, R2P.instrument, URIRef(ID + "tool/mediation")))
     store.remove_graph(taken)
     assert run_saved(store, SAVED["similar-cases"]).rows == similar
+    assert KENYA not in {case for case, _how in out_of_scope(store)}
     assert SANCTIONS_RESPONSE not in {row[0] for row in chapter_vii(store)}
     assert LISTED_RESPONSE not in {row[2] for row in run_saved(store, SAVED["responses-by-pillar"]).rows}
     assert [row[2] for row in sanctions_rows(store)] == [None]

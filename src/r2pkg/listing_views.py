@@ -313,9 +313,34 @@ RESPONSES_ON_CHAPTER_VII = Listing(
            "caseAssertion", "source", "sourceLabel", "locator"),
     read=_read_response_chain, affected=_chain_affected)
 
+# -- cases-outside-the-scope ------------------------------------------------------------------
+
+
+def _read_case(fragment: Fragment, case: ox.NamedNode) -> None:
+    """A case's own triples and the claims about it."""
+    fragment.node(case)
+    for quad in fragment.triples(None, _CLAIM_SUBJECT, case):
+        fragment.node(quad.subject)
+
+
+def _cases_affected(store: Store, entry: Graph) -> set[Node]:
+    """The nodes the entry says something about, and the subjects of the claims among them."""
+    nodes = set(entry.subjects())
+    for node in list(nodes):
+        for g in (store, entry):
+            nodes.update(g.objects(node, R2P.claimSubject))
+    return nodes
+
+
+CASES_OUTSIDE_THE_SCOPE = Listing(
+    query="cases-outside-the-scope", view="cases-outside-the-scope-1", anchor="case",
+    variable=None, parameter=None, order=("assertion", "caseLabel", "case", "scopeNote"),
+    read=_read_case, affected=_cases_affected)
+
 #: The listings kept as views, by saved query.
 LISTINGS = {listing.query: listing
-            for listing in (RESPONSES_BY_PILLAR, COERCIVE_RESPONSE_TOOLS, RESPONSES_ON_CHAPTER_VII)}
+            for listing in (RESPONSES_BY_PILLAR, COERCIVE_RESPONSE_TOOLS, RESPONSES_ON_CHAPTER_VII,
+                            CASES_OUTSIDE_THE_SCOPE)}
 
 
 def _register(listing: Listing) -> None:

@@ -211,6 +211,7 @@ ANSWERERS: dict[str, Answerer] = {
     "coercive-response-tools": _listing("coercive-response-tools"),
     "responses-resting-on-chapter-vii": _listing("responses-resting-on-chapter-vii"),
     "similar-cases": _similar_cases,
+    "cases-outside-the-scope": _listing("cases-outside-the-scope"),
     "authority-chain-nodes": _authority_chain,
     "authority-chain-roots": _authority_chain,
     "plain-fact-triples-without-backing": _fact_backing("plain-fact-triples-without-backing"),
