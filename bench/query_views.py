@@ -141,7 +141,7 @@ def main() -> int:
     if not args.no_results:
         stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
         text = (f"\n## Saved queries from views ({args.size}, store oxigraph:DIR)\n\n"
-                f"Command: `python bench/query_views.py --size {args.size}`  \n"
+                f"Command: `python bench/query_views.py --size {args.size} --pairs {args.pairs}`  \n"
                 f"Date: {stamp}; {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}  \n"
                 f"One process: the folder loaded once ({loaded:.1f} s, views built with it), then opened again; "
                 f"baseline: the query's text at `{args.baseline}` on the whole graph (same run); new first: the "
