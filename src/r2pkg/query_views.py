@@ -14,6 +14,13 @@ answered without a whole-graph read:
 * ``where-the-answer-rests-on-an-editors-reading``: its rows are a view kept with the store
   (:mod:`r2pkg.editors_reading`), updated by each write from the entry.
 
+Issue 26 added the next slowest the same way: the two authority-chain queries run on the
+triples of the nodes the chain can reach (:mod:`r2pkg.authority_fragments`); the two backing
+audits from the nodes they list (:mod:`r2pkg.fact_backing`); ``inferred-facts-to-double-check``
+from its rows by node (:mod:`r2pkg.inferred_facts`); four listings from their rows by response
+or case (:mod:`r2pkg.listing_views`); ``similar-cases`` from every case's features
+(:mod:`r2pkg.similar_cases`).
+
 :func:`answer_saved` is the one dispatch (the saved-query page, ``r2pkg query NAME``): it
 answers where a view does, and returns None for every other query or store, which then
 runs the SPARQL text as before. Only the embedded Oxigraph stores have views: the others
