@@ -3,10 +3,13 @@
     python bench/query_views.py                  # 100k synthetic triples besides the bundled graph
     python bench/query_views.py --size 1M        # appends a table to bench/RESULTS.md
 
-For each of the four saved queries a view answers (``r2pkg.query_views``), with its defaults:
-the SPARQL text run on the whole graph (the baseline, same run), the view's first answer in a
+For each saved query a view or a fragment answers (``r2pkg.query_views``), with its defaults:
+the SPARQL text run on the whole graph (the baseline, same run: the text of ``--baseline``,
+``main`` by default, where it differs from the working tree's), the view's first answer in a
 fresh process state (views read from ``DIR/views``) and its warm answer; the rows must be the
-same, in the same order (the bench stops otherwise). Then a write: an entry of one claim with
+same as the current text's on the whole graph, in the same order, and the same set as the
+baseline text's (the bench stops otherwise). Queries only rewritten (``REWRITTEN``) are timed
+the same way, the baseline text against the new one. Then a write: an entry of one claim with
 an inferred citation, the time ``add_graph`` takes with every view kept up to date (p50 of
 ``--writes``), and the views compared with a rebuild. Not a test: pytest never runs it.
 """
@@ -16,7 +19,9 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import pickle
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,11 +31,30 @@ from rdflib import BNode, Graph, Literal, URIRef
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as C  # noqa: E402
 
-from r2pkg import claim_groups, editors_reading  # noqa: E402
+from r2pkg import (claim_groups, editors_reading, fact_backing, inferred_facts, listing_views,  # noqa: E402
+                   similar_cases)
 from r2pkg.namespaces import R2P, R2PID  # noqa: E402
 from r2pkg.queries import saved_queries  # noqa: E402
 from r2pkg.query_views import ANSWERERS, ANSWERS, answer_saved  # noqa: E402
+from r2pkg.sparql import prepare  # noqa: E402
+from r2pkg.store.base import INCREMENTAL  # noqa: E402
 from r2pkg.store import bundled_files, open_store  # noqa: E402
+
+#: Saved queries whose text was rewritten for Oxigraph (same rows), answered by their SPARQL.
+REWRITTEN: tuple[str, ...] = ()
+
+
+def baseline_text(ref: str, name: str, current: str) -> str:
+    """The query's text at git ``ref`` (the baseline), or the current text if it has none."""
+    found = subprocess.run(["git", "-C", str(C.ROOT), "show", f"{ref}:queries/{name}.rq"],
+                           capture_output=True, text=True)
+    return found.stdout if found.returncode == 0 else current
+
+
+def timed(call) -> tuple[object, float]:
+    started = time.perf_counter()
+    found = call()
+    return found, time.perf_counter() - started
 
 
 def entry(k: int) -> Graph:
@@ -54,6 +78,8 @@ def main() -> int:
     ap.add_argument("--size", default="100k")
     ap.add_argument("--writes", type=int, default=5)
     ap.add_argument("--no-results", action="store_true")
+    ap.add_argument("--baseline", default="main", help="git ref of the baseline query texts")
+    ap.add_argument("--pairs", type=int, default=3, help="baseline/new pairs timed, alternating (medians)")
     args = ap.parse_args()
     extra, _meta = C.synthetic(args.size)
     folder = C.WORK / f"query-views-dir-{args.size}"
@@ -64,20 +90,25 @@ def main() -> int:
     store = open_store(f"oxigraph:{folder}", files=files)
     saved = saved_queries()
     rows = []
-    for name in ANSWERERS:
+    for name in [*ANSWERERS, *REWRITTEN]:
         query = saved[name]
         bindings = query.bindings({}, store=store)
-        t = time.perf_counter()
-        expected = store.query(query.text, bindings)
-        sparql = time.perf_counter() - t
-        t = time.perf_counter()
-        found = answer_saved(store, name, query.text, bindings)
-        first = time.perf_counter() - t
-        store.derived.pop(ANSWERS, None)  # the view again, not the cached answer
-        t = time.perf_counter()
-        answer_saved(store, name, query.text, bindings)
-        warm = time.perf_counter() - t
+        old = baseline_text(args.baseline, name, query.text)
+        baseline, sparql = timed(lambda: store.run(prepare(old, bindings), None))
+        expected = store.run(prepare(query.text, bindings), None) if old != query.text else baseline
+        def new():
+            if name in REWRITTEN:
+                return store.run(prepare(query.text, bindings), None)
+            store.derived.pop(ANSWERS, None)  # the view again, not the cached answer
+            return answer_saved(store, name, query.text, bindings)
+        found, first = timed(new)
+        sparqls, warms = [sparql], [timed(new)[1]]
+        for _ in range(args.pairs - 1):  # alternating: baseline, new
+            sparqls.append(timed(lambda: store.run(prepare(old, bindings), None))[1])
+            warms.append(timed(new)[1])
+        sparql, warm = statistics.median(sparqls), statistics.median(warms)
         assert found is not None and found.names == expected.names and found.rows == expected.rows, name
+        assert sorted(map(str, found.rows)) == sorted(map(str, baseline.rows)), name
         rows.append([name, str(len(found.rows)), f"{1000 * sparql:.0f}", f"{1000 * first:.0f}",
                      f"{1000 * warm:.0f}", f"{sparql / max(warm, 1e-4):.0f}x"])
     writes = []
@@ -87,22 +118,40 @@ def main() -> int:
         writes.append(time.perf_counter() - t)
     assert store.derived[claim_groups.VIEW] == claim_groups.build(store)
     assert store.derived[editors_reading.VIEW] == editors_reading.build(store)
+    assert store.derived[fact_backing.VIEW] == fact_backing.build(store)
+    assert store.derived[inferred_facts.VIEW] == inferred_facts.build(store)
+    assert store.derived[similar_cases.VIEW] == similar_cases.build(store)
+    for listing in listing_views.LISTINGS.values():
+        assert store.derived[listing.view] == listing_views.build(listing, store)
+    costs = []  # what each view adds to a write: its update from the entry, its pickled size
+    probe = entry(args.writes)
+    for name in sorted(n for n in store.derived if n in INCREMENTAL):
+        _, spent = timed(lambda: INCREMENTAL[name](store.derived[name], store, probe))
+        costs.append([name, f"{1000 * spent:.0f}", f"{len(pickle.dumps(store.derived[name])) // 1024}"])
     store.close()
-    table = C.md_table(["saved query (defaults)", "rows", "SPARQL ms", "view first ms", "view warm ms",
-                        "SPARQL / view warm"], rows)
+    table = C.md_table(["saved query (defaults)", "rows", "baseline SPARQL ms", "new first ms", "new warm ms",
+                        "baseline / new warm"], rows)
     summary = (f"add_graph of a one-claim entry, every view updated and saved: p50 "
-               f"{1000 * statistics.median(writes):.0f} ms over {len(writes)} writes; views equal to a rebuild after them")
+               f"{1000 * statistics.median(writes):.0f} ms over {len(writes)} writes; "
+               "views equal to a rebuild after them")
+    cost_table = C.md_table(["view", "update from a one-claim entry ms", "saved KiB"], costs)
     print(table)
     print(summary)
+    print(cost_table)
     if not args.no_results:
         stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
         text = (f"\n## Saved queries from views ({args.size}, store oxigraph:DIR)\n\n"
-                f"Command: `python bench/query_views.py --size {args.size}`  \n"
+                f"Command: `python bench/query_views.py --size {args.size} --pairs {args.pairs}`  \n"
                 f"Date: {stamp}; {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}  \n"
                 f"One process: the folder loaded once ({loaded:.1f} s, views built with it), then opened again; "
-                "SPARQL is the query's text on the whole graph (baseline, same run); view first: the view read "
-                "from `DIR/views` and answered; warm: answered again from the view (the answer cache left out). "
-                "Rows equal to the SPARQL's, in order (asserted).\n\n" + table + "\n\n" + summary + ".\n")
+                f"baseline: the query's text at `{args.baseline}` on the whole graph (same run); new first: the "
+                "view read from `DIR/views` (or the chain's fragment read) and answered, or for "
+                f"{', '.join(REWRITTEN)} the rewritten text; warm: answered again (the answer cache left out). "
+                f"Medians of {args.pairs} baseline/new pairs, alternating (the first new answer apart). "
+                "Rows equal to the current text's on the whole graph, in order, and to the baseline's as a set "
+                "(asserted).\n\n" + table + "\n\n" + summary + ".\n\n"
+                "What each view adds to a write (its update from one more such entry, and its pickled size):\n\n"
+                + cost_table + "\n")
         with open(C.RESULTS, "a") as fh:
             fh.write(text)
     return 0

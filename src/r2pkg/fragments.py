@@ -39,6 +39,7 @@ class Fragment:
         self.quads: set[ox.Quad] = set()
         self._described: set[object] = set()
         self._labelled: set[object] = set()
+        self._store: tuple[int, object] | None = None  # (triples it holds, the store the queries run on)
 
     def _match(self, s=None, p=None, o=None) -> Iterable[ox.Quad]:
         return self.engine.quads_for_pattern(s, p, o, ox.DefaultGraph())
@@ -73,9 +74,11 @@ class Fragment:
         """``text`` (with ``bindings``) run on the fragment by Oxigraph, as the store would run it."""
         from r2pkg.store.oxigraph import OxigraphStore
 
-        engine = ox.Store()
-        engine.extend(self.quads)
-        return OxigraphStore(engine).run(_prepared(text, tuple((bindings or {}).items())), max_rows)
+        if self._store is None or self._store[0] != len(self.quads):  # filled once per set of triples
+            engine = ox.Store()
+            engine.extend(self.quads)
+            self._store = (len(self.quads), OxigraphStore(engine))
+        return self._store[1].run(_prepared(text, tuple((bindings or {}).items())), max_rows)
 
 
 @functools.lru_cache(maxsize=64)

@@ -14,6 +14,13 @@ answered without a whole-graph read:
 * ``where-the-answer-rests-on-an-editors-reading``: its rows are a view kept with the store
   (:mod:`r2pkg.editors_reading`), updated by each write from the entry.
 
+Issue 26 added the next slowest the same way: the two authority-chain queries run on the
+triples of the nodes the chain can reach (:mod:`r2pkg.authority_fragments`); the two backing
+audits from the nodes they list (:mod:`r2pkg.fact_backing`); ``inferred-facts-to-double-check``
+from its rows by node (:mod:`r2pkg.inferred_facts`); four listings from their rows by response
+or case (:mod:`r2pkg.listing_views`); ``similar-cases`` from every case's features
+(:mod:`r2pkg.similar_cases`).
+
 :func:`answer_saved` is the one dispatch (the saved-query page, ``r2pkg query NAME``): it
 answers where a view does, and returns None for every other query or store, which then
 runs the SPARQL text as before. Only the embedded Oxigraph stores have views: the others
@@ -121,6 +128,45 @@ def _editors_reading(store: Store, text: str, bindings: Mapping[str, Node], max_
     return answer(store, text, bindings, max_rows, held_only)
 
 
+def _inferred_facts(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                    held_only: bool = False) -> Answer | None:
+    from r2pkg.inferred_facts import answer
+
+    return answer(store, text, bindings, max_rows, held_only)
+
+
+def _listing(name: str) -> Answerer:
+    def answer_it(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                  held_only: bool = False) -> Answer | None:
+        from r2pkg.listing_views import LISTINGS, answer
+
+        return answer(LISTINGS[name], store, text, bindings, max_rows, held_only)
+    return answer_it
+
+
+def _similar_cases(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                   held_only: bool = False) -> Answer | None:
+    from r2pkg.similar_cases import answer
+
+    return answer(store, text, bindings, max_rows, held_only)
+
+
+def _authority_chain(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                     held_only: bool = False) -> Answer | None:
+    from r2pkg.authority_fragments import answer
+
+    return answer(store, text, bindings, max_rows, held_only)
+
+
+def _fact_backing(name: str) -> Answerer:
+    def answer_it(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                  held_only: bool = False) -> Answer | None:
+        from r2pkg.fact_backing import answer
+
+        return answer(store, name, text, bindings, max_rows, held_only)
+    return answer_it
+
+
 def view_of(store: Store, name: str, build: Callable[[Store], object], held_only: bool) -> object | None:
     """The view ``name``: held by this process, saved by another for this graph version, or
     (unless ``held_only``) built now and kept."""
@@ -167,4 +213,14 @@ ANSWERERS: dict[str, Answerer] = {
     "naming-and-term-debates": naming_debates,
     "claims-where-sources-disagree": _disagreements,
     "where-the-answer-rests-on-an-editors-reading": _editors_reading,
+    "inferred-facts-to-double-check": _inferred_facts,
+    "responses-by-pillar": _listing("responses-by-pillar"),
+    "coercive-response-tools": _listing("coercive-response-tools"),
+    "responses-resting-on-chapter-vii": _listing("responses-resting-on-chapter-vii"),
+    "similar-cases": _similar_cases,
+    "cases-outside-the-scope": _listing("cases-outside-the-scope"),
+    "authority-chain-nodes": _authority_chain,
+    "authority-chain-roots": _authority_chain,
+    "plain-fact-triples-without-backing": _fact_backing("plain-fact-triples-without-backing"),
+    "plain-triples-backed-only-by-participants": _fact_backing("plain-triples-backed-only-by-participants"),
 }

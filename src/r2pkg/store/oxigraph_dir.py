@@ -275,5 +275,9 @@ def _open(database: Path) -> tuple[ox.Store, bool]:
 import r2pkg.citation_index  # noqa: E402,F401 - registers the citation index as a view a write updates
 import r2pkg.claim_groups  # noqa: E402,F401 - and the views that answer slow saved queries
 import r2pkg.editors_reading  # noqa: E402,F401
+import r2pkg.fact_backing  # noqa: E402,F401
+import r2pkg.inferred_facts  # noqa: E402,F401
+import r2pkg.listing_views  # noqa: E402,F401
+import r2pkg.similar_cases  # noqa: E402,F401
 import r2pkg.figures  # noqa: E402,F401
 import r2pkg.loaded_views  # noqa: E402,F401 - the chain index, built as the folder loads
