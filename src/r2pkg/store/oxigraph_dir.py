@@ -30,6 +30,7 @@ import hashlib
 import json
 import os
 import pickle
+import secrets
 import shutil
 import sys
 import tempfile
@@ -41,6 +42,7 @@ import pyoxigraph as ox
 
 from r2pkg.errors import InputError
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL
+from r2pkg.store import view_files
 from r2pkg.store.oxigraph import OxigraphStore
 
 MANIFEST = "manifest.json"
@@ -63,8 +65,11 @@ class OxigraphDirStore(OxigraphStore):
         self._dirty = False
         #: True when this open (re)built the database from the files.
         self.reloaded = reloaded
-        #: What the database holds: the files it was loaded from and the writes since.
-        self.manifest = {"files": (manifest or {}).get("files"), "generation": (manifest or {}).get("generation", 0)}
+        #: What the database holds: the files it was loaded from (and the load's epoch) and the writes since.
+        self.manifest = {"files": (manifest or {}).get("files"), "epoch": (manifest or {}).get("epoch"),
+                         "generation": (manifest or {}).get("generation", 0)}
+        #: What ``DIR/views`` holds of each view this process read or saved (``view_files.OnDisk``).
+        self._on_disk: dict[str, view_files.OnDisk] = {}
 
     @classmethod
     def open(cls, folder: Path, files: Iterable[Path], root: Path | None = None,
@@ -105,6 +110,7 @@ class OxigraphDirStore(OxigraphStore):
         except OSError as exc:
             raise InputError(f"cannot create the Oxigraph database in {folder}: {exc}.",
                              hint="give a folder you can write to, and stop any r2pkg serve using it.") from exc
+        wanted = {**wanted, "epoch": secrets.token_hex(8)}  # views of an earlier load never match
         store = cls(engine, files, folder, reloaded=True, manifest=wanted)
         store.load_files([*files, *records], root, bulk=True)
         if records:
@@ -121,11 +127,7 @@ class OxigraphDirStore(OxigraphStore):
         if self.read_only:
             raise InputError(f"the Oxigraph database in {self.folder} is open read-only "
                              "(another process is using it); stop that process to write.")
-        for name in INCREMENTAL:  # views saved by another process are updated too, not rebuilt
-            if name not in self.derived:
-                saved = self._saved_view(name)
-                if saved is not None:
-                    self.derived[name] = saved
+        self._hold_saved_views()
         self.manifest["generation"] += 1
         found = _read_manifest(self.folder)
         if found is not None:  # the stored count is no longer true; views of older generations are stale
@@ -137,14 +139,38 @@ class OxigraphDirStore(OxigraphStore):
         self.engine.flush()
         _pause("views-written")
 
-    def _views_updated(self, views: dict[str, object]) -> None:
-        """Save the views the write updated under the new generation; drop older generations'."""
-        current = self._view_path("x").stem.rsplit("-", 1)[-1]
-        for old in (self.folder / VIEWS).glob("*.pickle") if (self.folder / VIEWS).is_dir() else ():
-            if not old.stem.endswith(current):
-                old.unlink(missing_ok=True)
-        for name, view in views.items():
+    def _hold_saved_views(self) -> None:
+        """Read the views saved by another process, so that a write updates them, not drops them."""
+        for name in INCREMENTAL:
+            if name not in self.derived:
+                saved = self._saved_view(name)
+                if saved is not None:
+                    self.derived[name] = saved
+
+    def _views_updated(self, views: dict[str, object], changes: dict[str, list]) -> None:
+        """Save what the write changed in each view it updated, under the new generation: the
+        changes appended to the view's log, or the whole view as a new base where the log has
+        grown long (or the files do not hold the view at the generation before). The files of
+        views the write did not update, and of other loads, are removed: they are stale."""
+        generation = self.manifest["generation"]
+        folder = self.folder / VIEWS
+        for i, (name, view) in enumerate(views.items()):
+            if i == 1:
+                _pause("views-saved-one")
+            held = self._on_disk.get(name)
+            if held is not None and held.generation == generation - 1 and not view_files.wants_compaction(held):
+                try:
+                    self._on_disk[name] = view_files.append(folder, self._view_stem(name), held, generation,
+                                                            changes[name], _pause)
+                    continue
+                except (OSError, pickle.PicklingError):
+                    self._on_disk.pop(name, None)
             self._save_view(name, view)
+        current = self._view_stem("")
+        for old in [*folder.glob("*.pickle"), *folder.glob("*.log")] if folder.is_dir() else ():
+            name, _, key = old.stem.rpartition("-")
+            if f"-{key}" != current or name not in views:
+                old.unlink(missing_ok=True)
 
     def _remove(self, triples) -> None:
         """Remove, after marking the manifest *dirty*: a removal is the first step of a
@@ -154,13 +180,13 @@ class OxigraphDirStore(OxigraphStore):
         if self.read_only:
             raise InputError(f"the Oxigraph database in {self.folder} is open read-only "
                              "(another process is using it); stop that process to write.")
+        self._hold_saved_views()
         self.manifest["generation"] += 1
         if not self._dirty:
             self._dirty = True
             self._save_manifest(dirty=True)
         super()._remove(triples)
         self.engine.flush()
-        shutil.rmtree(self.folder / VIEWS, ignore_errors=True)
 
     def settle(self) -> None:
         """The change under way is whole (or was undone): clear the dirty mark a removal set."""
@@ -182,39 +208,48 @@ class OxigraphDirStore(OxigraphStore):
 
     # -- views kept across processes ---------------------------------------------------------
 
-    def _view_path(self, name: str) -> Path:
-        key = hashlib.sha256(json.dumps(self.manifest, sort_keys=True).encode()).hexdigest()[:16]
-        return self.folder / VIEWS / f"{name}-{key}.pickle"
+    def _view_stem(self, name: str) -> str:
+        """The view's file names (``view_files``) but their extension: its name and a key of
+        the files and the load the database holds; the generation is inside the files."""
+        loaded = {"files": self.manifest["files"], "epoch": self.manifest["epoch"]}
+        return f"{name}-{hashlib.sha256(json.dumps(loaded, sort_keys=True).encode()).hexdigest()[:16]}"
 
     def _saved_view(self, name: str) -> object | None:
-        """The view an earlier process saved for these files and this generation.
+        """The view saved (base and log, :mod:`r2pkg.store.view_files`) for these files and
+        this generation, by this process or another.
 
-        A file that cannot be read (cut short, or written by another version of r2pkg) is
+        Files that cannot be read (cut short, or written by another version of r2pkg) are
         ignored, and the view built again.
         """
-        path = self._view_path(name)
+        stem = self._view_stem(name)
         try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)  # written by r2pkg itself, in the store's own folder
-        except FileNotFoundError:
-            return None
+            found = view_files.read(self.folder / VIEWS, stem, self.manifest["generation"])
         except Exception:  # noqa: BLE001 - any unreadable file is only a cache miss
-            path.unlink(missing_ok=True)
+            if not self.read_only:
+                view_files.remove(self.folder / VIEWS, stem)
             return None
+        if found is None:
+            return None
+        view, on_disk = found
+        if not self.read_only:
+            self._on_disk[name] = on_disk
+        return view
 
     def _save_view(self, name: str, view: object) -> None:
-        """Write the view atomically (a reader sees the whole file or none). Older keys are
-        removed by the write or the reload that made them stale, not here: a read-only process
-        that opened before another's write must not remove the newer view. A folder that
-        cannot be written only loses the cache."""
-        path = self._view_path(name)
+        """Write the view whole, as the base of this generation (a reader sees the whole file
+        or none). A read-only process that opened before another's write saves it only where
+        no base is (it must not replace the writer's newer files). Stale files are removed by
+        the write or the reload that made them stale, not here. A folder that cannot be
+        written only loses the cache."""
+        stem = self._view_stem(name)
         try:
-            path.parent.mkdir(exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as fh:
-                pickle.dump(view, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(fh.name, path)
+            saved = view_files.save_base(self.folder / VIEWS, stem, self.manifest["generation"], view,
+                                         exclusive=self.read_only, pause=_pause)
         except (OSError, pickle.PicklingError):
+            self._on_disk.pop(name, None)
             return
+        if saved is not None:
+            self._on_disk[name] = saved
 
     def close(self) -> None:
         """Release the database (and its lock) so that another open can take it."""
