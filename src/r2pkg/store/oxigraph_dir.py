@@ -4,17 +4,22 @@
 loaded from, with their sizes and modification times, the triple count (dropped by a
 write, then counted again when asked) and a generation, bumped by every write.
 ``DIR/views/`` keeps views of the whole graph (the chain index, the citation index) computed
-by one process for the others, each under a key of the files and the generation it was
-computed from, so that ``r2pkg chain`` and every server start read it instead of rebuilding
-it. A write updates the views that can be updated from the entry (``INCREMENTAL``) and saves
-them under the new generation; the others are built again when next needed. The order of a
-write keeps them right after a ``kill -9`` at any point: the manifest's generation is bumped
-first, then the database written, then the updated views saved under the new generation
-(each file atomically), so a view saved under the current generation was always computed
-from a database that held the write; a view missing there is only built again. On open, if the bundled files are
-still the same, the database is opened as it is (milliseconds, whatever its size); if any
-bundled file was added, removed or changed, the database is rebuilt from the files and the
-change log replayed onto them. The change log (accepted entries, corrections, retractions)
+by one process for the others, so that ``r2pkg chain`` and every server start read it
+instead of rebuilding it: each view as a base (the whole view at one generation) and a log
+of what each later write changed in it (:mod:`r2pkg.store.view_files`), under a key of the
+files and the load it was computed from. A write updates the views that can be updated from
+the entry (``INCREMENTAL``) and appends their changes to the logs, a few kilobytes, instead
+of saving each view whole (when a log has grown past a share of its base, the view is saved
+whole as a new base instead). The others are dropped and built again when next needed. The
+order of a write keeps them right after a ``kill -9`` at any point: the manifest's generation
+is bumped first, then the database written, then the views' changes saved under the new
+generation, so a record of the current generation was always computed from a database that
+held the write; a reader replays the records up to its generation only, and a view whose
+chain of records stops short is only built again.
+
+On open, if the bundled files are still the same, the database is opened as it is
+(milliseconds, whatever its size); if any bundled file was added, removed or changed, the
+database is rebuilt from the files and the change log replayed onto them. The change log (accepted entries, corrections, retractions)
 is not in the manifest: each change is applied to the database as it is made, and on open
 ``r2pkg.store.replay.catch_up`` applies those another process made meanwhile, so an entry
 never costs a reload. A removal (the first half of a correction or a retraction) marks the
@@ -176,7 +181,8 @@ class OxigraphDirStore(OxigraphStore):
         """Remove, after marking the manifest *dirty*: a removal is the first step of a
         correction or a retraction, and the mark stays until the change is whole and its
         maker says so (:meth:`settle`). A process killed in between leaves a database the
-        next open rebuilds from the files, never one that is half changed."""
+        next open rebuilds from the files (views included), never one that is half changed.
+        The views are updated from what was removed, as by a write."""
         if self.read_only:
             raise InputError(f"the Oxigraph database in {self.folder} is open read-only "
                              "(another process is using it); stop that process to write.")
