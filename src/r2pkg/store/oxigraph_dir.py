@@ -31,6 +31,7 @@ opened read-only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -176,6 +177,10 @@ class OxigraphDirStore(OxigraphStore):
             name, _, key = old.stem.rpartition("-")
             if f"-{key}" != current or name not in views:
                 old.unlink(missing_ok=True)
+        for part in folder.glob("*.part") if folder.is_dir() else ():  # left by a process killed while saving
+            with contextlib.suppress(OSError):
+                if time.time() - part.stat().st_mtime > 3600:
+                    part.unlink()
 
     def _remove(self, triples) -> None:
         """Remove, after marking the manifest *dirty*: a removal is the first step of a
@@ -237,8 +242,9 @@ class OxigraphDirStore(OxigraphStore):
         if found is None:
             return None
         view, on_disk = found
-        if not self.read_only:
-            self._on_disk[name] = on_disk
+        held = self._on_disk.get(name)
+        if not self.read_only and (held is None or held.generation <= on_disk.generation):
+            self._on_disk[name] = on_disk  # a page's read of an older generation must not hide a write's
         return view
 
     def _save_view(self, name: str, view: object) -> None:
