@@ -29,6 +29,8 @@ base newer than the records it read, never records missing after an older base.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import pickle
 import struct
@@ -70,7 +72,16 @@ def log_path(folder: Path, stem: str) -> Path:
 
 
 def read(folder: Path, stem: str, generation: int) -> tuple[object, OnDisk] | None:
-    """The view at ``generation`` from its base and log, or None if they do not reach it."""
+    """The view at ``generation`` from its base and log, or None if they do not reach it.
+
+    Python's cycle collector is held off meanwhile: a view is millions of small objects, none
+    in a cycle, and the collections their creation sets off cost more than the read itself
+    (the chain index at a million triples: 2.5 s read with them, 0.7 s without)."""
+    with _no_cycle_collection():
+        return _read(folder, stem, generation)
+
+
+def _read(folder: Path, stem: str, generation: int) -> tuple[object, OnDisk] | None:
     records, _end = _records(log_path(folder, stem))
     try:
         with open(base_path(folder, stem), "rb") as fh:
@@ -144,6 +155,17 @@ def remove(folder: Path, stem: str) -> None:
     """Drop a view's files: the base first, so that a kill in between leaves no base to replay on."""
     base_path(folder, stem).unlink(missing_ok=True)
     log_path(folder, stem).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _read_header(fh) -> int | None:
