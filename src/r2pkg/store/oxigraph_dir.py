@@ -19,8 +19,9 @@ chain of records stops short is only built again.
 
 On open, if the bundled files are still the same, the database is opened as it is
 (milliseconds, whatever its size); if any bundled file was added, removed or changed, the
-database is rebuilt from the files and the change log replayed onto them. The change log (accepted entries, corrections, retractions)
-is not in the manifest: each change is applied to the database as it is made, and on open
+database is rebuilt from the files and the change log replayed onto them. The change log
+(accepted entries, corrections, retractions) is not in the manifest: each change is applied
+to the database as it is made, and on open
 ``r2pkg.store.replay.catch_up`` applies those another process made meanwhile, so an entry
 never costs a reload. A removal (the first half of a correction or a retraction) marks the
 manifest dirty until the write that completes it; a database left dirty by a kill is rebuilt.
@@ -47,8 +48,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from r2pkg.errors import InputError
-from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL
 from r2pkg.store import view_files
+from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL
 from r2pkg.store.oxigraph import OxigraphStore
 
 MANIFEST = "manifest.json"

@@ -29,7 +29,6 @@ base newer than the records it read, never records missing after an older base.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 import pickle
@@ -74,11 +73,25 @@ def log_path(folder: Path, stem: str) -> Path:
 def read(folder: Path, stem: str, generation: int) -> tuple[object, OnDisk] | None:
     """The view at ``generation`` from its base and log, or None if they do not reach it.
 
-    Python's cycle collector is held off meanwhile: a view is millions of small objects, none
-    in a cycle, and the collections their creation sets off cost more than the read itself
-    (the chain index at a million triples: 2.5 s read with them, 0.7 s without)."""
-    with _no_cycle_collection():
-        return _read(folder, stem, generation)
+    Python's cycle collector is held off meanwhile, and what it tracks then frozen
+    (``gc.freeze``): a view is millions of small objects, none in a cycle and kept until the
+    next write replaces them, and the collections their creation sets off, or that would scan
+    them later, cost more than the read itself (at a million triples, the chain index read
+    in 1.0-1.3 s instead of 2.0-3.1 s, the citation index as fast as before). What is frozen
+    is freed as usual when no longer referenced; only a cycle that was already garbage and
+    old would stay (the young ones are collected first). A few reads per process: one per
+    view, and again only where a write's changes were not saved."""
+    was = gc.isenabled()
+    gc.collect(1)  # the young garbage first, so that none is frozen with the view
+    gc.disable()
+    try:
+        found = _read(folder, stem, generation)
+        if found is not None:
+            gc.freeze()
+        return found
+    finally:
+        if was:
+            gc.enable()
 
 
 def _read(folder: Path, stem: str, generation: int) -> tuple[object, OnDisk] | None:
@@ -155,17 +168,6 @@ def remove(folder: Path, stem: str) -> None:
     """Drop a view's files: the base first, so that a kill in between leaves no base to replay on."""
     base_path(folder, stem).unlink(missing_ok=True)
     log_path(folder, stem).unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def _no_cycle_collection():
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _read_header(fh) -> int | None:
