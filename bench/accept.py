@@ -3,7 +3,10 @@
 
 Run: ``python bench/accept.py [--repeat 30] [--store oxigraph]``. Works on a copy of
 ontology/, data/ and queries/ in a temporary folder (the repository's data/ is never
-written). Baseline measured in the same run: validating the same entries without
+written). ``--size 1M`` adds that many synthetic triples (``bench/generate.py``) and uses
+``--store oxigraph:DIR``: the copy and the loaded folder are kept in ``$R2PKG_BENCH_DIR/accept-1M``
+(a pristine folder per version of the code, loaded once, copied back before each run), and
+the first read of each view in a new process is timed before and after the changes. Baseline measured in the same run: validating the same entries without
 accepting them (``validate_entry``), so the cost of writing, syncing, logging and adding
 to the store shows as the difference. Each accepted entry is then corrected (a new start
 year: validated against the graph without the old version, written, the old triples taken
@@ -13,9 +16,11 @@ out) and the correction retracted. Target: each p50 under 300 ms.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -59,19 +64,83 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+#: A new process opens the store and reads each view kept in DIR/views (none built): seconds per view.
+FIRST_READ = """
+import json, sys, time
+from r2pkg.store import open_store
+from r2pkg.store.base import BUILT_ON_LOAD
+store = open_store(sys.argv[1])
+times = {}
+for name in BUILT_ON_LOAD:
+    t = time.perf_counter()
+    found = store._saved_view(name)
+    times[name] = None if found is None else time.perf_counter() - t
+store.close()
+print(json.dumps(times))
+"""
+
+
+def first_reads(spec: str) -> dict[str, float | None]:
+    """The first read of each view by a new process (as a server's first page after start)."""
+    done = subprocess.run([sys.executable, "-c", FIRST_READ, spec], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def sized_home(size: str) -> tuple[Path, str]:
+    """The home (ontology/, data/ with the synthetic file, queries/) and the ``oxigraph:DIR`` store
+    for ``size``, as they were before any change: kept in $R2PKG_BENCH_DIR, the database loaded
+    once per version of the code (its views' format may differ) and copied back for each run."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import _common as C
+
+    work = C.WORK / f"accept-{size}"
+    home = work / "home"
+    if not (home / "queries").is_dir():
+        extra, _meta = C.synthetic(size)
+        shutil.rmtree(home, ignore_errors=True)
+        for name in ("ontology", "data", "queries"):
+            shutil.copytree(ROOT / name, home / name)
+        (home / "data" / "zz-bench").mkdir()
+        (home / "data" / "zz-bench" / extra.name).symlink_to(extra.resolve())
+    shutil.rmtree(home / "data" / "entries", ignore_errors=True)  # the last run's changes
+    os.environ["R2PKG_HOME"] = str(home)
+    import r2pkg
+    from r2pkg.store import open_store
+
+    code = C.source_digest(Path(r2pkg.__file__).parent)
+    store, pristine = work / f"store-{code}", work / f"store-{code}.pristine"
+    shutil.rmtree(store, ignore_errors=True)
+    if not pristine.is_dir():
+        started = time.perf_counter()
+        open_store(f"oxigraph:{store}").close()
+        print(f"[bench] loaded {size} into {store} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        shutil.copytree(store, pristine, symlinks=True)
+    else:
+        shutil.copytree(pristine, store, symlinks=True)
+    return home, f"oxigraph:{store}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--store", default="oxigraph")
+    parser.add_argument("--size", default="bundled",
+                        help="synthetic triples besides the bundled graph (100k, 1M): store oxigraph:DIR")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     args = parser.parse_args()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    sys.path.append(str(ROOT / "src"))  # after PYTHONPATH: another version of the code can be measured
+    sized = args.size != "bundled"
     home = Path(tempfile.mkdtemp(prefix="r2pkg-bench-accept-"))
+    reads: dict[str, dict] = {}
     try:
-        for name in ("ontology", "data", "queries"):
-            shutil.copytree(ROOT / name, home / name)
-        os.environ["R2PKG_HOME"] = str(home)
-        sys.path.insert(0, str(ROOT / "src"))
+        if sized:
+            _home, args.store = sized_home(args.size)
+            reads["before"] = first_reads(args.store)
+        else:
+            for name in ("ontology", "data", "queries"):
+                shutil.copytree(ROOT / name, home / name)
+            os.environ["R2PKG_HOME"] = str(home)
         from r2pkg.editing.accepted import Ledger
         from r2pkg.store import open_store
         from r2pkg.editing.validation import validate_entry
@@ -102,6 +171,9 @@ def main() -> None:
             assert outcome.accepted, outcome.report.as_text()
             outcome = timed(retract_ms, "retract", ledger.retract, outcome.accepted.id, "bench", "benchmark")
             assert outcome.accepted, outcome.report.as_text()
+        store.close()
+        if sized:
+            reads["after"] = first_reads(args.store)
         rows = [("validate only (baseline)", validate_ms, cpu["validate"]),
                 ("accept (validate, write, sync, log, add)", accept_ms, cpu["accept"]),
                 ("correct (take out, validate, write, sync, log, add)", correct_ms, cpu["correct"]),
@@ -109,24 +181,36 @@ def main() -> None:
         lines = [f"| {name} | {statistics.median(v):.0f} | {pct(v, 0.9):.0f} | {max(v):.0f} | {statistics.median(c):.0f} |"
                  for name, v, c in rows]
         ratio = statistics.median(accept_ms) / statistics.median(validate_ms)
+        graph = "bundled graph" if not sized else f"bundled graph + {args.size} synthetic triples"
         table = "\n".join([
-            f"## Accepting one entry (bundled graph, store {args.store}, {args.repeat} entries, "
+            f"## Accepting one entry ({graph}, store {args.store}, {args.repeat} entries, "
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
             "",
-            "Command: `python bench/accept.py --repeat " + str(args.repeat) + "`. One case, one claim, one "
+            "Command: `python bench/accept.py --repeat " + str(args.repeat)
+            + (f" --size {args.size}" if sized else "") + "`. One case, one claim, one "
             "response, three citations per entry, each accepted after the previous ones.",
             "",
             f"Load average at the start: {load}.", "",
             "| step | p50 ms | p90 ms | max ms | p50 CPU ms |", "|---|---|---|---|---|", *lines, "",
             f"accept / validate at the p50: x{ratio:.2f}. Target: accept, correct and retract p50 under "
             f"300 ms: {'met' if max(map(statistics.median, (accept_ms, correct_ms, retract_ms))) < 300 else 'NOT met'}.",
-            ""])
+            "", *([_reads_table(reads), ""] if reads else [])])
         print(table)
         if not args.no_write:
             with RESULTS.open("a", encoding="utf-8") as fh:
                 fh.write("\n" + table)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def _reads_table(reads: dict[str, dict]) -> str:
+    """The first read of each view in a new process, before the changes and after them."""
+    def ms(value):
+        return "not saved" if value is None else f"{1000 * value:.0f}"
+    lines = ["First read of each view by a new process (ms), before the changes and after them:", "",
+             "| view | before | after |", "|---|---|---|"]
+    lines += [f"| {name} | {ms(reads['before'][name])} | {ms(reads['after'].get(name))} |" for name in reads["before"]]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

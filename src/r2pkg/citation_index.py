@@ -6,8 +6,9 @@ properties one by one costs a lookup per property per citation; this view holds 
 ready, one dictionary entry per node. It is a store view (``Store.view``): kept with the
 store, saved in ``DIR/views`` by the on-disk Oxigraph store so a later process reads it
 instead of scanning the graph, and brought up to date by a write from the entry alone
-(:func:`update`): only the nodes the entry gives citations to, or whose citations it adds
-to, are read again, never the whole graph. The on-disk store builds it as it loads the
+(:func:`changes`, which the store also appends to the view's log on disk): only the nodes
+the entry gives citations to, or whose citations it adds to, are read again, never the
+whole graph. The on-disk store builds it as it loads the
 files; a page reads it only where it is held (:func:`citations_of`) and otherwise asks the
 store for the one node, so no request waits for a whole-graph scan.
 
@@ -26,6 +27,7 @@ from rdflib.term import Node
 
 from r2pkg.namespaces import R2P
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
+from r2pkg.view_changes import Change, apply
 
 #: The view's name; change it whenever the shape of the view changes.
 VIEW = "citations-2"
@@ -75,17 +77,23 @@ def build(store: Store) -> Index:
 
 def update(index: Index, store: Store, entry: Graph) -> Index:
     """The index after ``entry`` was added to ``store``: the nodes it touches read again."""
+    return apply(index, changes(index, store, entry))  # type: ignore[return-value]
+
+
+def changes(index: Index, store: Store, entry: Graph) -> list[Change]:
+    """What ``entry`` (added to, or taken out of, ``store``) changes in the index: the records
+    of the nodes it gives citations to, or whose citations it says more about, read again."""
     touched = set(entry.subjects(R2P.evidence, None))
     for citation in {s for s in entry.subjects() if isinstance(s, BNode)}:
         touched.update(store.subjects(R2P.evidence, citation))  # more said about a citation already held
-    updated = dict(index)
+    found: list[Change] = []
     for node in touched:
         records = _records(store, node)
         if records:
-            updated[_key(node)] = records
-        else:
-            updated.pop(_key(node), None)
-    return updated
+            found.append(("set", (_key(node),), records))
+        elif _key(node) in index:
+            found.append(("del", (_key(node),), None))
+    return found
 
 
 def _records(store: Store, node: Node) -> tuple[Record, ...]:
@@ -122,5 +130,5 @@ def _term(key: Term) -> Node:
     return BNode(key[1]) if key[0] == "b" else URIRef(key[1])
 
 
-INCREMENTAL[VIEW] = update
+INCREMENTAL[VIEW] = changes
 BUILT_ON_LOAD[VIEW] = build

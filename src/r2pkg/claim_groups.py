@@ -8,7 +8,7 @@ different values: the only claims that can make a row. The query's own SPARQL th
 those claims' triples alone (:mod:`r2pkg.fragments`), so its filters (the properties that
 may rightly hold several values, the shared source) stay in the query's text.
 
-A write brings the view up to date from the entry (:func:`update`): the claims it says
+A write brings the view up to date from the entry (:func:`changes`): the claims it says
 something about are read again, by lookups, and only their groups looked at; the on-disk
 store builds the view as it loads and keeps it in ``DIR/views`` for later processes.
 """
@@ -27,6 +27,7 @@ from r2pkg.query_views import view_of
 from r2pkg.sparql import Answer
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox, to_rdflib
+from r2pkg.view_changes import Change, apply
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "claim-groups-1"
@@ -66,33 +67,41 @@ def build(store: Store) -> ClaimGroups:
 
 
 def update(view: ClaimGroups, store: Store, entry: Graph) -> ClaimGroups:
-    """The view after ``entry`` was added to (or taken out of) ``store``: every node the entry
-    says something about is read again; only the groups it was or now is in are judged."""
-    claims = dict(view["claims"])
-    groups = dict(view["groups"])  # a group's set is copied only when the entry changes it
-    updated = ClaimGroups()
-    updated.update(claims=claims, groups=groups, disputed=set(view["disputed"]))
-    touched: set[Group] = set()
+    """The view after ``entry`` was added to (or taken out of) ``store``."""
+    return apply(view, changes(view, store, entry))  # type: ignore[return-value]
 
-    def members(group: Group) -> set:
-        if group not in touched:
-            touched.add(group)
-            groups[group] = set(groups.get(group, ()))
-        return groups[group]
 
+def changes(view: ClaimGroups, store: Store, entry: Graph) -> list[Change]:
+    """What ``entry`` (added to, or taken out of, ``store``) changes in the view: every node
+    the entry says something about is read again; only the groups it was or now is in are
+    judged again."""
+    claims = view["claims"]
+    facts_now: dict[Node, frozenset] = {}
+    members: dict[Group, set] = {}  # the touched groups' claims after the entry
+
+    def group(key: Group) -> set:
+        if key not in members:
+            members[key] = set(view["groups"].get(key, ()))
+        return members[key]
+
+    found: list[Change] = []
     for node in set(entry.subjects()):
-        for s, p, _v in claims.pop(node, ()):
-            members((s, p)).discard(node)
-        facts = _facts(store, node)
+        for s, p, _v in claims.get(node, ()):
+            group((s, p)).discard(node)
+        facts = facts_now[node] = _facts(store, node)
+        for s, p, _v in facts:
+            group((s, p)).add(node)
         if facts:
-            claims[node] = facts
-            for s, p, _v in facts:
-                members((s, p)).add(node)
-    for group in touched:
-        if not groups.get(group):
-            groups.pop(group, None)
-        _judge(updated, group)
-    return updated
+            found.append(("set", ("claims", node), facts))
+        elif node in claims:
+            found.append(("del", ("claims", node), None))
+    for key, claimed in members.items():
+        found.append(("set", ("groups", key), claimed) if claimed else ("del", ("groups", key), None))
+        values = {v for claim in claimed for s, p, v in facts_now.get(claim, claims.get(claim, ()))
+                  if (s, p) == key}
+        disputed = len(claimed) > 1 and len(values) > 1
+        found.append(("add" if disputed else "discard", ("disputed",), key))
+    return found
 
 
 def _facts(store: Store, node: Node) -> frozenset:
@@ -145,5 +154,5 @@ _NOT_IN = re.compile(r"FILTER\s*\(\s*\?property\s+NOT\s+IN\s*\(([^)]*)\)", re.IG
 _PREFIX = re.compile(r"PREFIX\s+([\w-]*):\s*<([^>]*)>", re.IGNORECASE)
 
 
-INCREMENTAL[VIEW] = update
+INCREMENTAL[VIEW] = changes
 BUILT_ON_LOAD[VIEW] = build

@@ -6,7 +6,7 @@ resting on one copy). Run on the whole graph it reads every citation (92 s at 10
 and its answer grows with the graph (2,026 rows at 100k), so it is kept as a view: its rows
 by node, and each node's classes (for the optional ``type`` parameter). The view is built
 from the query's own SPARQL text, run once on the whole graph as the on-disk store loads;
-after that a write brings it up to date from the entry alone (:func:`update`): the nodes
+after that a write brings it up to date from the entry alone (:func:`changes`): the nodes
 whose rows the entry can change are found by lookups (the entry's nodes, the nodes whose
 citations it touches, the claims a new label or a new plain triple bears on), and the same
 SPARQL text is run on their triples (:mod:`r2pkg.fragments`). The rows are answered in the
@@ -27,6 +27,7 @@ from r2pkg.query_views import view_of
 from r2pkg.sparql import Answer, prepare
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
+from r2pkg.view_changes import Change, apply
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "editors-reading-2"
@@ -74,8 +75,13 @@ def _types(store: Store, node: Node) -> frozenset:
 
 
 def update(view: dict, store: Store, entry: Graph) -> dict:
-    """The view after ``entry`` was added to (or taken out of) ``store``: the rows of the
-    nodes it can change are computed again on their own triples, the others kept."""
+    """The view after ``entry`` was added to (or taken out of) ``store``."""
+    return apply(view, changes(view, store, entry))  # type: ignore[return-value]
+
+
+def changes(view: dict, store: Store, entry: Graph) -> list[Change]:
+    """What ``entry`` (added to, or taken out of, ``store``) changes in the view: the rows of
+    the nodes it can change are computed again on their own triples, the others kept."""
     nodes = affected(view, store, entry)
     fragment = Fragment(store)
     for node in nodes:
@@ -88,14 +94,16 @@ def update(view: dict, store: Store, entry: Graph) -> dict:
     for row in found.rows:
         if row[column] in nodes:
             rows.setdefault(row[column], []).append(_compact(row))
-    updated = {**view, "rows": dict(view["rows"]), "types": dict(view["types"])}
+    steps: list[Change] = []
     for node in nodes:
-        updated["rows"].pop(_key(node), None)
-        updated["types"].pop(_key(node), None)
+        key = _key(node)
         if node in rows:
-            updated["rows"][_key(node)] = tuple(rows[node])
-            updated["types"][_key(node)] = _types(store, node)
-    return updated
+            steps.append(("set", ("rows", key), tuple(rows[node])))
+            steps.append(("set", ("types", key), _types(store, node)))
+        elif key in view["rows"] or key in view["types"]:
+            steps.append(("del", ("rows", key), None))
+            steps.append(("del", ("types", key), None))
+    return steps
 
 
 def affected(view: dict, store: Store, entry: Graph) -> set[Node]:
@@ -168,5 +176,5 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
     return Answer.select(list(view["names"]), ([term(v) for v in row] for row in rows), max_rows)
 
 
-INCREMENTAL[VIEW] = update
+INCREMENTAL[VIEW] = changes
 BUILT_ON_LOAD[VIEW] = build

@@ -31,6 +31,7 @@ from r2pkg.query_views import view_of
 from r2pkg.sparql import Answer, prepare
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
+from r2pkg.view_changes import apply
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "fact-backing-1"
@@ -99,17 +100,21 @@ def _fragment(store: Store, nodes: Iterable) -> Fragment:
     return fragment
 
 
-def update(view: dict, store: Store, entry: Graph) -> dict:
-    """The view after ``entry`` was added to (or taken out of) ``store``: the nodes whose rows
-    it can change are judged again; an entry touching the structural declarations or the
-    class hierarchy rebuilds the view."""
+def changes(view: dict, store: Store, entry: Graph) -> list:
+    """What ``entry`` (added to, or taken out of, ``store``) changes in the view: the nodes
+    whose rows it can change are judged again (a list of changes, :mod:`r2pkg.view_changes`);
+    an entry touching the structural declarations or the class hierarchy rebuilds the view
+    (the whole view, one change)."""
     if any(p == RDFS.subClassOf or (p == RDF.type and o in _STRUCTURAL) for _s, p, o in entry):
-        return build(store)
+        return [("set", (), build(store))]
     nodes = affected(store, entry)
     found = _judge(store, view["texts"], (to_ox(n) for n in nodes))
     keys = {_key(n) for n in nodes}
-    offenders = {name: (set(view["offenders"][name]) - keys) | found[name] for name in view["offenders"]}
-    return {**view, "offenders": offenders}
+    changes: list = []  # r2pkg.view_changes: only the judged nodes' membership
+    for name in view["offenders"]:
+        changes += [("discard", ("offenders", name), key) for key in sorted(keys - found[name])]
+        changes += [("add", ("offenders", name), key) for key in sorted(found[name])]
+    return changes
 
 
 def affected(store: Store, entry: Graph) -> set[Node]:
@@ -139,5 +144,10 @@ def answer(store: Store, name: str, text: str, bindings: Mapping[str, Node], max
     return _fragment(store, (to_ox(_term(key)) for key in nodes)).answer(text, bindings, max_rows)
 
 
-INCREMENTAL[VIEW] = update
+def update(view: dict, store: Store, entry: Graph) -> dict:
+    """The view after ``entry`` was added to (or taken out of) ``store``."""
+    return apply(view, changes(view, store, entry))  # type: ignore[return-value]
+
+
+INCREMENTAL[VIEW] = changes
 BUILT_ON_LOAD[VIEW] = build

@@ -5,7 +5,7 @@ all: at 100k triples 0.24 s, and ten times that per tenfold graph, on a home pag
 view after each write. This view keeps the members instead (a count alone cannot tell
 whether an entry's class was new to its node): built once (saved in ``DIR/views``
 by the on-disk store, so a later process reads it), and brought up to date by a write from
-the entry (:func:`update`): only the nodes whose classes the entry adds or takes away are
+the entry (:func:`changes`): only the nodes whose classes the entry adds or takes away are
 looked at, each by one lookup of its classes. An entry that changes the class tree itself
 (``rdfs:subClassOf``) has the view built again, the only case that needs the whole graph.
 """
@@ -16,6 +16,7 @@ from rdflib import RDF, RDFS, Graph
 
 from r2pkg.citation_index import _key
 from r2pkg.store.base import BUILT_ON_LOAD, COUNTED_CLASSES, INCREMENTAL, Store
+from r2pkg.view_changes import Change, apply
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "figures-1"
@@ -39,17 +40,24 @@ def build(store: Store) -> dict:
 
 
 def update(view: dict, store: Store, entry: Graph) -> dict:
-    """The members after ``entry`` was added to (or taken out of) ``store``: each node the
-    entry gives or takes a class is looked up (one lookup of its classes)."""
+    """The members after ``entry`` was added to (or taken out of) ``store``."""
+    return apply(view, changes(view, store, entry))  # type: ignore[return-value]
+
+
+def changes(view: dict, store: Store, entry: Graph) -> list[Change]:
+    """What ``entry`` (added to, or taken out of, ``store``) changes: each node the entry
+    gives or takes a class is looked up (one lookup of its classes)."""
     if (None, RDFS.subClassOf, None) in entry:
-        return build(store)
-    members = {name: set(found) for name, found in view["members"].items()}
+        return [("set", (), build(store))]
+    found: list[Change] = []
     for node in set(entry.subjects(RDF.type, None)):
         now = set(store.objects(node, RDF.type))
         for name, counted in view["classes"].items():
-            (members[name].add if now & counted else members[name].discard)(_key(node))
-    return {"classes": view["classes"], "members": members}
+            member = _key(node) in view["members"][name]
+            if bool(now & counted) != member:
+                found.append(("discard" if member else "add", ("members", name), _key(node)))
+    return found
 
 
-INCREMENTAL[VIEW] = update
+INCREMENTAL[VIEW] = changes
 BUILT_ON_LOAD[VIEW] = build

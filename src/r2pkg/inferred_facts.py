@@ -33,6 +33,7 @@ from r2pkg.query_views import view_of
 from r2pkg.sparql import Answer, prepare
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
+from r2pkg.view_changes import apply
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "inferred-facts-1"
@@ -73,21 +74,24 @@ def _by_node(store: Store, found: Answer, wanted: set[Node] | None) -> dict:
     return {"rows": rows, "types": types}
 
 
-def update(view: dict, store: Store, entry: Graph) -> dict:
-    """The view after ``entry`` was added to (or taken out of) ``store``: the rows of the
-    nodes it can change are computed again on their own triples, the others kept."""
+def changes(view: dict, store: Store, entry: Graph) -> list:
+    """What ``entry`` (added to, or taken out of, ``store``) changes in the view
+    (:mod:`r2pkg.view_changes`): the rows of the nodes it can change, computed again on
+    their own triples; the other nodes' rows are not touched."""
     nodes = affected(store, entry)
     fragment = Fragment(store)
     for node in nodes:
         fragment.node(to_ox(node))
     found = _by_node(store, fragment.answer(view["text"]), nodes)
-    updated = {**view, "rows": dict(view["rows"]), "types": dict(view["types"])}
-    for node in nodes:
-        updated["rows"].pop(_key(node), None)
-        updated["types"].pop(_key(node), None)
-    updated["rows"].update(found["rows"])
-    updated["types"].update(found["types"])
-    return updated
+    changes: list = []
+    for node in sorted(nodes, key=str):
+        key = _key(node)
+        for part in ("rows", "types"):
+            if key in found[part]:
+                changes.append(("set", (part, key), found[part][key]))
+            elif key in view[part]:
+                changes.append(("del", (part, key), None))
+    return changes
 
 
 def affected(store: Store, entry: Graph) -> set[Node]:
@@ -141,5 +145,10 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
     return Answer.select(list(view["names"]), ([term(v) for v in row] for row in rows), max_rows)
 
 
-INCREMENTAL[VIEW] = update
+def update(view: dict, store: Store, entry: Graph) -> dict:
+    """The view after ``entry`` was added to (or taken out of) ``store``."""
+    return apply(view, changes(view, store, entry))  # type: ignore[return-value]
+
+
+INCREMENTAL[VIEW] = changes
 BUILT_ON_LOAD[VIEW] = build

@@ -32,6 +32,7 @@ from r2pkg.query_views import view_of
 from r2pkg.sparql import Answer
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox, to_rdflib
+from r2pkg.view_changes import apply
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "case-features-1"
@@ -84,19 +85,23 @@ def _read(view: dict, store: Store, case: Node) -> None:
         view["labels"][key] = _labels(store, case)
 
 
-def update(view: dict, store: Store, entry: Graph) -> dict:
-    """The view after ``entry`` was added to (or taken out of) ``store``: the cases it says
-    something about, and the cases that have a response it says something about, read again."""
+def changes(view: dict, store: Store, entry: Graph) -> list:
+    """What ``entry`` (added to, or taken out of, ``store``) changes in the view
+    (:mod:`r2pkg.view_changes`): the cases it says something about, and the cases that have
+    a response it says something about, read again; the other cases' keys are not touched."""
     cases: set[Node] = set()
     for s in set(entry.subjects()):
         cases.add(s)
         for g in (store, entry):
             cases.update(g.subjects(R2P.hasResponse, s))
-    updated = {"features": dict(view["features"]), "labels": dict(view["labels"])}
-    for case in cases:
-        if (case, RDF.type, R2P.Case) in store or _key(case) in updated["features"]:
-            _read(updated, store, case)
-    return updated
+    changes: list = []
+    for case in sorted(cases, key=str):
+        key = _key(case)
+        if (case, RDF.type, R2P.Case) in store:
+            changes += [("set", ("features", key), features(store, case)), ("set", ("labels", key), _labels(store, case))]
+        elif key in view["features"]:
+            changes += [("del", ("features", key), None), ("del", ("labels", key), None)]
+    return changes
 
 
 def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
@@ -133,5 +138,10 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
 _TERMS = VIEW + "-terms"
 
 
-INCREMENTAL[VIEW] = update
+def update(view: dict, store: Store, entry: Graph) -> dict:
+    """The view after ``entry`` was added to (or taken out of) ``store``."""
+    return apply(view, changes(view, store, entry))  # type: ignore[return-value]
+
+
+INCREMENTAL[VIEW] = changes
 BUILT_ON_LOAD[VIEW] = build

@@ -30,6 +30,7 @@ from r2pkg.namespaces import R2P, bind_prefixes
 from r2pkg.rdfinput import parse_file
 from r2pkg.sparql import Answer, ParsedQuery, prepare
 from r2pkg.store.bundle import ontology_files
+from r2pkg.view_changes import apply
 
 #: Classes counted on the home page and by ``r2pkg stats``.
 COUNTED_CLASSES = {
@@ -47,9 +48,20 @@ Pattern = tuple[Node | None, Node | None, Node | None]
 
 
 #: Views a write brings up to date from the entry instead of dropping them:
-#: ``name -> update(view, store, entry) -> view``, called after the entry is in the store.
-#: A view module registers its updater when it is imported.
-INCREMENTAL: dict[str, Callable[[object, Store, Graph], object]] = {}
+#: ``name -> changes(view, store, entry) -> [change, ...]`` (:mod:`r2pkg.view_changes`),
+#: called after the entry is in the store (or out of it). The changes are applied to the view
+#: held, and a backend that keeps views on disk saves them alone, not the whole view.
+#: A view module registers its function when it is imported.
+INCREMENTAL: dict[str, Callable[[object, Store, Graph], list]] = {}
+
+
+def _changes(name: str, view: object, store: Store, entry: Graph) -> list:
+    """The changes a write makes to a view. An updater that returns the new view itself
+    rather than a list of changes gives one change, the whole view (saved whole)."""
+    found = INCREMENTAL[name](view, store, entry)
+    return found if isinstance(found, list) else [("set", (), found)]
+
+
 #: Views a store that keeps views on disk builds as it loads the files (``name -> build``),
 #: so that no request waits for them.
 BUILT_ON_LOAD: dict[str, Callable[[Store], object]] = {}
@@ -331,18 +343,20 @@ class Store(ABC):
         (:data:`INCREMENTAL`) are, every other view derived from the graph is forgotten."""
         with self._lock:
             self._write(entry)
-            kept = {name: INCREMENTAL[name](view, self, entry) for name, view in self.derived.items()
-                    if name in INCREMENTAL}
+            changes = {name: _changes(name, view, self, entry) for name, view in self.derived.items()
+                       if name in INCREMENTAL}
+            kept = {name: apply(self.derived[name], found) for name, found in changes.items()}
             self._relabel(entry)
             self._triples = None
             self._stats = None
             self.derived.clear()
             self.derived.update(kept)
             self.version += 1
-            self._views_updated(kept)
+            self._views_updated(kept, changes)
 
-    def _views_updated(self, views: dict[str, object]) -> None:
-        """Keep the views a write updated for later processes (nothing to do in memory)."""
+    def _views_updated(self, views: dict[str, object], changes: dict[str, list]) -> None:
+        """Keep the views a write updated (``views``, by ``changes``) for later processes
+        (nothing to do in memory)."""
         return None
 
     def _write(self, entry: Graph) -> None:
@@ -359,15 +373,16 @@ class Store(ABC):
         """
         with self._lock:
             self._remove(triples)
-            kept = {name: INCREMENTAL[name](view, self, triples) for name, view in self.derived.items()
-                    if name in INCREMENTAL}
+            changes = {name: _changes(name, view, self, triples) for name, view in self.derived.items()
+                       if name in INCREMENTAL}
+            kept = {name: apply(self.derived[name], found) for name, found in changes.items()}
             self._relabel(triples)
             self._triples = None
             self._stats = None
             self.derived.clear()
             self.derived.update(kept)
             self.version += 1
-            self._views_updated(kept)
+            self._views_updated(kept, changes)
 
     def _remove(self, triples: Graph) -> None:
         for triple in triples:

@@ -4,18 +4,24 @@
 loaded from, with their sizes and modification times, the triple count (dropped by a
 write, then counted again when asked) and a generation, bumped by every write.
 ``DIR/views/`` keeps views of the whole graph (the chain index, the citation index) computed
-by one process for the others, each under a key of the files and the generation it was
-computed from, so that ``r2pkg chain`` and every server start read it instead of rebuilding
-it. A write updates the views that can be updated from the entry (``INCREMENTAL``) and saves
-them under the new generation; the others are built again when next needed. The order of a
-write keeps them right after a ``kill -9`` at any point: the manifest's generation is bumped
-first, then the database written, then the updated views saved under the new generation
-(each file atomically), so a view saved under the current generation was always computed
-from a database that held the write; a view missing there is only built again. On open, if the bundled files are
-still the same, the database is opened as it is (milliseconds, whatever its size); if any
-bundled file was added, removed or changed, the database is rebuilt from the files and the
-change log replayed onto them. The change log (accepted entries, corrections, retractions)
-is not in the manifest: each change is applied to the database as it is made, and on open
+by one process for the others, so that ``r2pkg chain`` and every server start read it
+instead of rebuilding it: each view as a base (the whole view at one generation) and a log
+of what each later write changed in it (:mod:`r2pkg.store.view_files`), under a key of the
+files and the load it was computed from. A write updates the views that can be updated from
+the entry (``INCREMENTAL``) and appends their changes to the logs, a few kilobytes, instead
+of saving each view whole (when a log has grown past a share of its base, the view is saved
+whole as a new base instead). The others are dropped and built again when next needed. The
+order of a write keeps them right after a ``kill -9`` at any point: the manifest's generation
+is bumped first, then the database written, then the views' changes saved under the new
+generation, so a record of the current generation was always computed from a database that
+held the write; a reader replays the records up to its generation only, and a view whose
+chain of records stops short is only built again.
+
+On open, if the bundled files are still the same, the database is opened as it is
+(milliseconds, whatever its size); if any bundled file was added, removed or changed, the
+database is rebuilt from the files and the change log replayed onto them. The change log
+(accepted entries, corrections, retractions) is not in the manifest: each change is applied
+to the database as it is made, and on open
 ``r2pkg.store.replay.catch_up`` applies those another process made meanwhile, so an entry
 never costs a reload. A removal (the first half of a correction or a retraction) marks the
 manifest dirty until the write that completes it; a database left dirty by a kill is rebuilt.
@@ -26,10 +32,12 @@ opened read-only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import pickle
+import secrets
 import shutil
 import sys
 import tempfile
@@ -40,6 +48,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from r2pkg.errors import InputError
+from r2pkg.store import view_files
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL
 from r2pkg.store.oxigraph import OxigraphStore
 
@@ -63,8 +72,11 @@ class OxigraphDirStore(OxigraphStore):
         self._dirty = False
         #: True when this open (re)built the database from the files.
         self.reloaded = reloaded
-        #: What the database holds: the files it was loaded from and the writes since.
-        self.manifest = {"files": (manifest or {}).get("files"), "generation": (manifest or {}).get("generation", 0)}
+        #: What the database holds: the files it was loaded from (and the load's epoch) and the writes since.
+        self.manifest = {"files": (manifest or {}).get("files"), "epoch": (manifest or {}).get("epoch"),
+                         "generation": (manifest or {}).get("generation", 0)}
+        #: What ``DIR/views`` holds of each view this process read or saved (``view_files.OnDisk``).
+        self._on_disk: dict[str, view_files.OnDisk] = {}
 
     @classmethod
     def open(cls, folder: Path, files: Iterable[Path], root: Path | None = None,
@@ -105,6 +117,7 @@ class OxigraphDirStore(OxigraphStore):
         except OSError as exc:
             raise InputError(f"cannot create the Oxigraph database in {folder}: {exc}.",
                              hint="give a folder you can write to, and stop any r2pkg serve using it.") from exc
+        wanted = {**wanted, "epoch": secrets.token_hex(8)}  # views of an earlier load never match
         store = cls(engine, files, folder, reloaded=True, manifest=wanted)
         store.load_files([*files, *records], root, bulk=True)
         if records:
@@ -121,11 +134,7 @@ class OxigraphDirStore(OxigraphStore):
         if self.read_only:
             raise InputError(f"the Oxigraph database in {self.folder} is open read-only "
                              "(another process is using it); stop that process to write.")
-        for name in INCREMENTAL:  # views saved by another process are updated too, not rebuilt
-            if name not in self.derived:
-                saved = self._saved_view(name)
-                if saved is not None:
-                    self.derived[name] = saved
+        self._hold_saved_views()
         self.manifest["generation"] += 1
         found = _read_manifest(self.folder)
         if found is not None:  # the stored count is no longer true; views of older generations are stale
@@ -137,30 +146,59 @@ class OxigraphDirStore(OxigraphStore):
         self.engine.flush()
         _pause("views-written")
 
-    def _views_updated(self, views: dict[str, object]) -> None:
-        """Save the views the write updated under the new generation; drop older generations'."""
-        current = self._view_path("x").stem.rsplit("-", 1)[-1]
-        for old in (self.folder / VIEWS).glob("*.pickle") if (self.folder / VIEWS).is_dir() else ():
-            if not old.stem.endswith(current):
-                old.unlink(missing_ok=True)
-        for name, view in views.items():
+    def _hold_saved_views(self) -> None:
+        """Read the views saved by another process, so that a write updates them, not drops them."""
+        for name in INCREMENTAL:
+            if name not in self.derived:
+                saved = self._saved_view(name)
+                if saved is not None:
+                    self.derived[name] = saved
+
+    def _views_updated(self, views: dict[str, object], changes: dict[str, list]) -> None:
+        """Save what the write changed in each view it updated, under the new generation: the
+        changes appended to the view's log, or the whole view as a new base where the log has
+        grown long (or the files do not hold the view at the generation before). The files of
+        views the write did not update, and of other loads, are removed: they are stale."""
+        generation = self.manifest["generation"]
+        folder = self.folder / VIEWS
+        for i, (name, view) in enumerate(views.items()):
+            if i == 1:
+                _pause("views-saved-one")
+            held = self._on_disk.get(name)
+            if held is not None and held.generation == generation - 1 and not view_files.wants_compaction(held):
+                try:
+                    self._on_disk[name] = view_files.append(folder, self._view_stem(name), held, generation,
+                                                            changes[name], _pause)
+                    continue
+                except (OSError, pickle.PicklingError):
+                    self._on_disk.pop(name, None)
             self._save_view(name, view)
+        current = self._view_stem("")
+        for old in [*folder.glob("*.pickle"), *folder.glob("*.log")] if folder.is_dir() else ():
+            name, _, key = old.stem.rpartition("-")
+            if f"-{key}" != current or name not in views:
+                old.unlink(missing_ok=True)
+        for part in folder.glob("*.part") if folder.is_dir() else ():  # left by a process killed while saving
+            with contextlib.suppress(OSError):
+                if time.time() - part.stat().st_mtime > 3600:
+                    part.unlink()
 
     def _remove(self, triples) -> None:
         """Remove, after marking the manifest *dirty*: a removal is the first step of a
         correction or a retraction, and the mark stays until the change is whole and its
         maker says so (:meth:`settle`). A process killed in between leaves a database the
-        next open rebuilds from the files, never one that is half changed."""
+        next open rebuilds from the files (views included), never one that is half changed.
+        The views are updated from what was removed, as by a write."""
         if self.read_only:
             raise InputError(f"the Oxigraph database in {self.folder} is open read-only "
                              "(another process is using it); stop that process to write.")
+        self._hold_saved_views()
         self.manifest["generation"] += 1
         if not self._dirty:
             self._dirty = True
             self._save_manifest(dirty=True)
         super()._remove(triples)
         self.engine.flush()
-        shutil.rmtree(self.folder / VIEWS, ignore_errors=True)
 
     def settle(self) -> None:
         """The change under way is whole (or was undone): clear the dirty mark a removal set."""
@@ -182,39 +220,49 @@ class OxigraphDirStore(OxigraphStore):
 
     # -- views kept across processes ---------------------------------------------------------
 
-    def _view_path(self, name: str) -> Path:
-        key = hashlib.sha256(json.dumps(self.manifest, sort_keys=True).encode()).hexdigest()[:16]
-        return self.folder / VIEWS / f"{name}-{key}.pickle"
+    def _view_stem(self, name: str) -> str:
+        """The view's file names (``view_files``) but their extension: its name and a key of
+        the files and the load the database holds; the generation is inside the files."""
+        loaded = {"files": self.manifest["files"], "epoch": self.manifest["epoch"]}
+        return f"{name}-{hashlib.sha256(json.dumps(loaded, sort_keys=True).encode()).hexdigest()[:16]}"
 
     def _saved_view(self, name: str) -> object | None:
-        """The view an earlier process saved for these files and this generation.
+        """The view saved (base and log, :mod:`r2pkg.store.view_files`) for these files and
+        this generation, by this process or another.
 
-        A file that cannot be read (cut short, or written by another version of r2pkg) is
+        Files that cannot be read (cut short, or written by another version of r2pkg) are
         ignored, and the view built again.
         """
-        path = self._view_path(name)
+        stem = self._view_stem(name)
         try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)  # written by r2pkg itself, in the store's own folder
-        except FileNotFoundError:
-            return None
+            found = view_files.read(self.folder / VIEWS, stem, self.manifest["generation"])
         except Exception:  # noqa: BLE001 - any unreadable file is only a cache miss
-            path.unlink(missing_ok=True)
+            if not self.read_only:
+                view_files.remove(self.folder / VIEWS, stem)
             return None
+        if found is None:
+            return None
+        view, on_disk = found
+        held = self._on_disk.get(name)
+        if not self.read_only and (held is None or held.generation <= on_disk.generation):
+            self._on_disk[name] = on_disk  # a page's read of an older generation must not hide a write's
+        return view
 
     def _save_view(self, name: str, view: object) -> None:
-        """Write the view atomically (a reader sees the whole file or none). Older keys are
-        removed by the write or the reload that made them stale, not here: a read-only process
-        that opened before another's write must not remove the newer view. A folder that
-        cannot be written only loses the cache."""
-        path = self._view_path(name)
+        """Write the view whole, as the base of this generation (a reader sees the whole file
+        or none). A read-only process that opened before another's write saves it only where
+        no base is (it must not replace the writer's newer files). Stale files are removed by
+        the write or the reload that made them stale, not here. A folder that cannot be
+        written only loses the cache."""
+        stem = self._view_stem(name)
         try:
-            path.parent.mkdir(exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as fh:
-                pickle.dump(view, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(fh.name, path)
+            saved = view_files.save_base(self.folder / VIEWS, stem, self.manifest["generation"], view,
+                                         exclusive=self.read_only, pause=_pause)
         except (OSError, pickle.PicklingError):
+            self._on_disk.pop(name, None)
             return
+        if saved is not None:
+            self._on_disk[name] = saved
 
     def close(self) -> None:
         """Release the database (and its lock) so that another open can take it."""
