@@ -93,6 +93,38 @@ def resource(rest: str):
                            views=views_about(store, node))
 
 
+@bp.get("/linked")
+def linked():
+    """The nodes linked to a node by one property, a page at a time: the rest of a "Linked
+    from" row that has more than its resource page lists (``?node=&property=&offset=``)."""
+    from r2pkg.describe import INVERSE_NAMES, linked_href
+    from r2pkg.linked import PAGE, linked_from, linked_page
+
+    store = get_store()
+    node, prop = _iri_argument("node"), _iri_argument("property")
+    if not store.exists(node):
+        abort(404)
+    try:
+        offset = max(0, int(request.args.get("offset", "0")))
+    except ValueError:
+        raise InputError("the parameter 'offset' must be a whole number.", hint="for example ?offset=200.") from None
+    total = linked_from(store, node).get(prop, ((), 0))[1]
+    shown = sorted((value_of(store, s) for s in linked_page(store, node, prop, offset)), key=lambda v: v.text)
+    return render_template(
+        "pages/linked.html", node=value_of(store, node), name=INVERSE_NAMES.get(prop, f"{store.label(prop)} (of)"),
+        prop=value_of(store, prop), shown=shown, offset=offset, total=total,
+        previous=linked_href(node, prop, max(0, offset - PAGE)) if offset > 0 else None,
+        next=linked_href(node, prop, offset + PAGE) if offset + PAGE < total else None)
+
+
+def _iri_argument(name: str) -> URIRef:
+    value = request.args.get(name, "").strip()
+    if not value.startswith(("http://", "https://")) or any(c in value for c in ' <>"{}|\\^`'):
+        raise InputError(f"the parameter '{name}' must be an IRI (http:// or https://).",
+                         hint="follow the link from a node's page.")
+    return URIRef(value)
+
+
 def _is_document(store, node: URIRef) -> bool:
     """True for a node whose class is r2p:Document or below it."""
     g = store
@@ -155,7 +187,8 @@ def term(term: str):
     rdf = _existing_as_rdf(store, node)
     if rdf is not None:
         return rdf
-    return render_template("pages/term.html", t=_term(store, node), d=describe(store, node))
+    # a class's instances are not listed on its page: thousands at a million triples
+    return render_template("pages/term.html", t=_term(store, node), d=describe(store, node, linked=False))
 
 
 def _term(store, node) -> dict:
