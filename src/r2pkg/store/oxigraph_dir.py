@@ -202,6 +202,9 @@ class OxigraphDirStore(OxigraphStore):
             path.unlink(missing_ok=True)
             return None
 
+    def has_saved_view(self, name: str) -> bool:
+        return self._view_path(name).is_file()
+
     def _save_view(self, name: str, view: object) -> None:
         """Write the view atomically (a reader sees the whole file or none). Older keys are
         removed by the write or the reload that made them stale, not here: a read-only process
