@@ -111,6 +111,9 @@ def test_an_ontology_term_page_does_not_list_the_instances(client, store):
     ("node=https://w3id.org/r2pkg/id/pillar/3&property=https://w3id.org/r2pkg/ontology%23pil%3Elar", 400),
     ("node=https://w3id.org/r2pkg/id/no-such-node&property=https://w3id.org/r2pkg/ontology%23pillar", 404),
     ("property=https://w3id.org/r2pkg/ontology%23pillar", 400),
+    ("node=https://w3id.org/r2pkg/id/pillar/3&property=http://%5B::", 400),
+    ("node=https://w3id.org/r2pkg/id/pillar/3&property=https://w3id.org/r2pkg/ontology%23pillar"
+     "&offset=99999999999999999999999999", 200),
 ])
 def test_linked_refuses_bad_arguments_clearly(client, query, status):
     response = client.get("/linked?" + query)

@@ -26,6 +26,7 @@ opened read-only.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -195,7 +196,7 @@ class OxigraphDirStore(OxigraphStore):
         path = self._view_path(name)
         try:
             with open(path, "rb") as fh:
-                return pickle.load(fh)  # written by r2pkg itself, in the store's own folder
+                return _unpickled(fh)  # written by r2pkg itself, in the store's own folder
         except FileNotFoundError:
             return None
         except Exception:  # noqa: BLE001 - any unreadable file is only a cache miss
@@ -224,6 +225,19 @@ class OxigraphDirStore(OxigraphStore):
         self.engine.flush() if not self.read_only else None
         self.graph.store.close()  # oxrdflib drops its reference to the engine
         del self.engine
+
+
+def _unpickled(fh) -> object:
+    """``pickle.load`` with the cyclic garbage collector paused: a view is hundreds of
+    thousands of small objects, and the collections their allocation sets off took most of
+    the time (the chain index at a million triples: 1.0-1.3 s paused, 2.7-5 s not)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(fh)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _replace(path: Path, data: bytes) -> None:

@@ -105,7 +105,7 @@ def linked():
     if not store.exists(node):
         abort(404)
     try:
-        offset = max(0, int(request.args.get("offset", "0")))
+        offset = min(max(0, int(request.args.get("offset", "0"))), 10**12)
     except ValueError:
         raise InputError("the parameter 'offset' must be a whole number.", hint="for example ?offset=200.") from None
     total = linked_from(store, node).get(prop, ((), 0))[1]
@@ -118,8 +118,16 @@ def linked():
 
 
 def _iri_argument(name: str) -> URIRef:
+    """An absolute http(s) IRI from the URL, checked as Oxigraph checks one (a 400 otherwise)."""
+    import pyoxigraph as ox
+
     value = request.args.get(name, "").strip()
-    if not value.startswith(("http://", "https://")) or any(c in value for c in ' <>"{}|\\^`'):
+    try:
+        ox.NamedNode(value)
+        valid = value.startswith(("http://", "https://"))
+    except ValueError:
+        valid = False
+    if not valid:
         raise InputError(f"the parameter '{name}' must be an IRI (http:// or https://).",
                          hint="follow the link from a node's page.")
     return URIRef(value)
