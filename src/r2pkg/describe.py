@@ -10,7 +10,7 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from r2pkg.citation_index import citations_of
-from r2pkg.linked import linked_from
+from r2pkg.linked import inferred_value_claims, linked_from
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.store import Store
 
@@ -77,6 +77,9 @@ class Description:
     #: "Linked from" name → for each kind of link with more nodes than a page lists: how
     #: many are shown, how many there are, and the address of the rest (``/linked``).
     linked_more: dict[str, list[dict]] = field(default_factory=dict)
+    #: Where more claims than a page lists link here by an editor's inference only: how many
+    #: are shown, how many there are, and the address of every claim citing it as value.
+    inferred_more: dict | None = None
 
 
 def href_for(iri: str) -> str | None:
@@ -159,9 +162,10 @@ def describe(store: Store, node: URIRef, linked: bool = True) -> Description:
             text = f"{c['property'].text} (inferred by an editor, not a stated fact)"
             name = Value(text=text, iri=c["property"].iri, href=c["property"].href)
             marked.setdefault(text, (name, []))[1].append(c["value"])
-    for claim in g.subjects(R2P.claimValue, node):
+    inferred, inferred_total = inferred_value_claims(store, node, inferred_only) if linked else ([], 0)
+    for claim in inferred:
         subject, prop = g.value(claim, R2P.claimSubject), g.value(claim, R2P.claimProperty)
-        if subject is not None and prop is not None and inferred_only(store, claim):
+        if subject is not None and prop is not None:
             name = INVERSE_NAMES.get(prop, f"{store.label(prop)} (of)") + " (inferred by an editor, not a stated fact)"
             inverse.setdefault(name, []).append(value_of(store, subject))
     return Description(
@@ -172,6 +176,8 @@ def describe(store: Store, node: URIRef, linked: bool = True) -> Description:
         evidence=evidence,
         inverse=sorted(((k, sorted(v, key=lambda x: x.text)) for k, v in inverse.items())),
         linked_more=more,
+        inferred_more={"shown": len(inferred), "total": inferred_total,
+                       "href": linked_href(node, R2P.claimValue, 0)} if inferred_total > len(inferred) else None,
         claims=claims,
         readings=readings(store, node),
         backing=backing,

@@ -10,6 +10,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
 from r2pkg.answers import answer as write_answer
 from r2pkg.answers import write
+from r2pkg.citator import SHOWN as CITATOR_SHOWN
 from r2pkg.citator import citations
 from r2pkg.describe import concise_bounded, describe, search_labels, value_of
 from r2pkg.errors import InputError
@@ -87,7 +88,7 @@ def resource(rest: str):
     if rdf is not None:
         return rdf
     is_case = R2P.Case in store.types(node)
-    found = citations(store, node)
+    found = citations(store, node, shown=CITATOR_SHOWN)
     shown = found if (found["cites"] or found["cited_by"] or _is_document(store, node)) else None
     return render_template("pages/resource.html", d=describe(store, node), is_case=is_case, cited=shown,
                            views=views_about(store, node))
@@ -148,8 +149,10 @@ def citator():
     name = request.args.get("document", "").strip()
     if not name:
         raise InputError("the parameter 'document' is missing.", hint="add ?document=doc:S-RES-1674 (or an IRI or label).")
-    found = citations(store, store.resolve(name, EXPECTED["document"]))
-    if wants_json():
+    json = wants_json()  # the JSON answer and ``&all=1`` list every citing document
+    found = citations(store, store.resolve(name, EXPECTED["document"]),
+                      shown=None if json or request.args.get("all") else CITATOR_SHOWN)
+    if json:
         return jsonify(found)
     return render_template("pages/citator.html", c=found)
 
