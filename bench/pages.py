@@ -38,6 +38,10 @@ PAGES = {
     "chain": "/chain?node=mandate:special-adviser-prevention-of-genocide",
     "precedents": "/precedents?case=case:rwanda-1994",
     "saved queries": "/queries",
+    "document cited by many": "/id/document/S-RES-1674",
+    "charter chapter": "/id/document/un-charter/chapter-VII",
+    "crime": "/id/crime/genocide",
+    "citator": "/citator?document=doc:S-RES-1674",
     "linked (2nd page)": "/linked?node=https://w3id.org/r2pkg/id/pillar/3"
                          "&property=https://w3id.org/r2pkg/ontology%23pillar&offset=200",
 }

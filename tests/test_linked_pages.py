@@ -13,6 +13,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from r2pkg.citator import SHOWN as CITATOR_SHOWN
+from r2pkg.citator import citations
 from r2pkg.describe import describe
 from r2pkg.linked import PAGE
 from r2pkg.namespaces import R2P, R2PID
@@ -23,13 +25,36 @@ PILLAR = URIRef(str(R2PID) + "pillar/3")
 ADDED = PAGE + 37
 
 
+S1674 = URIRef(str(R2PID) + "document/S-RES-1674")
+CITING = CITATOR_SHOWN + 12
+INFERRED = PAGE + 5
+
+
 def many_responses() -> Graph:
+    """PAGE + 37 responses filed under pillar 3; CITATOR_SHOWN + 12 documents citing S/RES/1674
+    by a plain r2p:cites; PAGE + 5 responses an editor's inference alone files under pillar 3."""
     g = Graph()
     for i in range(ADDED):
         node = URIRef(f"{R2PID}response/linked-pages-test-{i:03d}")
         g.add((node, RDF.type, R2P.Response))
         g.add((node, RDFS.label, Literal(f"Linked-pages test response {i:03d}")))
         g.add((node, R2P.pillar, PILLAR))
+    for i in range(CITING):
+        doc = URIRef(f"{R2PID}document/linked-pages-test-{i:03d}")
+        g.add((doc, RDF.type, R2P.Document))
+        g.add((doc, RDFS.label, Literal(f"Linked-pages test document {i:03d}")))
+        g.add((doc, R2P.cites, S1674))
+    for i in range(INFERRED):
+        node, claim, cite = (URIRef(f"{R2PID}{kind}/linked-pages-inferred-{i:03d}")
+                             for kind in ("response", "claim", "citation"))
+        g.add((node, RDF.type, R2P.Response))
+        g.add((node, RDFS.label, Literal(f"Linked-pages inferred response {i:03d}")))
+        g.add((claim, RDF.type, R2P.Claim))
+        g.add((claim, R2P.claimSubject, node))
+        g.add((claim, R2P.claimProperty, R2P.pillar))
+        g.add((claim, R2P.claimValue, PILLAR))
+        g.add((claim, R2P.evidence, cite))
+        g.add((cite, R2P.assertion, R2P.Inferred))
     return g
 
 
@@ -124,3 +149,45 @@ def test_linked_past_the_end_says_so(client):
     body = client.get("/linked?node=https://w3id.org/r2pkg/id/pillar/3"
                       "&property=https://w3id.org/r2pkg/ontology%23pillar&offset=100000").get_data(as_text=True)
     assert "Nothing more links to it by this property" in body and 'rel="prev"' in body
+
+
+def test_a_long_citator_shows_the_first_names_the_count_and_links_to_the_rest(big):
+    store, client = big
+    plain = {str(s) for s in store.subjects(R2P.cites, S1674) if isinstance(s, URIRef)}
+    assert len(plain) >= CITING
+    html = client.get("/id/document/S-RES-1674").get_data(as_text=True)
+    section = html.split('<section id="citator">')[1].split("</section>")[0]
+    cited_by = section.split("<h2>Cited by</h2>")[1]
+    rows = re.findall(r'<tr class="untyped">\s*<td><a href="/id/([^"]+)">', cited_by)
+    full = citations(store, S1674)
+    typed = {r["document"]["iri"] for r in full["cited_by"] if r["typed"]}
+    assert len(rows) == len(set(rows)) and len(rows) == len({r for r in rows if str(R2PID) + r not in typed})
+    assert 0 < len(rows) <= CITATOR_SHOWN
+    assert f"{len(plain):,} documents or publications cite it by a plain link" in cited_by
+    assert f"the first {CITATOR_SHOWN} of them" in cited_by
+    rest = re.search(r'<a href="(/linked\?[^"]+)">the others</a>', cited_by).group(1).replace("&amp;", "&")
+    assert f"offset={CITATOR_SHOWN}" in rest
+    body = client.get(rest).get_data(as_text=True)
+    others = {str(R2PID) + h for h in re.findall(r'<li><a href="/id/([^"]+)">', body)}
+    assert others and not others & {str(R2PID) + r for r in rows} and others <= plain
+    everything = client.get("/citator?document=doc:S-RES-1674&all=1").get_data(as_text=True)
+    assert {r["document"]["iri"] for r in full["cited_by"]} <= set(
+        str(R2PID) + h for h in re.findall(r'<a href="/id/([^"]+)">', everything))
+    assert "the others" not in everything
+    assert len(client.get("/citator?document=doc:S-RES-1674&format=json").get_json()["cited_by"]) == len(full["cited_by"])
+
+
+def test_links_by_an_inference_only_are_capped_counted_and_checked(big):
+    store, client = big
+    from r2pkg.describe import inferred_only
+
+    every = [c for c in store.subjects(R2P.claimValue, PILLAR) if inferred_only(store, c)]
+    assert len(every) >= INFERRED  # the bundled graph's own, and the added ones
+    d = describe(store, PILLAR)
+    shown = [v for name, values in d.inverse if "(inferred by an editor" in name for v in values]
+    assert len(shown) == PAGE
+    assert d.inferred_more["total"] == len(every) and d.inferred_more["shown"] == PAGE
+    html = client.get("/id/pillar/3").get_data(as_text=True)
+    assert f"{len(every):,} claims link it by an editor's inference" in html
+    bundled = describe(store, URIRef(str(R2PID) + "document/S-2004-567"))
+    assert bundled.inferred_more is None and any("inferred by an editor" in n for n, _ in bundled.inverse)
