@@ -230,14 +230,35 @@ class OxigraphDirStore(OxigraphStore):
 def _unpickled(fh) -> object:
     """``pickle.load`` with the cyclic garbage collector paused: a view is hundreds of
     thousands of small objects, and the collections their allocation sets off took most of
-    the time (the chain index at a million triples: 1.0-1.3 s paused, 2.7-5 s not)."""
+    the time (the chain index at a million triples: 1.0-1.3 s paused, 2.7-5 s not). The
+    file is read through :class:`_Yielding`, so that a view read in the background (``r2pkg
+    serve``'s preload) lets the threads answering requests run between its frames."""
     paused = gc.isenabled()
     gc.disable()
     try:
-        return pickle.load(fh)
+        return pickle.load(_Yielding(fh))
     finally:
         if paused:
             gc.enable()
+
+
+class _Yielding:
+    """A binary file that offers the interpreter to other threads at each read: the
+    unpickler reads a pickle a frame (64 kB) at a time, and holds the interpreter between."""
+
+    def __init__(self, fh) -> None:
+        self._fh = fh
+
+    def read(self, size: int = -1) -> bytes:
+        time.sleep(0)
+        return self._fh.read(size)
+
+    def readinto(self, buffer) -> int:
+        time.sleep(0)
+        return self._fh.readinto(buffer)
+
+    def readline(self) -> bytes:
+        return self._fh.readline()
 
 
 def _replace(path: Path, data: bytes) -> None:
