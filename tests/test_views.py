@@ -181,3 +181,21 @@ def test_preload_leaves_a_store_in_memory_alone(oxigraph_store):
     from r2pkg.web.preload import preload
 
     assert preload(oxigraph_store) is None
+
+
+def test_serve_reads_the_views_once_no_request_is_under_way(folder: Path):
+    """With the app given (as ``r2pkg serve`` does), the views are read once it has been idle
+    for a moment; requests are counted in and out, whatever they answer."""
+    from r2pkg.chains import INDEX_VIEW
+    from r2pkg.web import create_app
+    from r2pkg.web.preload import preload
+
+    store = open_store(f"oxigraph:{folder}")
+    app = create_app({"TESTING": True}, store=store)
+    thread = preload(store, app)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200 and client.get("/no-such-page").status_code == 404
+    thread.join(timeout=120)
+    assert not thread.is_alive() and INDEX_VIEW in store.derived
+    assert client.get("/chain?node=mandate:special-adviser-prevention-of-genocide").status_code == 200
+    store.close()
