@@ -5,8 +5,9 @@ loads and keeps them in ``DIR/views``; a process that opens the folder reads the
 asked. At a million triples the chain index is a 28 MB file, about a second to read, and the
 first chain or precedents page after a restart waited for it (2.7 s in ``bench/pages.py``,
 with the collector running). So ``serve`` reads them in a background thread, as soon as no
-request has been under way for :data:`QUIET` seconds: reading them holds the interpreter, and
-a reader who came during the read of a view their page does not need would wait for it. A
+request has been under way for :data:`QUIET` seconds: on two busy cores, a read started at
+once slowed the pages asked during it (in ``bench/pages.py`` at 1M an organ page's first view
+went from 1.2 s to 2.0 s), so it waits for a pause and never runs ahead of a reader. A
 reader whose page needs the index before it is read reads it then, once (``graph_index``
 holds a lock). Nothing is built here that the load did not already build: a view missing
 from the folder is left for the page that needs it, as before.
