@@ -91,6 +91,8 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=10, help="warm views of each page")
     ap.add_argument("--threads", type=int, default=32)
     ap.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
+    ap.add_argument("--settle", type=float, default=0.0,
+                    help="seconds to wait after serve answers before the first views (a reader who comes later)")
     ap.add_argument("--page-types-only", action="store_true",
                     help="only the page types, not every saved query's page (minutes less at 1M)")
     args = ap.parse_args()
@@ -102,6 +104,7 @@ def main() -> int:
         loaded = loader.start()  # loads the folder from the files (the first time only)
     with C.Server(home, store=store, threads=args.threads) as server:
         ready = server.start()
+        time.sleep(args.settle)
         rows = measure(server.port, targets(not args.page_types_only), args.repeats)
         rss = server.status().get("VmHWM", 0.0)
     table = C.md_table(["page", "status", "first view ms", "warm p50 ms", "warm p95 ms"], rows)
@@ -111,7 +114,7 @@ def main() -> int:
         stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
         text = (f"\n## Page waits ({args.size}, store oxigraph:DIR)\n\n"
                 f"Command: `python bench/pages.py --size {args.size} --repeats {args.repeats}"
-                f"{' --page-types-only' if args.page_types_only else ''}`  \n"
+                f"{' --page-types-only' if args.page_types_only else ''}{f' --settle {args.settle:g}' if args.settle else ''}`  \n"
                 f"Date: {stamp}; {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}  \n"
                 f"`r2pkg serve --store oxigraph:DIR --threads {args.threads}` on a folder already loaded "
                 f"(first load {loaded:.1f} s); serve to first answered query {ready:.2f} s; the server's "
