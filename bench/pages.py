@@ -6,7 +6,7 @@
 Loopback only. The on-disk store (``oxigraph:DIR`` under the bench folder) is loaded once
 by a first ``r2pkg serve`` that is then stopped; a second ``r2pkg serve`` opens it as it is,
 and the bench asks, in turn, every page type (home, case, mandate, document, pillar, term,
-organ, chain, precedents) and every saved query's page with its defaults: the first view of
+organ, chain, precedents, the second page of a "Linked from" row) and every saved query's page with its defaults: the first view of
 each after ``serve`` (the time a reader waits after a restart, lazily built views included),
 then ``--repeats`` warm views of each, p50 and p95. Each row also says the HTTP status.
 Not a test: pytest never runs it.
@@ -38,6 +38,12 @@ PAGES = {
     "chain": "/chain?node=mandate:special-adviser-prevention-of-genocide",
     "precedents": "/precedents?case=case:rwanda-1994",
     "saved queries": "/queries",
+    "document cited by many": "/id/document/S-RES-1674",
+    "charter chapter": "/id/document/un-charter/chapter-VII",
+    "crime": "/id/crime/genocide",
+    "citator": "/citator?document=doc:S-RES-1674",
+    "linked (2nd page)": "/linked?node=https://w3id.org/r2pkg/id/pillar/3"
+                         "&property=https://w3id.org/r2pkg/ontology%23pillar&offset=200",
 }
 
 
@@ -55,9 +61,11 @@ def _get(port: int, path: str) -> tuple[int | str, float]:
         conn.close()
 
 
-def targets() -> dict[str, str]:
+def targets(saved_queries: bool = True) -> dict[str, str]:
     """Every page type, then every saved query's page with its defaults."""
     found = dict(PAGES)
+    if not saved_queries:
+        return found
     saved, _folder, _problems = C.load_queries()
     for name in sorted(saved):
         found[f"query {name}"] = f"/queries/{name}"
@@ -83,6 +91,10 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=10, help="warm views of each page")
     ap.add_argument("--threads", type=int, default=32)
     ap.add_argument("--no-results", action="store_true", help="do not append to RESULTS.md")
+    ap.add_argument("--settle", type=float, default=0.0,
+                    help="seconds to wait after serve answers before the first views (a reader who comes later)")
+    ap.add_argument("--page-types-only", action="store_true",
+                    help="only the page types, not every saved query's page (minutes less at 1M)")
     args = ap.parse_args()
     extra, _meta = C.synthetic(args.size)
     home = C.mirror_home(args.size, extra)
@@ -92,7 +104,8 @@ def main() -> int:
         loaded = loader.start()  # loads the folder from the files (the first time only)
     with C.Server(home, store=store, threads=args.threads) as server:
         ready = server.start()
-        rows = measure(server.port, targets(), args.repeats)
+        time.sleep(args.settle)
+        rows = measure(server.port, targets(not args.page_types_only), args.repeats)
         rss = server.status().get("VmHWM", 0.0)
     table = C.md_table(["page", "status", "first view ms", "warm p50 ms", "warm p95 ms"], rows)
     print(table)
@@ -100,7 +113,8 @@ def main() -> int:
     if not args.no_results:
         stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
         text = (f"\n## Page waits ({args.size}, store oxigraph:DIR)\n\n"
-                f"Command: `python bench/pages.py --size {args.size} --repeats {args.repeats}`  \n"
+                f"Command: `python bench/pages.py --size {args.size} --repeats {args.repeats}"
+                f"{' --page-types-only' if args.page_types_only else ''}{f' --settle {args.settle:g}' if args.settle else ''}`  \n"
                 f"Date: {stamp}; {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}  \n"
                 f"`r2pkg serve --store oxigraph:DIR --threads {args.threads}` on a folder already loaded "
                 f"(first load {loaded:.1f} s); serve to first answered query {ready:.2f} s; the server's "

@@ -148,3 +148,57 @@ def test_the_views_are_right_after_a_kill_during_a_write(folder: Path, step: str
     if step == "views-written":  # the write itself had finished: the view has it
         assert _key(NEW) in citation_index(store)
     store.close()
+
+
+def test_serve_reads_the_saved_views_in_advance_and_pages_read_citations_node_by_node(folder: Path, monkeypatch):
+    """``r2pkg serve`` reads the chain index and the figures the load saved (in a thread,
+    r2pkg.web.preload) instead of the first chain or home page; the citation index is not
+    read by a page at all: a node's citations are read for that node."""
+    from r2pkg.chains import INDEX_VIEW, build_index, graph_index
+    from r2pkg.describe import citation, describe
+    from r2pkg.figures import VIEW as FIGURES
+    from r2pkg.web.preload import preload
+
+    store = open_store(f"oxigraph:{folder}")
+    assert store.has_saved_view(INDEX_VIEW) and store.has_saved_view(FIGURES) and store.has_saved_view(VIEW)
+    assert not {INDEX_VIEW, FIGURES, VIEW} & set(store.derived)
+
+    def no_rebuild(_store):
+        raise AssertionError("the chain index was built again")
+
+    monkeypatch.setattr("r2pkg.chains.build_index", no_rebuild)
+    preload(store).join(timeout=120)
+    assert {INDEX_VIEW, FIGURES} <= set(store.derived)
+    index = store.derived[INDEX_VIEW]
+    assert graph_index(store) is index and "simple_authority" in vars(index)
+    monkeypatch.undo()
+    assert graph_index(store).authority.edges == build_index(store).authority.edges
+
+    monkeypatch.setattr(store, "_saved_view", lambda name: (_ for _ in ()).throw(AssertionError(name)))
+    direct = [citation(store, c) for c in sorted(store.objects(RWANDA, R2P.evidence), key=str)]
+    assert describe(store, RWANDA).evidence == direct and VIEW not in store.derived
+    store.close()
+
+
+def test_preload_leaves_a_store_in_memory_alone(oxigraph_store):
+    from r2pkg.web.preload import preload
+
+    assert preload(oxigraph_store) is None
+
+
+def test_serve_reads_the_views_once_no_request_is_under_way(folder: Path):
+    """With the app given (as ``r2pkg serve`` does), the views are read once it has been idle
+    for a moment; requests are counted in and out, whatever they answer."""
+    from r2pkg.chains import INDEX_VIEW
+    from r2pkg.web import create_app
+    from r2pkg.web.preload import preload
+
+    store = open_store(f"oxigraph:{folder}")
+    app = create_app({"TESTING": True}, store=store)
+    thread = preload(store, app)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200 and client.get("/no-such-page").status_code == 404
+    thread.join(timeout=120)
+    assert not thread.is_alive() and INDEX_VIEW in store.derived
+    assert client.get("/chain?node=mandate:special-adviser-prevention-of-genocide").status_code == 200
+    store.close()

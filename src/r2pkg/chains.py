@@ -25,6 +25,8 @@ shared only through an inference are listed apart.
 
 from __future__ import annotations
 
+import heapq
+
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -575,24 +577,32 @@ def _link(index: Index, a: Node, b: Node) -> dict:
 
 # -- precedents ---------------------------------------------------------------------------
 
-def precedents(index: Index, case: Node, limit: int = 10) -> dict:
-    """What the case draws on and what draws on it (transitively), and the most similar cases."""
+def precedents(index: Index, case: Node, limit: int = 10, shown: int | None = None) -> dict:
+    """What the case draws on and what draws on it (transitively), and the most similar cases.
+
+    ``shown`` keeps only the nearest that many of each list (by depth, then IRI), and says
+    how many there are in ``draws_on_total`` and ``drawn_on_by_total``: at a million
+    triples 652 cases draw on Rwanda, directly or through others, and a page drawing them
+    all took a quarter of a second and grew with the graph. Without it, every one is listed.
+    """
     graph = index.precedent
     result = {"case": index.ref(case), "draws_on": [], "drawn_on_by": [], "similar": [], "timeline": [],
               "edges": []}
     if case in graph:
-        for other, path in sorted(nx.single_source_shortest_path(graph, case).items(), key=lambda x: (len(x[1]), str(x[0]))):
-            if other != case:
+        for key, links, backwards in (("draws_on", graph, False), ("drawn_on_by", graph.reverse(copy=False), True)):
+            found = sorted(((other, path) for other, path in nx.single_source_shortest_path(links, case).items()
+                            if other != case), key=lambda x: (len(x[1]), str(x[0])))
+            if shown is not None:
+                result[f"{key}_total"] = len(found)
+                found = found[:shown]
+            for other, path in found:
                 depth = len(path) - 1
-                result["draws_on"].append({**index.ref(other), "depth": depth,
-                                           "inferred": _path_inferred(index, path),
-                                           "evidence": _draws_evidence(index, case, other, depth)})
-        for other, path in sorted(nx.single_source_shortest_path(graph.reverse(copy=False), case).items(), key=lambda x: (len(x[1]), str(x[0]))):
-            if other != case:
-                depth = len(path) - 1
-                result["drawn_on_by"].append({**index.ref(other), "depth": depth,
-                                              "inferred": _path_inferred(index, path[::-1]),
-                                              "evidence": _draws_evidence(index, other, case, depth)})
+                later, earlier = (other, case) if backwards else (case, other)
+                result[key].append({**index.ref(other), "depth": depth,
+                                    "inferred": _path_inferred(index, path[::-1] if backwards else path),
+                                    "evidence": _draws_evidence(index, later, earlier, depth)})
+    elif shown is not None:
+        result.update(draws_on_total=0, drawn_on_by_total=0)
     involved = {case} | {URIRef(x["iri"]) for x in result["draws_on"] + result["drawn_on_by"]}
     result["edges"] = sorted([str(a), str(b)] for a, b in graph.subgraph(involved).edges())
     result["inferred_edges"] = sorted([str(a), str(b)] for a, b in graph.subgraph(involved).edges()
@@ -622,9 +632,9 @@ def _similar(index: Index, case: Node, limit: int) -> list[dict]:
         for node in mine.get(kind, ()):
             scores.update(index.cases_by_feature.get((kind, node), ()))
     scores.pop(case, None)
-    ranked = sorted(((other, n) for other, n in scores.items() if other in index.cases),
-                    key=lambda item: (-item[1], index.label(item[0]), str(item[0])))
-    best = ranked[:limit]
+    # the best ``limit`` without sorting every case that shares something (all of them, at scale)
+    best = heapq.nsmallest(limit, ((other, n) for other, n in scores.items() if other in index.cases),
+                           key=lambda item: (-item[1], index.label(item[0]), str(item[0])))
     similar = []
     for other, score in best:
         theirs = index.features.get(other, {})

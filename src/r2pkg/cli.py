@@ -137,11 +137,13 @@ def serve(obj: Context, host: str, port: int, threads: int, dev: bool) -> None:
 
     from r2pkg.isolation import cap_server_memory
     from r2pkg.web import get_isolator
+    from r2pkg.web.preload import preload
 
     obj.store.ontology()  # read once here, inherited by every forked worker (validation uses it)
     with app.app_context():
         get_isolator().warm(2)  # fork query workers now, while the process has one thread
     cap_server_memory(int(app.config["SERVER_MEMORY_HEADROOM"]))  # workers set their own
+    preload(obj.store, app)  # the saved views pages need, read in the background when idle (r2pkg.web.preload)
     waitress.serve(app, host=host, port=port, threads=threads, ident="r2pkg",
                    max_request_body_size=app.config["MAX_CONTENT_LENGTH"],
                    outbuf_overflow=OUTBUF_OVERFLOW, **WAITRESS_GUARDS)

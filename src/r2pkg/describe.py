@@ -10,6 +10,7 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from r2pkg.citation_index import citations_of
+from r2pkg.linked import inferred_value_claims, linked_from
 from r2pkg.namespaces import R2P, R2PID
 from r2pkg.store import Store
 
@@ -73,6 +74,12 @@ class Description:
     backing: dict[str, list[dict]] = field(default_factory=dict)
     #: Where the graph does not hold the official text of a provision: the link to it.
     text_not_held: Value | None = None
+    #: "Linked from" name → for each kind of link with more nodes than a page lists: how
+    #: many are shown, how many there are, and the address of the rest (``/linked``).
+    linked_more: dict[str, list[dict]] = field(default_factory=dict)
+    #: Where more claims than a page lists link here by an editor's inference only: how many
+    #: are shown, how many there are, and the address of every claim citing it as value.
+    inferred_more: dict | None = None
 
 
 def href_for(iri: str) -> str | None:
@@ -82,6 +89,13 @@ def href_for(iri: str) -> str | None:
     if iri.startswith(str(R2P)):
         return "/ontology/" + iri[len(str(R2P)):]
     return None
+
+
+def linked_href(node: URIRef, prop: URIRef, offset: int) -> str:
+    """The address of the nodes linked to ``node`` by ``prop`` from ``offset`` on (``/linked``)."""
+    from urllib.parse import urlencode
+
+    return "/linked?" + urlencode({"node": str(node), "property": str(prop), "offset": offset})
 
 
 def web_link(iri: str) -> str | None:
@@ -106,8 +120,14 @@ def value_of(store: Store, node: Node) -> Value:
     return Value(text=store.label(node), iri=iri, href=href_for(iri) or web_link(iri))
 
 
-def describe(store: Store, node: URIRef) -> Description:
-    """Everything a reader needs about one node, with labels resolved."""
+def describe(store: Store, node: URIRef, linked: bool = True) -> Description:
+    """Everything a reader needs about one node, with labels resolved.
+
+    "Linked from" lists at most :data:`r2pkg.linked.PAGE` nodes of each kind of link, and
+    ``linked_more`` says how many there are and where the rest are listed; ``linked=False``
+    leaves it out (an ontology term's page, which does not show the thousands of instances
+    of a class).
+    """
     g = store
     props: dict[Node, list[Value]] = {}
     evidence = []
@@ -123,11 +143,13 @@ def describe(store: Store, node: URIRef) -> Description:
             continue
         props.setdefault(p, []).append(value_of(store, o))
     inverse: dict[str, list[Value]] = {}
-    for s, p in g.subject_predicates(node):
-        if isinstance(s, BNode):
-            continue
+    more: dict[str, list[dict]] = {}
+    for p, (subjects, total) in (linked_from(store, node) if linked else {}).items():
         name = INVERSE_NAMES.get(p, f"{store.label(p)} (of)")
-        inverse.setdefault(name, []).append(value_of(store, s))
+        inverse.setdefault(name, []).extend(value_of(store, s) for s in subjects)
+        if total > len(subjects):
+            more.setdefault(name, []).append({"shown": len(subjects), "total": total,
+                                              "href": linked_href(node, p, len(subjects))})
     claims = [claim_summary(store, c) for c in g.subjects(R2P.claimSubject, node)]
     for c in claims:  # a stated claim of exactly a plain triple backs that triple
         if c["standing"] == "stated" and c["property"].iri:
@@ -140,9 +162,10 @@ def describe(store: Store, node: URIRef) -> Description:
             text = f"{c['property'].text} (inferred by an editor, not a stated fact)"
             name = Value(text=text, iri=c["property"].iri, href=c["property"].href)
             marked.setdefault(text, (name, []))[1].append(c["value"])
-    for claim in g.subjects(R2P.claimValue, node):
+    inferred, inferred_total = inferred_value_claims(store, node, inferred_only) if linked else ([], 0)
+    for claim in inferred:
         subject, prop = g.value(claim, R2P.claimSubject), g.value(claim, R2P.claimProperty)
-        if subject is not None and prop is not None and inferred_only(store, claim):
+        if subject is not None and prop is not None:
             name = INVERSE_NAMES.get(prop, f"{store.label(prop)} (of)") + " (inferred by an editor, not a stated fact)"
             inverse.setdefault(name, []).append(value_of(store, subject))
     return Description(
@@ -152,6 +175,9 @@ def describe(store: Store, node: URIRef) -> Description:
         properties=[(value_of(store, p), vals) for p, vals in props.items()] + sorted(marked.values(), key=lambda m: m[0].text),
         evidence=evidence,
         inverse=sorted(((k, sorted(v, key=lambda x: x.text)) for k, v in inverse.items())),
+        linked_more=more,
+        inferred_more={"shown": len(inferred), "total": inferred_total,
+                       "href": linked_href(node, R2P.claimValue, 0)} if inferred_total > len(inferred) else None,
         claims=claims,
         readings=readings(store, node),
         backing=backing,

@@ -251,6 +251,10 @@ class Store(ABC):
         """The view saved by an earlier process for this graph version, or None."""
         return None
 
+    def has_saved_view(self, name: str) -> bool:
+        """True when a view of this name is saved for this graph version (not read here)."""
+        return False
+
     def _save_view(self, name: str, view: object) -> None:
         """Keep a view for later processes (nothing to do where the graph lives in memory)."""
         return None

@@ -248,6 +248,10 @@ class OxigraphDirStore(OxigraphStore):
             self._on_disk[name] = on_disk  # a page's read of an older generation must not hide a write's
         return view
 
+    def has_saved_view(self, name: str) -> bool:
+        """Whether a base of the view is on disk for these files (serve's preload reads it)."""
+        return view_files.base_path(self.folder / VIEWS, self._view_stem(name)).is_file()
+
     def _save_view(self, name: str, view: object) -> None:
         """Write the view whole, as the base of this generation (a reader sees the whole file
         or none). A read-only process that opened before another's write saves it only where

@@ -34,6 +34,7 @@ import os
 import pickle
 import struct
 import tempfile
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,7 +105,7 @@ def _read(folder: Path, stem: str, generation: int) -> tuple[object, OnDisk] | N
             needed = [(g, payload, end) for g, payload, end in records if base_generation < g <= generation]
             if [g for g, _p, _e in needed] != list(range(base_generation + 1, generation + 1)):
                 return None  # a generation without its record: a write whose changes were not saved
-            view = pickle.load(fh)  # written by r2pkg itself, in the store's own folder
+            view = pickle.load(_Yielding(fh))  # written by r2pkg itself, in the store's own folder
             base_size = fh.tell()
     except FileNotFoundError:
         return None
@@ -193,3 +194,23 @@ def _records(path: Path) -> tuple[list[tuple[int, bytes, int]], int]:
         at += _RECORD.size + length
         found.append((generation, payload, at))
     return found, at
+
+
+class _Yielding:
+    """A binary file that offers the interpreter to other threads at each read: the
+    unpickler reads a pickle a frame (64 kB) at a time, and holds the interpreter between, so
+    a view read in the background (``r2pkg serve``'s preload) lets requests run meanwhile."""
+
+    def __init__(self, fh) -> None:
+        self._fh = fh
+
+    def read(self, size: int = -1) -> bytes:
+        time.sleep(0)
+        return self._fh.read(size)
+
+    def readinto(self, buffer) -> int:
+        time.sleep(0)
+        return self._fh.readinto(buffer)
+
+    def readline(self) -> bytes:
+        return self._fh.readline()

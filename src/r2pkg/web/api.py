@@ -15,6 +15,10 @@ from r2pkg.web.forms import not_utf8_entry, strict_form
 
 bp = Blueprint("api", __name__)
 
+#: How many cases a precedents page lists and draws in each of "draws on" and "drawn on by"
+#: (the nearest first); ``&all=1`` lists every one. The bundled graph's longest list is far shorter.
+PRECEDENTS_SHOWN = 100
+
 
 @bp.get("/healthz")
 def healthz():
@@ -134,10 +138,13 @@ def precedents():
             f"{store.label(case)} is not a case (it is: {kinds}); precedents are recorded between cases.",
             hint=f"see its page at /id/{str(case).split('/id/', 1)[-1]}, or its authority chain at "
                  f"/chain?node={case}; pick a case from the saved query 'cases-involving-all-four-crimes' or search.")
-    found = find_precedents(index, case)
+    json = wants_json()
+    # a page lists (and draws) the nearest PRECEDENTS_SHOWN of each list unless asked for all;
+    # the JSON answer has every one, as the command line's
+    found = find_precedents(index, case, shown=None if json or request.args.get("all") else PRECEDENTS_SHOWN)
     if resolution.others:  # the other nodes the same name names, as the CLI lists them
         found = {**found, "resolved": {**resolution.as_dict(store), "note": resolution.note(store, given)}}
-    if wants_json():
+    if json:
         return jsonify(found)
     return render_template("api/precedents.html", found=found, svg=precedents_svg(found),
                            timeline=timeline_svg(found))

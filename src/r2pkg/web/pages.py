@@ -10,6 +10,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 
 from r2pkg.answers import answer as write_answer
 from r2pkg.answers import write
+from r2pkg.citator import SHOWN as CITATOR_SHOWN
 from r2pkg.citator import citations
 from r2pkg.describe import concise_bounded, describe, search_labels, value_of
 from r2pkg.errors import InputError
@@ -87,10 +88,50 @@ def resource(rest: str):
     if rdf is not None:
         return rdf
     is_case = R2P.Case in store.types(node)
-    found = citations(store, node)
+    found = citations(store, node, shown=CITATOR_SHOWN)
     shown = found if (found["cites"] or found["cited_by"] or _is_document(store, node)) else None
     return render_template("pages/resource.html", d=describe(store, node), is_case=is_case, cited=shown,
                            views=views_about(store, node))
+
+
+@bp.get("/linked")
+def linked():
+    """The nodes linked to a node by one property, a page at a time: the rest of a "Linked
+    from" row that has more than its resource page lists (``?node=&property=&offset=``)."""
+    from r2pkg.describe import INVERSE_NAMES, linked_href
+    from r2pkg.linked import PAGE, linked_from, linked_page
+
+    store = get_store()
+    node, prop = _iri_argument("node"), _iri_argument("property")
+    if not store.exists(node):
+        abort(404)
+    try:
+        offset = min(max(0, int(request.args.get("offset", "0"))), 10**12)
+    except ValueError:
+        raise InputError("the parameter 'offset' must be a whole number.", hint="for example ?offset=200.") from None
+    total = linked_from(store, node).get(prop, ((), 0))[1]
+    shown = sorted((value_of(store, s) for s in linked_page(store, node, prop, offset)), key=lambda v: v.text)
+    return render_template(
+        "pages/linked.html", node=value_of(store, node), name=INVERSE_NAMES.get(prop, f"{store.label(prop)} (of)"),
+        prop=value_of(store, prop), shown=shown, offset=offset, total=total,
+        previous=linked_href(node, prop, max(0, offset - PAGE)) if offset > 0 else None,
+        next=linked_href(node, prop, offset + PAGE) if offset + PAGE < total else None)
+
+
+def _iri_argument(name: str) -> URIRef:
+    """An absolute http(s) IRI from the URL, checked as Oxigraph checks one (a 400 otherwise)."""
+    import pyoxigraph as ox
+
+    value = request.args.get(name, "").strip()
+    try:
+        ox.NamedNode(value)
+        valid = value.startswith(("http://", "https://"))
+    except ValueError:
+        valid = False
+    if not valid:
+        raise InputError(f"the parameter '{name}' must be an IRI (http:// or https://).",
+                         hint="follow the link from a node's page.")
+    return URIRef(value)
 
 
 def _is_document(store, node: URIRef) -> bool:
@@ -108,8 +149,10 @@ def citator():
     name = request.args.get("document", "").strip()
     if not name:
         raise InputError("the parameter 'document' is missing.", hint="add ?document=doc:S-RES-1674 (or an IRI or label).")
-    found = citations(store, store.resolve(name, EXPECTED["document"]))
-    if wants_json():
+    json = wants_json()  # the JSON answer and ``&all=1`` list every citing document
+    found = citations(store, store.resolve(name, EXPECTED["document"]),
+                      shown=None if json or request.args.get("all") else CITATOR_SHOWN)
+    if json:
         return jsonify(found)
     return render_template("pages/citator.html", c=found)
 
@@ -155,7 +198,8 @@ def term(term: str):
     rdf = _existing_as_rdf(store, node)
     if rdf is not None:
         return rdf
-    return render_template("pages/term.html", t=_term(store, node), d=describe(store, node))
+    # a class's instances are not listed on its page: thousands at a million triples
+    return render_template("pages/term.html", t=_term(store, node), d=describe(store, node, linked=False))
 
 
 def _term(store, node) -> dict:

@@ -1,0 +1,87 @@
+"""Read the views pages need while ``r2pkg serve`` is idle, not on a reader's first view.
+
+The on-disk store (``oxigraph:DIR``) builds the chain index and the home page's figures as it
+loads and keeps them in ``DIR/views``; a process that opens the folder reads them when first
+asked. At a million triples the chain index is a 28 MB file, about a second to read, and the
+first chain or precedents page after a restart waited for it (2.7 s in ``bench/pages.py``,
+with the collector running). So ``serve`` reads them in a background thread, as soon as no
+request has been under way for :data:`QUIET` seconds: on two busy cores, a read started at
+once slowed the pages asked during it (in ``bench/pages.py`` at 1M an organ page's first view
+went from 1.2 s to 2.0 s), so it waits for a pause and never runs ahead of a reader. A
+reader whose page needs the index before it is read reads it then, once (``graph_index``
+holds a lock). Nothing is built here that the load did not already build: a view missing
+from the folder is left for the page that needs it, as before.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+from flask import Flask, g
+
+from r2pkg.store import Store
+
+#: Seconds with no request under way before the views are read.
+QUIET = 0.3
+
+
+class _Requests:
+    """How many requests are under way, and when the last one ended."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.under_way = 0
+        self.last = time.monotonic()
+
+    def started(self) -> None:
+        with self.lock:
+            self.under_way += 1
+        g.r2pkg_counted = True  # an earlier hook may answer first and skip this one
+
+    def ended(self, _exc: BaseException | None = None) -> None:
+        if not g.pop("r2pkg_counted", False):
+            return
+        with self.lock:
+            self.under_way -= 1
+            self.last = time.monotonic()
+
+    def quiet_for(self) -> float:
+        with self.lock:
+            return 0.0 if self.under_way else time.monotonic() - self.last
+
+
+def preload(store: Store, app: Flask | None = None) -> threading.Thread | None:
+    """Start reading the saved views of an on-disk store in a daemon thread, once ``app`` has
+    been idle for :data:`QUIET` seconds (at once without an app); None for any other store."""
+    if not store.kind.startswith("oxigraph-dir"):
+        return None
+    requests = None
+    if app is not None:
+        requests = _Requests()
+        app.before_request(requests.started)
+        app.teardown_request(requests.ended)
+    thread = threading.Thread(target=_read, args=(store, requests), name="r2pkg-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def _read(store: Store, requests: _Requests | None) -> None:
+    from r2pkg.chains import INDEX_VIEW, graph_index
+    from r2pkg.figures import VIEW as FIGURES
+    from r2pkg.figures import figures
+
+    try:
+        if requests is not None:
+            while (idle := requests.quiet_for()) < QUIET:
+                time.sleep(QUIET - idle if idle else QUIET / 3)
+        if store.has_saved_view(FIGURES):
+            figures(store)
+        if INDEX_VIEW in store.derived or store.has_saved_view(INDEX_VIEW):
+            index = graph_index(store)
+            index.simple_authority  # noqa: B018 - the chain page's own copy, built once
+            index.cases_by_feature  # noqa: B018 - and the precedents page's
+    except Exception as exc:  # noqa: BLE001 - a failed preload only leaves the work to the first view
+        print(f"r2pkg: could not read the saved views in advance ({exc}); the first page that needs "
+              "them reads them", file=sys.stderr)
