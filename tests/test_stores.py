@@ -234,3 +234,66 @@ def test_an_endpoint_that_does_not_answer_is_named_and_its_password_is_not(monke
         open_store(f"http://127.0.0.1:{port}/sparql")
     assert f"127.0.0.1:{port}" in str(caught.value) and "s3cret-Pa55" not in str(caught.value)
     assert "s3cret-Pa55" not in repr(Endpoint.from_env(f"http://127.0.0.1:{port}/sparql"))
+
+
+class _Flaky:
+    """A real HTTP server on loopback answering the first ``failures`` requests with
+    ``status``, then a SPARQL JSON answer of one row; it counts the requests."""
+
+    def __init__(self, failures: int, status: int) -> None:
+        import http.server
+        import threading
+
+        flaky = self
+        self.requests = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the standard library's name
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                flaky.requests += 1
+                if flaky.requests <= failures:
+                    self.send_response(status)
+                    self.end_headers()
+                    self.wfile.write(b"SPARQL Request Failed")
+                    return
+                body = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"ok"}}]}}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sparql"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("failures, status, answered, asked", [
+    (1, 500, True, 2),    # a server error once: asked again, answered
+    (5, 503, False, 2),   # a server error twice: reported, not asked a third time
+    (1, 400, False, 1),   # a client error: the same query would fail again, reported at once
+])
+def test_an_external_store_is_asked_again_once_after_a_server_error(failures, status, answered, asked):
+    from r2pkg.errors import QueryError
+    from r2pkg.store.endpoint import _Connector
+
+    server = _Flaky(failures, status)
+    try:
+        connector = _Connector(Endpoint(url=server.url))
+        if answered:
+            rows = list(connector.query("SELECT ?x WHERE { ?s ?p ?x }"))
+            assert [str(row[0]) for row in rows] == ["ok"]
+        else:
+            with pytest.raises(QueryError) as caught:
+                connector.query("SELECT ?x WHERE { ?s ?p ?x }")
+            assert str(status) in str(caught.value) and server.url in str(caught.value)
+        assert server.requests == asked
+    finally:
+        server.close()
