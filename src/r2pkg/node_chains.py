@@ -1,0 +1,396 @@
+"""Authority chains and precedents of one node, read from lookups instead of the whole-graph index.
+
+The chain index (:func:`r2pkg.chains.build_index`) holds every authority, precedent and link
+edge of the graph: at a million triples a chain page's first view after a restart waited
+3.5 s for it to be read, and at ten million it is a 272 MB file. A chain or precedents page
+needs a few dozen nodes of it. So this module walks from the node along the edges the index
+would hold (authority and competence edges forward; precedent edges both ways), with one
+indexed lookup per node and property, builds the small :class:`~r2pkg.chains.Index` of what it
+reached, and runs the very same :func:`~r2pkg.chains.authority_chains`,
+:func:`~r2pkg.chains.precedents` and :func:`~r2pkg.chain_notes.cites_instead` on it.
+
+Each edge is read with the attributes :func:`~r2pkg.chains.build_index` gives it (inferred,
+competence, claim), each reached node with its claims, backing citations, label and official
+text, so the answers are equal to the whole index's (``tests/test_node_chains.py`` compares
+them for every node of the bundled graph and of a generated one, before and after a write).
+Similar cases are scored from the ``similar_cases`` view where the store keeps one, else by
+reading every case's features; only the best-scored ones are read in full.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import networkx as nx
+from rdflib import BNode, URIRef
+from rdflib.namespace import RDF
+from rdflib.term import Node
+
+from r2pkg.chains import (
+    COMPETENCE_PROPERTIES,
+    CONNECTION_PROPERTIES,
+    ROOT_DOCUMENTS,
+    STATEMENT_PROPERTIES,
+    Index,
+    _Citations,
+    _citation_order,
+    _stated_in_own_voice,
+    authority_chains,
+    authority_properties,
+    precedents,
+)
+from r2pkg.namespaces import R2P
+from r2pkg.store import Store
+
+#: The features a case is scored on, by the kind :func:`r2pkg.chains.precedents` names them.
+CASE_FEATURES = {"crimes": R2P.concernsCrime}
+RESPONSE_FEATURES = {"pillars": R2P.pillar, "organs": R2P.actor, "tools": R2P.instrument}
+#: The properties of an inferred feature (:func:`r2pkg.chains._inferred_features`), by kind.
+FEATURE_KINDS = {R2P.concernsCrime: "crimes", R2P.pillar: "pillars", R2P.instrument: "tools", R2P.actor: "organs"}
+
+
+class _Labels(dict):
+    """Labels read node by node as :class:`~r2pkg.chains.Index` asks for them (``get``)."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    def get(self, node: Node, default: str | None = None) -> str | None:  # type: ignore[override]
+        if node not in self:
+            self[node] = self.store.own_label(node) if isinstance(node, (URIRef, BNode)) else None
+        found = dict.get(self, node)
+        return default if found is None else found
+
+
+class _Reader:
+    """What the index holds about single nodes, each read once: claims, backing citations, types."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.citation = _Citations(store)
+        self._claims: dict[Node, dict[Node, list[dict]]] = {}
+        self._statements: dict[Node, dict[Node, list[dict]]] = {}
+        self._types: dict[Node, set[Node]] = {}
+
+    def types(self, node: Node) -> set[Node]:
+        if node not in self._types:
+            self._types[node] = set(self.store.objects(node, RDF.type))
+        return self._types[node]
+
+    def is_root(self, node: Node) -> bool:
+        return node in ROOT_DOCUMENTS or R2P.Treaty in self.types(node)
+
+    def claims(self, subject: Node) -> dict[Node, list[dict]]:
+        """The claims about ``subject`` by property, as :func:`r2pkg.chains.build_index` reads them."""
+        if subject not in self._claims:
+            store, found = self.store, defaultdict(list)
+            for claim in sorted(set(store.subjects(R2P.claimSubject, subject)), key=str):
+                prop = store.value(claim, R2P.claimProperty)
+                if prop is None or store.value(claim, R2P.claimSubject) != subject \
+                        or R2P.Claim not in self.types(claim):
+                    continue
+                found[prop].append({
+                    "claim": str(claim), "label": store.label(claim),
+                    "value": store.value(claim, R2P.claimValue),
+                    "evidence": sorted((self.citation(c) for c in store.objects(claim, R2P.evidence)),
+                                       key=_citation_order),
+                })
+            self._claims[subject] = dict(found)
+        return self._claims[subject]
+
+    def inferred(self, subject: Node, prop: Node) -> list[Node]:
+        """The values of ``prop`` held only by an editor's inference (``_inferred_only``)."""
+        stated, found = set(), []
+        for c in self.claims(subject).get(prop, []):
+            if any(e.get("assertion") == "stated" for e in c["evidence"]):
+                stated.add(c["value"])
+            elif c["evidence"]:
+                found.append(c["value"])
+        out: list[Node] = []
+        for value in found:
+            if value not in stated and value not in out and (subject, prop, value) not in self.store:
+                out.append(value)
+        return out
+
+    def statements(self, subject: Node) -> dict[Node, list[dict]]:
+        """The citations of ``subject`` that back each chain or precedent property."""
+        if subject not in self._statements:
+            found = defaultdict(list)
+            for c in self.store.objects(subject, R2P.evidence):
+                for prop in self.store.objects(c, R2P.supports):
+                    if prop in STATEMENT_PROPERTIES:
+                        found[prop].append(self.citation(c))
+            self._statements[subject] = {p: sorted(cits, key=_citation_order) for p, cits in found.items()}
+        return self._statements[subject]
+
+
+def _new_index(store: Store, reader: _Reader, nodes: Iterable[Node]) -> Index:
+    """An index holding what the answers read about ``nodes``; graphs filled by the caller."""
+    claims, statements = {}, {}
+    for n in nodes:
+        for prop, items in reader.claims(n).items():
+            claims[(n, prop)] = items
+        for prop, items in reader.statements(n).items():
+            statements[(n, prop)] = items
+    return Index(authority=nx.MultiDiGraph(), precedent=nx.DiGraph(), links=nx.MultiDiGraph(), roots=set(),
+                 labels=_Labels(store), claims=claims, features={}, dates={}, responses={}, cases=set(),
+                 statements=statements, property_labels={p: store.label(p) for p in CONNECTION_PROPERTIES})
+
+
+# -- authority chains -------------------------------------------------------------------------
+
+def _authority_edges(store: Store, reader: _Reader, props: set[Node], s: Node) -> list[tuple[Node, Node, dict]]:
+    """The authority and competence edges out of ``s``, with the attributes the whole index gives them."""
+    edges: dict[tuple[Node, Node], dict] = {}
+    for prop in sorted(props, key=str):
+        for o in store.objects(s, prop):
+            if isinstance(s, URIRef) and isinstance(o, URIRef):
+                edges[(o, prop)] = {}
+    for prop in sorted(props, key=str):
+        for o in reader.inferred(s, prop):
+            if isinstance(o, URIRef) and (o, prop) not in edges:
+                edges[(o, prop)] = {"inferred": True}
+    for prop in COMPETENCE_PROPERTIES:  # the Charter provisions that establish or empower an organ
+        for provision in store.subjects(prop, s):
+            if isinstance(provision, URIRef) and isinstance(s, URIRef):
+                edges.setdefault((provision, prop), {})["competence"] = True
+    own_basis = _has_own_basis(store, reader, s)
+    if not reader.is_root(s) and isinstance(s, URIRef) and not own_basis:
+        for organ in store.objects(s, R2P.issuedBy):
+            if isinstance(organ, URIRef):
+                edges.setdefault((organ, R2P.issuedBy), {})["competence"] = True
+    for (o, prop), attrs in edges.items():  # a plain triple only, as the whole index marks it
+        if prop == R2P.establishedBy and R2P.Organ in reader.types(o) and (s, prop, o) in store:
+            attrs["competence"] = True
+    if not own_basis:  # "the Secretary-General established the office", stated in a claim
+        for c in reader.claims(s).get(R2P.establishedBy, []):
+            organ = c["value"]
+            if isinstance(organ, (URIRef, BNode)) and R2P.Organ in reader.types(organ) and _stated_in_own_voice(c["evidence"]) \
+                    and (organ, R2P.establishedBy) not in edges:
+                edges[(organ, R2P.establishedBy)] = {"competence": True, "claim": True}
+    return [(o, prop, attrs) for (o, prop), attrs in edges.items()]
+
+
+def _has_own_basis(store: Store, reader: _Reader, subject: Node) -> bool:
+    if store.value(subject, R2P.hasLegalBasis) is not None:
+        return True
+    return any(R2P.Organ not in reader.types(o) for o in store.objects(subject, R2P.establishedBy))
+
+
+def chain_index(store: Store, node: Node) -> Index:
+    """The index of everything ``node``'s authority chains pass: the nodes it reaches along
+    authority and competence edges, each with all its out-edges, claims and official text."""
+    reader = _Reader(store)
+    props = authority_properties(store)
+    authority = nx.MultiDiGraph()
+    reached, todo = {node}, [node]
+    while todo:
+        s = todo.pop()
+        for o, prop, attrs in _authority_edges(store, reader, props, s):
+            authority.add_edge(s, o, key=prop, **attrs)
+            if o not in reached:
+                reached.add(o)
+                todo.append(o)
+    index = _new_index(store, reader, reached)
+    index.authority = authority
+    index.roots = {n for n in reached if reader.is_root(n)}
+    index.texts = {n: t for n in reached if (t := official_text(store, n)) is not None}
+    return index
+
+
+def official_text(store: Store, node: Node) -> dict | None:
+    """The node's imported official text, heading or version in force, as ``_official_texts`` reads it."""
+    text, heading = store.value(node, R2P.text), store.value(node, R2P.heading)
+    version = store.value(node, R2P.versionInForce)
+    if text is None and heading is None and version is None:
+        return None
+    entry: dict = {}
+    if text is not None:
+        entry.update(text=str(text), status=str(store.value(node, R2P.textStatus) or ""),
+                     sha256=str(store.value(node, R2P.textSha256) or ""))
+    if text is None and version is not None:
+        entry.update(text=str(store.value(version, R2P.readingText) or ""),
+                     status=f"version {store.value(version, R2P.version)}, from one copy only",
+                     sha256=str(store.value(version, R2P.textSha256) or ""))
+    if heading is not None:
+        entry["heading"] = str(heading)
+    return entry
+
+
+def chains_of(store: Store, node: Node) -> dict:
+    """``authority_chains`` of one node, read from lookups."""
+    return authority_chains(chain_index(store, node), node)
+
+
+def links_index(store: Store, node: Node) -> Index:
+    """What "what does it cite instead?" reads: the node's links, and whether each target has a chain."""
+    reader = _Reader(store)
+    props = authority_properties(store)
+    index = _new_index(store, reader, ())
+    if (node, RDF.type, R2P.Claim) not in store and isinstance(node, URIRef):
+        publication = (node, RDF.type, R2P.Publication) in store
+        for prop in CONNECTION_PROPERTIES:
+            if prop == R2P.cites and publication:
+                continue
+            for o in store.objects(node, prop):
+                if isinstance(o, URIRef):
+                    index.links.add_edge(node, o, key=prop)
+            for o in reader.inferred(node, prop):
+                if isinstance(o, URIRef) and not index.links.has_edge(node, o, key=prop):
+                    index.links.add_edge(node, o, key=prop, inferred=True)
+    for target in list(index.links.successors(node)) if node in index.links else []:
+        if reader.is_root(target):
+            index.roots.add(target)
+        for o, prop, attrs in _authority_edges(store, reader, props, target):
+            index.authority.add_edge(target, o, key=prop, **attrs)
+    if R2P.Case in reader.types(node):
+        index.cases.add(node)
+    return index
+
+
+# -- precedents -------------------------------------------------------------------------------
+
+def _precedent_edges(store: Store, reader: _Reader, x: Node) -> tuple[list, list]:
+    """The precedent edges out of and into ``x``: (edge, inferred) pairs, as the whole index reads them."""
+    out = [((x, o), False) for o in store.objects(x, R2P.drawsOn)]
+    out += [((x, s), False) for s in store.subjects(R2P.precedentFor, x)]
+    into = [((s, x), False) for s in store.subjects(R2P.drawsOn, x)]
+    into += [((o, x), False) for o in store.objects(x, R2P.precedentFor)]
+    out += [((x, o), True) for o in reader.inferred(x, R2P.drawsOn) if isinstance(o, URIRef)]
+    for claim in set(store.subjects(R2P.claimValue, x)):
+        subject = store.value(claim, R2P.claimSubject)
+        if store.value(claim, R2P.claimProperty) == R2P.drawsOn and subject is not None \
+                and x in reader.inferred(subject, R2P.drawsOn) and isinstance(x, URIRef):
+            into.append(((subject, x), True))
+    return out, into
+
+
+def _walk_precedents(store: Store, reader: _Reader, case: Node) -> tuple[nx.DiGraph, set]:
+    """Every case ``case`` reaches along precedent edges, either way, with all their edges."""
+    edges: dict[tuple[Node, Node], bool] = {}
+    reached = {case}
+    for backwards in (False, True):
+        todo = [case]
+        seen = {case}
+        while todo:
+            x = todo.pop()
+            out, into = _precedent_edges(store, reader, x)
+            for (a, b), inferred in out + into:
+                edges[(a, b)] = edges.get((a, b), True) and inferred
+            for (a, b), _inferred in (into if backwards else out):
+                other = a if backwards else b
+                if other not in seen and isinstance(other, (URIRef, BNode)):
+                    seen.add(other)
+                    todo.append(other)
+        reached |= seen
+    graph = nx.DiGraph()
+    if R2P.Case in reader.types(case):
+        graph.add_node(case)
+    graph.add_edges_from(edges)
+    return graph, {e for e, inferred in edges.items() if inferred}
+
+
+def case_features(store: Store, case: Node) -> tuple[dict[str, set[Node]], list[Node]]:
+    """A case's stated features by kind, and its responses (as ``_case_features`` reads them)."""
+    responses = sorted(store.objects(case, R2P.hasResponse), key=str)
+    found = {kind: set(store.objects(case, prop)) for kind, prop in CASE_FEATURES.items()}
+    for kind, prop in RESPONSE_FEATURES.items():
+        found[kind] = {v for r in responses for v in store.objects(r, prop)}
+    return found, responses
+
+
+def _inferred_features(reader: _Reader, case: Node, responses: list[Node]) -> dict[str, set[Node]]:
+    found: dict[str, set[Node]] = defaultdict(set)
+    for subject in [case, *responses]:
+        for prop, kind in FEATURE_KINDS.items():
+            found[kind].update(reader.inferred(subject, prop))
+    return {k: v for k, v in found.items() if v}
+
+
+def _scores(store: Store, case: Node) -> dict[Node, int]:
+    """How many stated features each other case shares with ``case``, per kind and value."""
+    from r2pkg.similar_cases import VIEW, build, features
+
+    if hasattr(store, "engine"):  # the view of every case's features, kept with the store
+        view = store.view(VIEW, build)
+        own = features(store, case)
+        scores: dict[Node, int] = {}
+        for key, theirs in view["features"].items():
+            shared = len(own & theirs)
+            if shared and key[0] == "u":
+                scores[URIRef(key[1])] = shared
+    else:
+        mine, _ = case_features(store, case)
+        scores = {}
+        for other in set(store.subjects(RDF.type, R2P.Case)):
+            theirs, _ = case_features(store, other)
+            shared = sum(len(mine[k] & theirs[k]) for k in mine)
+            if shared:
+                scores[other] = shared
+    scores.pop(case, None)
+    return scores
+
+
+def _best(scores: dict[Node, int], limit: int) -> list[Node]:
+    """The cases whose score is at least the ``limit``-th best (ties kept: labels rank them)."""
+    if not scores:
+        return []
+    ranked = sorted(set(scores.values()), reverse=True)
+    kept: list[Node] = []
+    for score in ranked:
+        if len(kept) >= limit:
+            break
+        kept += [n for n, s in scores.items() if s == score]
+    return kept
+
+
+def precedents_index(store: Store, case: Node, limit: int = 10) -> Index:
+    """The index of what ``case``'s precedents read: the cases it reaches along precedent edges
+    either way, the best-scored similar cases with their features, and the dates shown."""
+    reader = _Reader(store)
+    graph, inferred = _walk_precedents(store, reader, case)
+    candidates = _best(_scores(store, case), limit)
+    index = _new_index(store, reader, ())
+    for x in graph:
+        for prop in (R2P.drawsOn,):
+            if prop in reader.claims(x):
+                index.claims[(x, prop)] = reader.claims(x)[prop]
+    index.precedent, index.inferred_precedents = graph, inferred
+    for other in {case, *candidates, *graph}:
+        if R2P.Case not in reader.types(other):
+            continue
+        index.cases.add(other)
+        found, responses = case_features(store, other)
+        index.features[other], index.responses[other] = found, responses
+        if extra := _inferred_features(reader, other, responses):
+            index.inferred_features[other] = extra
+        start = store.value(other, R2P.startDate)
+        if start is not None:
+            index.dates[other] = str(start)
+        if other == case:
+            for r in responses:
+                when = store.value(r, R2P.date) or store.value(r, R2P.startDate)
+                if when is not None:
+                    index.dates[r] = str(when)
+    for other in graph:  # a response drawn on has the date of a response
+        if other not in index.dates and R2P.Case not in reader.types(other) and any(
+                R2P.Case in reader.types(c) for c in store.subjects(R2P.hasResponse, other)):
+            when = store.value(other, R2P.date) or store.value(other, R2P.startDate)
+            if when is not None:
+                index.dates[other] = str(when)
+    return index
+
+
+def precedents_of(store: Store, case: Node, limit: int = 10, shown: int | None = None) -> dict:
+    """``precedents`` of one case, read from lookups."""
+    return precedents(precedents_index(store, case, limit), case, limit, shown)
+
+
+def is_case(store: Store, node: Node) -> bool:
+    """True when ``node`` is a case (``a r2p:Case``), the nodes precedents are recorded between."""
+    return (node, RDF.type, R2P.Case) in store
+
+
+__all__ = ["chain_index", "chains_of", "is_case", "links_index", "precedents_index", "precedents_of"]
