@@ -38,6 +38,7 @@ from r2pkg.chains import (
     _stated_in_own_voice,
     authority_chains,
     authority_properties,
+    graph_index,
     precedents,
 )
 from r2pkg.namespaces import R2P
@@ -220,12 +221,18 @@ def official_text(store: Store, node: Node) -> dict | None:
 
 
 def chains_of(store: Store, node: Node) -> dict:
-    """``authority_chains`` of one node, read from lookups."""
+    """``authority_chains`` of one node, read from lookups (from the whole index on a SPARQL
+    endpoint, where each lookup would be a request and the index is one)."""
+    if store.uses_network:
+        return authority_chains(graph_index(store), node)
     return authority_chains(chain_index(store, node), node)
 
 
 def links_index(store: Store, node: Node) -> Index:
-    """What "what does it cite instead?" reads: the node's links, and whether each target has a chain."""
+    """What "what does it cite instead?" reads: the node's links, and whether each target has a
+    chain (the whole index on a SPARQL endpoint)."""
+    if store.uses_network:
+        return graph_index(store)
     reader = _Reader(store)
     props = authority_properties(store)
     index = _new_index(store, reader, ())
@@ -384,8 +391,9 @@ def precedents_index(store: Store, case: Node, limit: int = 10) -> Index:
 
 
 def precedents_of(store: Store, case: Node, limit: int = 10, shown: int | None = None) -> dict:
-    """``precedents`` of one case, read from lookups."""
-    return precedents(precedents_index(store, case, limit), case, limit, shown)
+    """``precedents`` of one case, read from lookups (from the whole index on a SPARQL endpoint)."""
+    index = graph_index(store) if store.uses_network else precedents_index(store, case, limit)
+    return precedents(index, case, limit, shown)
 
 
 def is_case(store: Store, node: Node) -> bool:
