@@ -18,11 +18,14 @@ import pytest
 from rdflib import RDF, URIRef
 
 from r2pkg.chain_notes import cites_instead, cites_instead_in
-from r2pkg.chains import authority_chains, build_index, precedents
+import networkx as nx
+
+from r2pkg.chains import authority_chains, build_index, connection, precedents
 from r2pkg.editing.accepted import Ledger
 from r2pkg.editing.entries import read_entries
 from r2pkg.namespaces import R2PID
-from r2pkg.node_chains import chain_index, chains_of, precedents_of
+from r2pkg.node_chains import chain_index, chains_of, connection_of, precedents_of
+from r2pkg.shortest_paths import first_shortest_paths
 from r2pkg.store import Store, bundled_files, open_store, project_root
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -30,6 +33,9 @@ from test_validation import _filled_template  # noqa: E402
 
 SAPG = URIRef(str(R2PID) + "mandate/special-adviser-prevention-of-genocide")
 RWANDA = URIRef(str(R2PID) + "case/rwanda-1994")
+#: Ends of "how is this connected to that?", asked from a sample of the nodes.
+TARGETS = [URIRef(str(R2PID) + x) for x in ("document/A-RES-60-1/para-139", "document/un-charter", "case/rwanda-1994",
+                                            "pillar/3", "organ/secretary-general")]
 
 
 def pages(store: Store) -> list[URIRef]:
@@ -50,6 +56,9 @@ def same_answers(store: Store) -> tuple[int, int]:
     for case in sorted(index.cases, key=str):
         for shown in (None, 2):
             assert precedents_of(store, case, shown=shown) == precedents(index, case, shown=shown), case
+    for node in nodes[::29]:
+        for target in TARGETS:
+            assert connection_of(store, node, target) == connection(index, node, target), (node, target)
     return len(nodes), len(index.cases)
 
 
@@ -70,6 +79,24 @@ def test_a_chain_still_ends_at_the_text_that_grants_the_authority(oxigraph_store
     assert all(c["root"]["iri"] in (str(R2PID) + "document/un-charter", str(R2PID) + "document/A-RES-60-1")
                for c in found["chains"])
     assert any(c["official_text"] and c["official_text"].get("text") for c in found["chains"])
+
+
+def test_the_shortest_paths_are_networkxs_in_iri_order(oxigraph_store):
+    """Every shortest path networkx finds, none other, each once (in IRI order, not the
+    order the graph happens to hold its edges in: a deliberate change of connection's order)."""
+    import random
+
+    graph = build_index(oxigraph_store).undirected_links
+    nodes = sorted(graph.nodes, key=str)
+    pick = random.Random(26)
+    for _ in range(300):
+        a, b = pick.choice(nodes), pick.choice(nodes)
+        try:
+            expected = sorted(map(tuple, nx.all_shortest_paths(graph, a, b)))
+        except nx.NetworkXNoPath:
+            expected = []
+        found = [tuple(p) for p in first_shortest_paths(graph.neighbors, a, b, 10**6)]
+        assert sorted(found) == expected, (a, b)
 
 
 def test_a_chain_reads_only_the_nodes_it_passes(oxigraph_store):

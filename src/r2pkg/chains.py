@@ -557,17 +557,21 @@ def authority_cycles(index: Index) -> list[list[dict]]:
 
 
 def connection(index: Index, start: Node, end: Node, limit: int = 8) -> dict:
-    """How two nodes are connected: the shortest paths between them, ignoring direction."""
+    """How two nodes are connected: the shortest paths between them, ignoring direction (the
+    first ``limit`` in IRI order, :mod:`r2pkg.shortest_paths`)."""
+    from r2pkg.shortest_paths import first_shortest_paths
+
     undirected = index.undirected_links
-    result = {"node": index.ref(start), "target": index.ref(end), "paths": [], "message": ""}
     if start not in undirected or end not in undirected:
-        result["message"] = f"no link connects {index.label(start)} to {index.label(end)}."
-        return result
-    try:
-        for path in islice(nx.all_shortest_paths(undirected, start, end), limit):
-            result["paths"].append([_link(index, a, b) for a, b in zip(path, path[1:])])
-    except nx.NetworkXNoPath:
-        pass
+        return connection_along(index, start, end, [])
+    return connection_along(index, start, end, first_shortest_paths(undirected.neighbors, start, end, limit))
+
+
+def connection_along(index: Index, start: Node, end: Node, paths: list[list[Node]]) -> dict:
+    """The answer of :func:`connection` for the given node paths, each link with its sources."""
+    result = {"node": index.ref(start), "target": index.ref(end), "paths": [], "message": ""}
+    for path in paths:
+        result["paths"].append([_link(index, a, b) for a, b in zip(path, path[1:])])
     result["message"] = (f"{len(result['paths'])} shortest path(s) of {len(result['paths'][0])} link(s)"
                          if result["paths"] else
                          f"no link connects {index.label(start)} to {index.label(end)}.")

@@ -361,12 +361,11 @@ def new_case(slug: str, output: Path | None) -> None:
 def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
     """The authority chain(s) of a node, down to the Charter or another root."""
     from r2pkg.chain_cite import chain_sources, export
-    from r2pkg.chains import connection, graph_index
-    from r2pkg.node_chains import chains_of
+    from r2pkg.node_chains import chains_of, connection_of
 
     start = _resolved(obj.store, node)
     if target:
-        found = connection(graph_index(obj.store), start, _resolved(obj.store, target))
+        found = connection_of(obj.store, start, _resolved(obj.store, target))
         _emit(found, fmt)
         sys.exit(0 if found["paths"] else 1)
     found = chains_of(obj.store, start)  # one node's chains, from lookups (r2pkg.node_chains)

@@ -38,10 +38,13 @@ from r2pkg.chains import (
     _stated_in_own_voice,
     authority_chains,
     authority_properties,
+    connection,
+    connection_along,
     graph_index,
     precedents,
 )
 from r2pkg.namespaces import R2P
+from r2pkg.shortest_paths import first_shortest_paths
 from r2pkg.store import Store
 
 #: The features a case is scored on, by the kind :func:`r2pkg.chains.precedents` names them.
@@ -74,6 +77,7 @@ class _Reader:
         self._claims: dict[Node, dict[Node, list[dict]]] = {}
         self._statements: dict[Node, dict[Node, list[dict]]] = {}
         self._types: dict[Node, set[Node]] = {}
+        self._assertions: dict[Node, dict[Node, list[tuple[Node, list[str]]]]] = {}
 
     def types(self, node: Node) -> set[Node]:
         if node not in self._types:
@@ -101,14 +105,37 @@ class _Reader:
             self._claims[subject] = dict(found)
         return self._claims[subject]
 
+    def _claim_assertions(self, subject: Node) -> dict[Node, list[tuple[Node, list[str]]]]:
+        """(value, the assertion of each citation) of each claim about ``subject``, by property:
+        what :meth:`inferred` needs, without reading every field of every citation."""
+        if subject not in self._assertions:
+            store, found = self.store, defaultdict(list)
+            if subject in self._claims:
+                for prop, items in self._claims[subject].items():
+                    found[prop] = [(c["value"], [e.get("assertion") for e in c["evidence"]]) for c in items]
+            else:
+                for claim in sorted(set(store.subjects(R2P.claimSubject, subject)), key=str):
+                    prop = store.value(claim, R2P.claimProperty)
+                    if prop is None or store.value(claim, R2P.claimSubject) != subject \
+                            or R2P.Claim not in self.types(claim):
+                        continue
+                    assertions = []
+                    for c in store.objects(claim, R2P.evidence):
+                        value = store.value(c, R2P.assertion)
+                        assertions.append(None if value is None else
+                                          store.label(value) if isinstance(value, URIRef) else str(value))
+                    found[prop].append((store.value(claim, R2P.claimValue), assertions))
+            self._assertions[subject] = dict(found)
+        return self._assertions[subject]
+
     def inferred(self, subject: Node, prop: Node) -> list[Node]:
         """The values of ``prop`` held only by an editor's inference (``_inferred_only``)."""
         stated, found = set(), []
-        for c in self.claims(subject).get(prop, []):
-            if any(e.get("assertion") == "stated" for e in c["evidence"]):
-                stated.add(c["value"])
-            elif c["evidence"]:
-                found.append(c["value"])
+        for value, assertions in self._claim_assertions(subject).get(prop, []):
+            if "stated" in assertions:
+                stated.add(value)
+            elif assertions:
+                found.append(value)
         out: list[Node] = []
         for value in found:
             if value not in stated and value not in out and (subject, prop, value) not in self.store:
@@ -257,6 +284,66 @@ def links_index(store: Store, node: Node) -> Index:
     return index
 
 
+# -- connection ---------------------------------------------------------------------------------
+
+_LINKS = frozenset(CONNECTION_PROPERTIES)
+
+
+def _link_edges(store: Store, reader: _Reader, x: Node) -> list[tuple[Node, Node, Node, bool]]:
+    """The link edges at ``x``, out and in: (subject, object, property, inferred), as
+    :func:`r2pkg.chains.build_index` reads them (no claim's links, no publication's citations)."""
+    edges = []
+    if isinstance(x, URIRef):
+        if R2P.Claim not in reader.types(x):
+            publication = R2P.Publication in reader.types(x)
+            for p, o in store.predicate_objects(x):
+                if p in _LINKS and isinstance(o, URIRef) and not (p == R2P.cites and publication):
+                    edges.append((x, o, p, False))
+        for s, p in store.subject_predicates(x):
+            if p in _LINKS and isinstance(s, URIRef) and R2P.Claim not in reader.types(s) \
+                    and not (p == R2P.cites and R2P.Publication in reader.types(s)):
+                edges.append((s, x, p, False))
+        for claim in set(store.subjects(R2P.claimValue, x)):  # an editor's link to x
+            prop, subject = store.value(claim, R2P.claimProperty), store.value(claim, R2P.claimSubject)
+            if prop in _LINKS and subject is not None and x in reader.inferred(subject, prop):
+                edges.append((subject, x, prop, True))
+    for prop in CONNECTION_PROPERTIES:
+        for o in reader.inferred(x, prop):
+            if isinstance(o, URIRef):
+                edges.append((x, o, prop, True))
+    return edges
+
+
+def connection_of(store: Store, start: Node, end: Node, limit: int = 8) -> dict:
+    """``connection`` of two nodes, read from lookups: both ends searched until they meet
+    (:mod:`r2pkg.shortest_paths`), then the links of the paths found, with their claims."""
+    if store.uses_network:
+        return connection(graph_index(store), start, end, limit)
+    reader = _Reader(store)
+    edges: dict[Node, list[tuple[Node, Node, Node, bool]]] = {}
+
+    def at(x: Node) -> list[tuple[Node, Node, Node, bool]]:
+        if x not in edges:
+            edges[x] = _link_edges(store, reader, x)
+        return edges[x]
+
+    def neighbours(x: Node) -> list[Node]:
+        return [o if s == x else s for s, o, _p, _i in at(x)]
+
+    ends_linked = bool(at(start)) and bool(at(end))
+    paths = first_shortest_paths(neighbours, start, end, limit) if ends_linked else []
+    index = _new_index(store, reader, ())
+    pairs = {(a, b) for path in paths for a, b in zip(path, path[1:])}
+    for a, b in sorted(pairs, key=str):
+        for inferred in (False, True):  # as the whole index adds them: stated links first
+            for prop in CONNECTION_PROPERTIES:
+                for s, o, p, i in at(a):
+                    if p == prop and i == inferred and {s, o} == {a, b} and not index.links.has_edge(s, o, key=p):
+                        index.links.add_edge(s, o, key=p, **({"inferred": True} if i else {}))
+                        index.claims.setdefault((s, p), reader.claims(s).get(p, []))
+    return connection_along(index, start, end, paths)
+
+
 # -- precedents -------------------------------------------------------------------------------
 
 def _precedent_edges(store: Store, reader: _Reader, x: Node) -> tuple[list, list]:
@@ -401,4 +488,4 @@ def is_case(store: Store, node: Node) -> bool:
     return (node, RDF.type, R2P.Case) in store
 
 
-__all__ = ["chain_index", "chains_of", "is_case", "links_index", "precedents_index", "precedents_of"]
+__all__ = ["chain_index", "chains_of", "connection_of", "is_case", "links_index", "precedents_index", "precedents_of"]

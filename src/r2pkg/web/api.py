@@ -85,16 +85,15 @@ def _non_empty(text: str, name: str) -> str:
 @bp.get("/chain")
 def chain():
     """Authority chains of a node (``?node=``), or the path to another (``&to=``)."""
-    from r2pkg.chains import connection, graph_index
     from r2pkg.chains_svg import chain_svg
-    from r2pkg.node_chains import chains_of
+    from r2pkg.node_chains import chains_of, connection_of
 
     store = get_store()
     node = resolve_name(store, _required("node")).node
     target = request.args.get("to")
-    # the chains of one node are read from lookups (r2pkg.node_chains), never the whole index
-    found = (connection(graph_index(store), node, resolve_name(store, target).node) if target
-             else chains_of(store, node))
+    # one node's chains (or two nodes' connection) are read from lookups (r2pkg.node_chains),
+    # never from the whole-graph chain index
+    found = connection_of(store, node, resolve_name(store, target).node) if target else chains_of(store, node)
     fmt = request.args.get("format")
     if fmt in ("bibtex", "ris", "csl-json") and not target:
         return _cite(store, found, fmt)
