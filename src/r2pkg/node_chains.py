@@ -74,10 +74,10 @@ class _Reader:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.citation = _Citations(store)
-        self._claims: dict[Node, dict[Node, list[dict]]] = {}
+        self._claims: dict[tuple[Node, Node], list[dict]] = {}
+        self._by_property: dict[Node, dict[Node, list[Node]]] = {}
         self._statements: dict[Node, dict[Node, list[dict]]] = {}
         self._types: dict[Node, set[Node]] = {}
-        self._assertions: dict[Node, dict[Node, list[tuple[Node, list[str]]]]] = {}
 
     def types(self, node: Node) -> set[Node]:
         if node not in self._types:
@@ -87,51 +87,58 @@ class _Reader:
     def is_root(self, node: Node) -> bool:
         return node in ROOT_DOCUMENTS or R2P.Treaty in self.types(node)
 
-    def claims(self, subject: Node) -> dict[Node, list[dict]]:
-        """The claims about ``subject`` by property, as :func:`r2pkg.chains.build_index` reads them."""
-        if subject not in self._claims:
-            store, found = self.store, defaultdict(list)
-            for claim in sorted(set(store.subjects(R2P.claimSubject, subject)), key=str):
-                prop = store.value(claim, R2P.claimProperty)
-                if prop is None or store.value(claim, R2P.claimSubject) != subject \
-                        or R2P.Claim not in self.types(claim):
-                    continue
-                found[prop].append({
-                    "claim": str(claim), "label": store.label(claim),
-                    "value": store.value(claim, R2P.claimValue),
-                    "evidence": sorted((self.citation(c) for c in store.objects(claim, R2P.evidence)),
-                                       key=_citation_order),
-                })
-            self._claims[subject] = dict(found)
-        return self._claims[subject]
+    def _claims_by_property(self, subject: Node) -> dict[Node, list[Node]]:
+        """The claims about ``subject`` by property, in IRI order (one lookup per claim)."""
+        if subject not in self._by_property:
+            found = defaultdict(list)
+            for claim in sorted(set(self.store.subjects(R2P.claimSubject, subject)), key=str):
+                prop = self.store.value(claim, R2P.claimProperty)
+                if prop is not None:
+                    found[prop].append(claim)
+            self._by_property[subject] = dict(found)
+        return self._by_property[subject]
 
-    def _claim_assertions(self, subject: Node) -> dict[Node, list[tuple[Node, list[str]]]]:
-        """(value, the assertion of each citation) of each claim about ``subject``, by property:
+    def claim_nodes(self, subject: Node, prop: Node) -> list[Node]:
+        """The claims of (``subject``, ``prop``) the whole index keeps: typed r2p:Claim, about ``subject``."""
+        return [c for c in self._claims_by_property(subject).get(prop, [])
+                if self.store.value(c, R2P.claimSubject) == subject and R2P.Claim in self.types(c)]
+
+    def claims(self, subject: Node, props: Iterable[Node] | None = None) -> dict[Node, list[dict]]:
+        """The claims about ``subject`` (of ``props`` only, if given) by property, as
+        :func:`r2pkg.chains.build_index` reads them: each with its citations in full."""
+        wanted = self._claims_by_property(subject) if props is None else props
+        found: dict[Node, list[dict]] = {}
+        for prop in wanted:
+            if (subject, prop) not in self._claims:
+                self._claims[(subject, prop)] = [self._claim(c) for c in self.claim_nodes(subject, prop)]
+            if self._claims[(subject, prop)]:
+                found[prop] = self._claims[(subject, prop)]
+        return found
+
+    def _claim(self, claim: Node) -> dict:
+        store = self.store
+        return {"claim": str(claim), "label": store.label(claim), "value": store.value(claim, R2P.claimValue),
+                "evidence": sorted((self.citation(c) for c in store.objects(claim, R2P.evidence)), key=_citation_order)}
+
+    def _claim_assertions(self, subject: Node, prop: Node) -> list[tuple[Node, list[str]]]:
+        """(value, the assertion of each citation) of each claim of (``subject``, ``prop``):
         what :meth:`inferred` needs, without reading every field of every citation."""
-        if subject not in self._assertions:
-            store, found = self.store, defaultdict(list)
-            if subject in self._claims:
-                for prop, items in self._claims[subject].items():
-                    found[prop] = [(c["value"], [e.get("assertion") for e in c["evidence"]]) for c in items]
-            else:
-                for claim in sorted(set(store.subjects(R2P.claimSubject, subject)), key=str):
-                    prop = store.value(claim, R2P.claimProperty)
-                    if prop is None or store.value(claim, R2P.claimSubject) != subject \
-                            or R2P.Claim not in self.types(claim):
-                        continue
-                    assertions = []
-                    for c in store.objects(claim, R2P.evidence):
-                        value = store.value(c, R2P.assertion)
-                        assertions.append(None if value is None else
-                                          store.label(value) if isinstance(value, URIRef) else str(value))
-                    found[prop].append((store.value(claim, R2P.claimValue), assertions))
-            self._assertions[subject] = dict(found)
-        return self._assertions[subject]
+        if (subject, prop) in self._claims:
+            return [(c["value"], [e.get("assertion") for e in c["evidence"]]) for c in self._claims[(subject, prop)]]
+        store, found = self.store, []
+        for claim in self.claim_nodes(subject, prop):
+            assertions = []
+            for c in store.objects(claim, R2P.evidence):
+                value = store.value(c, R2P.assertion)
+                assertions.append(None if value is None else
+                                  store.label(value) if isinstance(value, URIRef) else str(value))
+            found.append((store.value(claim, R2P.claimValue), assertions))
+        return found
 
     def inferred(self, subject: Node, prop: Node) -> list[Node]:
         """The values of ``prop`` held only by an editor's inference (``_inferred_only``)."""
         stated, found = set(), []
-        for value, assertions in self._claim_assertions(subject).get(prop, []):
+        for value, assertions in self._claim_assertions(subject, prop):
             if "stated" in assertions:
                 stated.add(value)
             elif assertions:
@@ -340,7 +347,7 @@ def connection_of(store: Store, start: Node, end: Node, limit: int = 8) -> dict:
                 for s, o, p, i in at(a):
                     if p == prop and i == inferred and {s, o} == {a, b} and not index.links.has_edge(s, o, key=p):
                         index.links.add_edge(s, o, key=p, **({"inferred": True} if i else {}))
-                        index.claims.setdefault((s, p), reader.claims(s).get(p, []))
+                        index.claims.setdefault((s, p), reader.claims(s, (p,)).get(p, []))
     return connection_along(index, start, end, paths)
 
 
@@ -361,10 +368,97 @@ def _precedent_edges(store: Store, reader: _Reader, x: Node) -> tuple[list, list
     return out, into
 
 
+#: A precedent edge later → earlier: ``later drawsOn earlier``, or ``earlier precedentFor later``.
+_STEP = "(r2p:drawsOn|^r2p:precedentFor)"
+#: The edges out of every case ``?case`` reaches (draws on, directly or through others).
+_FORWARD = f"""SELECT DISTINCT ?a ?b WHERE {{
+  ?case {_STEP}* ?a .
+  {{ ?a r2p:drawsOn ?b }} UNION {{ ?b r2p:precedentFor ?a }}
+}}"""
+#: The edges out of and into every case ``?x`` that reaches ``?case`` (draws on it, directly or not).
+_BACKWARD = f"""SELECT DISTINCT ?x ?a ?b WHERE {{
+  ?x {_STEP}* ?case .
+  {{ ?x r2p:drawsOn ?b . BIND(?x AS ?a) }} UNION {{ ?b r2p:precedentFor ?x . BIND(?x AS ?a) }}
+  UNION {{ ?a r2p:drawsOn ?x . BIND(?x AS ?b) }} UNION {{ ?x r2p:precedentFor ?a . BIND(?x AS ?b) }}
+}}"""
 def _walk_precedents(store: Store, reader: _Reader, case: Node) -> tuple[nx.DiGraph, set]:
     """Every case ``case`` reaches along precedent edges, either way, with all their edges."""
+    if isinstance(case, URIRef) and hasattr(store, "engine"):
+        edges = _walk_by_queries(store, reader, case)
+    else:
+        edges = _walk_by_lookups(store, reader, case)
+    graph = nx.DiGraph()
+    if R2P.Case in reader.types(case):
+        graph.add_node(case)
+    graph.add_edges_from(edges)
+    return graph, {e for e, inferred in edges.items() if inferred}
+
+
+def _walk_by_queries(store: Store, reader: _Reader, case: URIRef) -> dict[tuple[Node, Node], bool]:
+    """The precedent edges of every case ``case`` reaches, either way: the plain links by two
+    SPARQL queries seeded with the case (Oxigraph walks the property path: at a million
+    triples 652 cases draw on Rwanda, and a few lookups for each took a second), an editor's
+    inferred links by lookups at the cases reached, and the queries again from any case such
+    a link leads to."""
     edges: dict[tuple[Node, Node], bool] = {}
-    reached = {case}
+    forward, backward, checked = {case}, {case}, set()
+    seeds = [(case, False), (case, True)]
+    done = set()
+    while seeds:
+        seed, backwards = seeds.pop()
+        if (seed, backwards) in done or not isinstance(seed, URIRef):
+            continue
+        done.add((seed, backwards))
+        if backwards:
+            for x, a, b in store.select(_BACKWARD, {"case": seed}).rows:
+                backward.add(x)
+                edges[(a, b)] = False
+        else:
+            for a, b in store.select(_FORWARD, {"case": seed}).rows:
+                forward.update((a, b))
+                edges[(a, b)] = False
+        for s, o in _inferred_edges_at(store, reader, (forward | backward) - checked):
+            edges.setdefault((s, o), True)
+            if s in forward and o not in forward:
+                seeds.append((o, False))
+            if o in backward and s not in backward:
+                seeds.append((s, True))
+        checked |= forward | backward
+    return edges
+
+
+def _inferred_edges_at(store: Store, reader: _Reader, nodes: Iterable[Node]) -> set[tuple[Node, Node]]:
+    """The editor's inferred drawsOn links (no plain triple, no stated claim) of which one of
+    ``nodes`` is the subject or the value: claims with a citation and none stated are picked
+    with the engine's own lookups, then checked as the whole index does."""
+    import pyoxigraph as ox
+
+    from r2pkg.store.oxigraph import to_ox, to_rdflib
+
+    engine, default = store.engine, ox.DefaultGraph()  # type: ignore[attr-defined]
+    prop, draws, evidence = to_ox(R2P.claimProperty), to_ox(R2P.drawsOn), to_ox(R2P.evidence)
+    assertion, stated = to_ox(R2P.assertion), to_ox(R2P.Stated)
+    subjects = set()
+    for node in nodes:
+        if not isinstance(node, (URIRef, BNode)):
+            continue
+        for link in (R2P.claimSubject, R2P.claimValue):
+            for q in engine.quads_for_pattern(None, to_ox(link), to_ox(node), default):
+                claim = q.subject
+                if not any(True for _ in engine.quads_for_pattern(claim, prop, draws, default)):
+                    continue
+                cited = [e.object for e in engine.quads_for_pattern(claim, evidence, None, default)]
+                if cited and not any(any(True for _ in engine.quads_for_pattern(c, assertion, stated, default))
+                                     for c in cited if not isinstance(c, ox.Literal)):
+                    subjects.add(store.value(to_rdflib(claim), R2P.claimSubject))
+    return {(s, o) for s in subjects if s is not None
+            for o in reader.inferred(s, R2P.drawsOn) if isinstance(o, URIRef)}
+
+
+def _walk_by_lookups(store: Store, reader: _Reader, case: Node) -> dict[tuple[Node, Node], bool]:
+    """The precedent edges of every case ``case`` reaches, either way, read node by node:
+    each edge → whether it is only an editor's inference."""
+    edges: dict[tuple[Node, Node], bool] = {}
     for backwards in (False, True):
         todo = [case]
         seen = {case}
@@ -378,12 +472,7 @@ def _walk_precedents(store: Store, reader: _Reader, case: Node) -> tuple[nx.DiGr
                 if other not in seen and isinstance(other, (URIRef, BNode)):
                     seen.add(other)
                     todo.append(other)
-        reached |= seen
-    graph = nx.DiGraph()
-    if R2P.Case in reader.types(case):
-        graph.add_node(case)
-    graph.add_edges_from(edges)
-    return graph, {e for e, inferred in edges.items() if inferred}
+    return edges
 
 
 def case_features(store: Store, case: Node) -> tuple[dict[str, set[Node]], list[Node]]:
@@ -447,12 +536,11 @@ def precedents_index(store: Store, case: Node, limit: int = 10) -> Index:
     graph, inferred = _walk_precedents(store, reader, case)
     candidates = _best(_scores(store, case), limit)
     index = _new_index(store, reader, ())
-    for x in graph:
-        for prop in (R2P.drawsOn,):
-            if prop in reader.claims(x):
-                index.claims[(x, prop)] = reader.claims(x)[prop]
     index.precedent, index.inferred_precedents = graph, inferred
-    for other in {case, *candidates, *graph}:
+    # a link's sources are shown for the links at depth 1 only: the case's own and its direct referrers'
+    for later in {case, *(graph.predecessors(case) if case in graph else ())}:
+        index.claims.update(((later, p), c) for p, c in reader.claims(later, (R2P.drawsOn,)).items())
+    for other in {case, *candidates}:  # the features the similar cases are ranked by
         if R2P.Case not in reader.types(other):
             continue
         index.cases.add(other)
@@ -460,21 +548,35 @@ def precedents_index(store: Store, case: Node, limit: int = 10) -> Index:
         index.features[other], index.responses[other] = found, responses
         if extra := _inferred_features(reader, other, responses):
             index.inferred_features[other] = extra
-        start = store.value(other, R2P.startDate)
-        if start is not None:
-            index.dates[other] = str(start)
-        if other == case:
-            for r in responses:
-                when = store.value(r, R2P.date) or store.value(r, R2P.startDate)
-                if when is not None:
-                    index.dates[r] = str(when)
-    for other in graph:  # a response drawn on has the date of a response
-        if other not in index.dates and R2P.Case not in reader.types(other) and any(
-                R2P.Case in reader.types(c) for c in store.subjects(R2P.hasResponse, other)):
-            when = store.value(other, R2P.date) or store.value(other, R2P.startDate)
-            if when is not None:
-                index.dates[other] = str(when)
+    index.dates = _Dates(store, reader)  # read for the nodes the timeline shows, not every case reached
     return index
+
+
+class _Dates(dict):
+    """The date of a case (its start) or of a case's response, read when first asked for
+    (``in``), as ``_case_features`` reads them for the whole index."""
+
+    def __init__(self, store: Store, reader: _Reader) -> None:
+        super().__init__()
+        self.store, self.reader, self.read = store, reader, set()
+
+    def __contains__(self, node: object) -> bool:
+        if node not in self.read:
+            self.read.add(node)
+            when = self._date(node)  # type: ignore[arg-type]
+            if when is not None:
+                self[node] = str(when)
+        return dict.__contains__(self, node)
+
+    def _date(self, node: Node) -> Node | None:
+        store, reader = self.store, self.reader
+        if not isinstance(node, (URIRef, BNode)):
+            return None
+        if R2P.Case in reader.types(node):
+            return store.value(node, R2P.startDate)
+        if any(R2P.Case in reader.types(c) for c in store.subjects(R2P.hasResponse, node)):
+            return store.value(node, R2P.date) or store.value(node, R2P.startDate)
+        return None
 
 
 def precedents_of(store: Store, case: Node, limit: int = 10, shown: int | None = None) -> dict:
