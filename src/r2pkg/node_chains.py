@@ -398,10 +398,10 @@ def _walk_by_queries(store: Store, reader: _Reader, case: URIRef) -> dict[tuple[
     """The precedent edges of every case ``case`` reaches, either way: the plain links by two
     SPARQL queries seeded with the case (Oxigraph walks the property path: at a million
     triples 652 cases draw on Rwanda, and a few lookups for each took a second), an editor's
-    inferred links by lookups at the cases reached, and the queries again from any case such
-    a link leads to."""
+    inferred links from the few the graph holds (:func:`inferred_precedent_links`), and the
+    queries again from any case such a link leads to."""
     edges: dict[tuple[Node, Node], bool] = {}
-    forward, backward, checked = {case}, {case}, set()
+    forward, backward = {case}, {case}
     seeds = [(case, False), (case, True)]
     done = set()
     while seeds:
@@ -417,40 +417,48 @@ def _walk_by_queries(store: Store, reader: _Reader, case: URIRef) -> dict[tuple[
             for a, b in store.select(_FORWARD, {"case": seed}).rows:
                 forward.update((a, b))
                 edges[(a, b)] = False
-        for s, o in _inferred_edges_at(store, reader, (forward | backward) - checked):
-            edges.setdefault((s, o), True)
+        for s, o in inferred_precedent_links(store):
+            if s in forward or s in backward or o in forward or o in backward:
+                edges.setdefault((s, o), True)
             if s in forward and o not in forward:
                 seeds.append((o, False))
             if o in backward and s not in backward:
                 seeds.append((s, True))
-        checked |= forward | backward
     return edges
 
 
-def _inferred_edges_at(store: Store, reader: _Reader, nodes: Iterable[Node]) -> set[tuple[Node, Node]]:
-    """The editor's inferred drawsOn links (no plain triple, no stated claim) of which one of
-    ``nodes`` is the subject or the value: claims with a citation and none stated are picked
-    with the engine's own lookups, then checked as the whole index does."""
+#: The editor's inferred drawsOn links of the graph, kept with the store until a write.
+INFERRED_LINKS = "node-chains-inferred-precedents"
+
+
+def inferred_precedent_links(store: Store) -> frozenset[tuple[Node, Node]]:
+    """Every editor's inferred drawsOn link (no plain triple, no stated claim of it), as the
+    whole index reads them. Such claims are few; the claims of drawsOn (1,306 at a million
+    triples) are picked with the engine's own lookups when they have a citation and none
+    stated, then checked as the whole index does. Kept until the next write (50 ms at 1M)."""
+    found = store.derived.get(INFERRED_LINKS)
+    if found is None:
+        version = store.version
+        found = frozenset(_inferred_links(store))
+        if store.version == version:
+            store.derived[INFERRED_LINKS] = found
+    return found  # type: ignore[return-value]
+
+
+def _inferred_links(store: Store) -> set[tuple[Node, Node]]:
     import pyoxigraph as ox
 
     from r2pkg.store.oxigraph import to_ox, to_rdflib
 
     engine, default = store.engine, ox.DefaultGraph()  # type: ignore[attr-defined]
-    prop, draws, evidence = to_ox(R2P.claimProperty), to_ox(R2P.drawsOn), to_ox(R2P.evidence)
-    assertion, stated = to_ox(R2P.assertion), to_ox(R2P.Stated)
+    evidence, assertion, stated = to_ox(R2P.evidence), to_ox(R2P.assertion), to_ox(R2P.Stated)
     subjects = set()
-    for node in nodes:
-        if not isinstance(node, (URIRef, BNode)):
-            continue
-        for link in (R2P.claimSubject, R2P.claimValue):
-            for q in engine.quads_for_pattern(None, to_ox(link), to_ox(node), default):
-                claim = q.subject
-                if not any(True for _ in engine.quads_for_pattern(claim, prop, draws, default)):
-                    continue
-                cited = [e.object for e in engine.quads_for_pattern(claim, evidence, None, default)]
-                if cited and not any(any(True for _ in engine.quads_for_pattern(c, assertion, stated, default))
-                                     for c in cited if not isinstance(c, ox.Literal)):
-                    subjects.add(store.value(to_rdflib(claim), R2P.claimSubject))
+    for q in engine.quads_for_pattern(None, to_ox(R2P.claimProperty), to_ox(R2P.drawsOn), default):
+        cited = [e.object for e in engine.quads_for_pattern(q.subject, evidence, None, default)]
+        if cited and not any(any(True for _ in engine.quads_for_pattern(c, assertion, stated, default))
+                             for c in cited if not isinstance(c, ox.Literal)):
+            subjects.add(store.value(to_rdflib(q.subject), R2P.claimSubject))
+    reader = _Reader(store)
     return {(s, o) for s in subjects if s is not None
             for o in reader.inferred(s, R2P.drawsOn) if isinstance(o, URIRef)}
 
