@@ -114,7 +114,7 @@ class Index:
 #: The name the index is kept under by the store; bump it whenever :class:`Index` changes
 #: shape (its value is r2pkg.loaded_views.CHAIN_INDEX_VIEW), so that an index saved by an
 #: older version is never read.
-INDEX_VIEW = CHAIN_INDEX_VIEW  # built as the on-disk store loads (r2pkg.loaded_views)
+INDEX_VIEW = CHAIN_INDEX_VIEW  # built when first asked, kept in DIR/views (r2pkg.loaded_views)
 
 
 def sorted_digraph(graph: nx.DiGraph) -> nx.DiGraph:
