@@ -24,7 +24,8 @@ from r2pkg.chains import authority_chains, build_index, connection, precedents
 from r2pkg.editing.accepted import Ledger
 from r2pkg.editing.entries import read_entries
 from r2pkg.namespaces import R2PID
-from r2pkg.node_chains import chain_index, chains_of, connection_of, precedents_of
+from r2pkg.node_chains import chain_index, chains_of, connection_of
+from r2pkg.node_precedents import precedents_of
 from r2pkg.shortest_paths import first_shortest_paths
 from r2pkg.store import Store, bundled_files, open_store, project_root
 

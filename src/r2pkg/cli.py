@@ -387,7 +387,7 @@ def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
 def precedents(obj: Context, case: str, fmt: str) -> None:
     """What a case draws on and what draws on it, and the cases most like it."""
     from r2pkg.namespaces import R2P
-    from r2pkg.node_chains import precedents_of
+    from r2pkg.node_precedents import precedents_of
 
     found = precedents_of(obj.store, _resolved(obj.store, case, (R2P.Case,)))
     _emit(found, fmt)

@@ -122,7 +122,7 @@ def _cite(store, found: dict, fmt: str) -> Response:
 def precedents():
     """What a case draws on, what draws on it, and similar cases (``?case=``)."""
     from r2pkg.chains_svg import precedents_svg, timeline_svg
-    from r2pkg.node_chains import is_case, precedents_of
+    from r2pkg.node_precedents import is_case, precedents_of
 
     store = get_store()
     given = _required("case")

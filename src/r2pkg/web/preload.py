@@ -3,7 +3,7 @@
 The on-disk store (``oxigraph:DIR``) builds the home page's figures and the cases' features
 (``r2pkg.similar_cases``, which a precedents page scores similar cases from) as it loads and
 keeps them in ``DIR/views``; a process that opens the folder reads them when first asked
-(and the editor's inferred precedent links are picked out, :mod:`r2pkg.node_chains`). So
+(and the editor's inferred precedent links are picked out, :mod:`r2pkg.node_precedents`). So
 ``serve`` reads them in a background thread, as soon as no request has been under way for
 :data:`QUIET` seconds: on two busy cores, a read started at once slowed the pages asked during
 it (in ``bench/pages.py`` at 1M an organ page's first view went from 1.2 s to 2.0 s), so it
@@ -72,7 +72,7 @@ def preload(store: Store, app: Flask | None = None) -> threading.Thread | None:
 def _read(store: Store, requests: _Requests | None) -> None:
     from r2pkg.figures import VIEW as FIGURES
     from r2pkg.figures import figures
-    from r2pkg.node_chains import inferred_precedent_links
+    from r2pkg.node_precedents import inferred_precedent_links
     from r2pkg.similar_cases import VIEW as CASE_FEATURES
     from r2pkg.similar_cases import build as build_case_features
 
