@@ -21,7 +21,7 @@ from rdflib.term import Node
 
 from r2pkg.chains import Index, graph_index, precedents
 from r2pkg.namespaces import R2P
-from r2pkg.node_chains import _new_index, _Reader
+from r2pkg.node_chains import _new_index, _Reader, kept_answer
 from r2pkg.store import Store
 
 #: The features a case is scored on, by the kind :func:`r2pkg.chains.precedents` names them.
@@ -269,8 +269,10 @@ class _Dates(dict):
 
 def precedents_of(store: Store, case: Node, limit: int = 10, shown: int | None = None) -> dict:
     """``precedents`` of one case, read from lookups (from the whole index on a SPARQL endpoint)."""
-    index = graph_index(store) if store.uses_network else precedents_index(store, case, limit)
-    return precedents(index, case, limit, shown)
+    if store.uses_network:
+        return precedents(graph_index(store), case, limit, shown)
+    return kept_answer(store, ("precedents", case, limit, shown),
+                       lambda: precedents(precedents_index(store, case, limit), case, limit, shown))
 
 
 def is_case(store: Store, node: Node) -> bool:
