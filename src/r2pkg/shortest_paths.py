@@ -44,7 +44,7 @@ def _meet(near: Callable[[Node], list[Node]], start: Node, end: Node):
     sides = ([{start}], [{end}])  # layers of each ball, by distance
     seen = ({start: 0}, {end: 0})
     while sides[0][-1] and sides[1][-1]:
-        side = 0 if sum(len(near(n)) for n in sides[0][-1]) <= sum(len(near(n)) for n in sides[1][-1]) else 1
+        side = 0 if len(sides[0][-1]) <= len(sides[1][-1]) else 1  # the smaller frontier: fewer reads
         layers, dist, other = sides[side], seen[side], seen[1 - side]
         layer = set()
         for node in layers[-1]:
