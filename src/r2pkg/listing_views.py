@@ -343,10 +343,11 @@ LISTINGS = {listing.query: listing
                             CASES_OUTSIDE_THE_SCOPE)}
 
 
-def _register(listing: Listing) -> None:
+def register(listing: Listing) -> None:
+    """Keep ``listing``'s view up to date on writes, and build it as the on-disk store loads."""
     INCREMENTAL[listing.view] = lambda view, store, entry: update(listing, view, store, entry)
     BUILT_ON_LOAD[listing.view] = lambda store: build(listing, store)
 
 
 for _listing in LISTINGS.values():
-    _register(_listing)
+    register(_listing)
