@@ -69,7 +69,7 @@ class Direction:
         found = []
         for quad in fragment.engine.quads_for_pattern(None, near, node, ox.DefaultGraph()):
             claim = quad.subject
-            if ox.Quad(claim, CLAIM_PROPERTY, DRAWS_ON, ox.DefaultGraph()) not in fragment.engine:
+            if not any(fragment.engine.quads_for_pattern(claim, CLAIM_PROPERTY, DRAWS_ON, ox.DefaultGraph())):
                 continue  # the query's claims are all of drawsOn
             own = list(fragment.engine.quads_for_pattern(claim, None, None, ox.DefaultGraph()))
             assertions = [a for q in own if q.predicate == EVIDENCE
