@@ -19,7 +19,11 @@ triples of the nodes the chain can reach (:mod:`r2pkg.authority_fragments`); the
 audits from the nodes they list (:mod:`r2pkg.fact_backing`); ``inferred-facts-to-double-check``
 from its rows by node (:mod:`r2pkg.inferred_facts`); four listings from their rows by response
 or case (:mod:`r2pkg.listing_views`); ``similar-cases`` from every case's features
-(:mod:`r2pkg.similar_cases`).
+(:mod:`r2pkg.similar_cases`). Then the last ones over 2 s at 10M: the two precedents queries
+on the cases their walk reaches (:mod:`r2pkg.precedent_fragments`), ``citator`` on the
+triples around its document (:mod:`r2pkg.citator_fragment`), ``find-by-label`` from the
+store's label table (:mod:`r2pkg.label_search`), and two audits kept as listings
+(:mod:`r2pkg.audit_listings`).
 
 :func:`answer_saved` is the one dispatch (the saved-query page, ``r2pkg query NAME``): it
 answers where a view does, and returns None for every other query or store, which then
