@@ -91,6 +91,10 @@ CASES = [
     ("find-by-label", {"text": "written for the test"}),
     ("mandates-without-founding-instrument", {}),
     ("cases-involving-all-four-crimes", {}),
+    ("recommendations-by-support-level", {}),
+    ("recommendations-by-support-level", {"level": str(R2P.BroadSupport)}),
+    ("recommendations-by-support-level", {"level": str(R2P.PublicationProposal)}),
+    ("recommendations-by-support-level", {"level": str(R2P.OneSpeaker)}),
 ]
 SAVED = saved_queries()
 
@@ -115,7 +119,8 @@ def test_every_slow_saved_query_has_a_view():
                               "similar-cases", "cases-outside-the-scope", "plain-fact-triples-without-backing",
                               "plain-triples-backed-only-by-participants", "precedents-draws-on",
                               "precedents-drawn-on-by", "citator", "find-by-label",
-                              "mandates-without-founding-instrument", "cases-involving-all-four-crimes"}
+                              "mandates-without-founding-instrument", "cases-involving-all-four-crimes",
+                              "recommendations-by-support-level"}
     assert all(name in SAVED for name in ANSWERERS)
 
 
@@ -149,6 +154,17 @@ def test_a_user_file_of_the_same_name_is_run_as_written(oxigraph_store, tmp_path
     changed = SAVED[name].text.replace("ORDER BY ?subjectLabel ?claim ?otherClaim", "ORDER BY ?claim")
     assert answer_saved(oxigraph_store, name, changed, {}) is None
     assert answer_saved(oxigraph_store, "who-held-a-mandate", SAVED["who-held-a-mandate"].text, {}) is None
+
+
+def test_a_value_a_listing_does_not_hold_runs_the_sparql(oxigraph_store):
+    """The recommendations are kept for the default publication only: another one is None
+    here, and the page and the CLI run the SPARQL text."""
+    query = SAVED["recommendations-by-support-level"]
+    params = {"publication": ID + "publication/ipi-blue-paper-7", "level": str(R2P.PublicationProposal)}
+    bindings = query.bindings(params, store=oxigraph_store)
+    assert answer_saved(oxigraph_store, query.name, query.text, bindings) is None
+    found = run_saved(oxigraph_store, query, params).rows
+    assert found and found == oxigraph_store.query(query.text, bindings).rows
 
 
 def test_the_memory_store_runs_the_sparql(memory_store):
@@ -586,9 +602,12 @@ RELABELLED = URIRef(ID + "organization/written-for-the-label-test")
 FOUR_CRIMES_CASE = URIRef(ID + "case/written-for-the-four-crimes-test")
 CRIMES = [URIRef(ID + "crime/" + c) for c in ("genocide", "war-crimes", "ethnic-cleansing", "crimes-against-humanity")]
 NEW_MANDATE = URIRef(ID + "mandate/written-for-the-audit-test")
+NEW_RECOMMENDATION = URIRef(ID + "recommendation/written-for-the-audit-test")
+TARRYTOWN = URIRef(ID + "publication/stanley-tarrytown-2010")
 #: What the lookups and audit listings answer, with parameters the entry below makes matter.
 LOOKED_UP = [c for c in CASES if c[0] in ("precedents-draws-on", "precedents-drawn-on-by", "citator", "find-by-label",
-                                          "mandates-without-founding-instrument", "cases-involving-all-four-crimes")]
+                                          "mandates-without-founding-instrument", "cases-involving-all-four-crimes",
+                                          "recommendations-by-support-level")]
 LOOKED_UP += [("precedents-draws-on", {"case": str(LATER)}), ("find-by-label", {"text": "KENYA"}),
               ("citator", {"document": str(CITING)})]
 
@@ -607,14 +626,16 @@ def lookup_entry() -> Graph:
     """A case that Somalia is a precedent for (``r2p:precedentFor``, the inverse link) and that
     draws on Darfur by an editor's reading; a document citing S/RES/1674; a node with a second
     English label and one in British English, both saying Kenya; a case with a stated claim
-    of each of the four crimes; a mandate with no founding instrument."""
+    of each of the four crimes; a mandate with no founding instrument; a recommendation of the
+    Tarrytown report on which the participants agreed."""
     g = Graph()
     label = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
     for node, cls, text in ((LATER, R2P.Case, "a case written for the precedents test"),
                             (CITING, R2P.Document, "a document written for the citator test"),
                             (RELABELLED, R2P.RegionalOrganization, "an organization written for the label test"),
                             (FOUR_CRIMES_CASE, R2P.Case, "a case written for the four crimes test"),
-                            (NEW_MANDATE, R2P.Mandate, "a mandate written for the audit test")):
+                            (NEW_MANDATE, R2P.Mandate, "a mandate written for the audit test"),
+                            (NEW_RECOMMENDATION, R2P.Recommendation, "a recommendation written for the audit test")):
         g.add((node, RDF.type, cls))
         g.add((node, label, Literal(text, lang="en")))
     g.add((SOMALIA, R2P.precedentFor, LATER))
@@ -634,6 +655,9 @@ def lookup_entry() -> Graph:
         g.add((claim, R2P.claimValue, crime))
         cite(g, claim)
     g.add((NEW_MANDATE, R2P.mandateStatus, R2P.Proposed))
+    g.add((NEW_RECOMMENDATION, R2P.madeIn, TARRYTOWN))
+    g.add((NEW_RECOMMENDATION, R2P.supportLevel, R2P.Consensus))
+    cite(g, NEW_RECOMMENDATION)
     return g
 
 
@@ -658,11 +682,13 @@ def test_the_lookups_and_the_audits_follow_writes_and_removals(folder: Path, mon
     assert sum(row[0] == RELABELLED for row in found) == 2  # both labels that say Kenya
     assert FOUR_CRIMES_CASE in first_column(store, "cases-involving-all-four-crimes")
     assert NEW_MANDATE in first_column(store, "mandates-without-founding-instrument")
+    assert NEW_RECOMMENDATION in first_column(store, "recommendations-by-support-level")
     same_answers(store, LOOKED_UP)
     removed = Graph()
     removed.add((SOMALIA, R2P.precedentFor, LATER))
     removed.add((RELABELLED, RDFS.label, Literal("Kenya, in British English written for the test", lang="en-GB")))
     removed.add((NEW_MANDATE, RDF.type, R2P.Mandate))
+    removed.add((NEW_RECOMMENDATION, R2P.supportLevel, R2P.Consensus))
     genocide_claim = URIRef(f"{FOUR_CRIMES_CASE}-genocide")
     for _s, _p, citation in store.graph.triples((genocide_claim, R2P.evidence, None)):
         removed.add((citation, R2P.assertion, R2P.Stated))  # the source no longer says it
@@ -671,6 +697,7 @@ def test_the_lookups_and_the_audits_follow_writes_and_removals(folder: Path, mon
     assert store.other_labels[RELABELLED] and len(store.other_labels[RELABELLED]) == 1
     assert FOUR_CRIMES_CASE not in first_column(store, "cases-involving-all-four-crimes")
     assert NEW_MANDATE not in first_column(store, "mandates-without-founding-instrument")
+    assert NEW_RECOMMENDATION not in first_column(store, "recommendations-by-support-level")
     same_answers(store, LOOKED_UP)
     monkeypatch.undo()
     views_match_a_rebuild(store)

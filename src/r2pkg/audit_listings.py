@@ -1,20 +1,24 @@
-"""Two whole-graph audits kept as listings: ``mandates-without-founding-instrument`` and
-``cases-involving-all-four-crimes``.
+"""Three whole-graph listings kept as views: ``mandates-without-founding-instrument``,
+``cases-involving-all-four-crimes`` and ``recommendations-by-support-level``.
 
-Neither has a parameter that narrows what Oxigraph reads: the first joins every mandate of
-the graph with its status, legal bases and the claims of a founding instrument (4.4 s at 10M
-triples, an answer that grows with the graph), the second every claim of a crime with its
-citations, for the two cases whose four crimes are all stated (5.6 s at 10M). Each row
-belongs to one node (a mandate, a case), and what decides a node's rows is read from that
-node by lookups: its own triples and the claims about it. So both are kept as listings
+No parameter narrows what Oxigraph reads: the first joins every mandate of the graph with
+its status, legal bases and the claims of a founding instrument (4.4 s at 10M triples, an
+answer that grows with the graph), the second every claim of a crime with its citations,
+for the two cases whose four crimes are all stated (5.6 s at 10M), the third every
+recommendation of a publication with its support level and citations (3.3 s at 10M, some
+4,000 rows). Each row belongs to one node (a mandate, a case, a recommendation), and what
+decides a node's rows is read from that node by lookups: its own triples and the claims
+about it. So all three are kept as listings
 (:mod:`r2pkg.listing_views`): built from the query's own text on the whole graph as the
 on-disk store loads, and brought up to date by a write from the entry alone, the query's text
 run again on the triples of the nodes the entry can change.
 
-Both queries order their rows on every column that can tell two rows apart (``?case``,
-``?mandate`` and the rest after the labels), so that the listing's order and the engine's
-agree. ``tests/test_query_views.py`` proves the rows equal to the SPARQL's on the bundled
-graph, on a generated one, and after writes.
+The recommendations are kept for the default publication (the Tarrytown report) and each
+support level; another publication runs the SPARQL. The queries order their rows on every
+column that can tell two rows apart (``?case``, ``?mandate``, ``?recommendation`` and the
+rest after the labels), so that the listing's order and the engine's agree.
+``tests/test_query_views.py`` proves the rows equal to the SPARQL's on the bundled graph, on
+a generated one, and after writes.
 """
 
 from __future__ import annotations
@@ -100,6 +104,24 @@ CASES_INVOLVING_ALL_FOUR_CRIMES = Listing(
     variable=None, parameter=None, order=("caseLabel", "case"),
     read=_read_case_crimes, affected=_cases_affected)
 
-for _listing in (MANDATES_WITHOUT_FOUNDING_INSTRUMENT, CASES_INVOLVING_ALL_FOUR_CRIMES):
+# -- recommendations-by-support-level --------------------------------------------------------
+
+
+def _recommendations_affected(store: Store, entry: Graph) -> set[Node] | None:
+    """The nodes the entry says something about and the holders of the citations among them;
+    None (every recommendation) when it relabels a support level (each row shows its label)."""
+    for relabelled in {s for s, p, _o in entry if p == RDFS.label}:
+        if any((None, R2P.supportLevel, relabelled) in g for g in (store, entry)):
+            return None
+    return _claims_affected(store, entry)
+
+
+RECOMMENDATIONS_BY_SUPPORT_LEVEL = Listing(
+    query="recommendations-by-support-level", view="recommendations-by-support-level-1", anchor="recommendation",
+    variable="_level_iri", parameter="level", order=("recommendationLabel", "recommendation", "levelLabel"),
+    read=_read_with_claims, affected=_recommendations_affected, fixed=(("_publication_iri", "publication"),))
+
+for _listing in (MANDATES_WITHOUT_FOUNDING_INSTRUMENT, CASES_INVOLVING_ALL_FOUR_CRIMES,
+                 RECOMMENDATIONS_BY_SUPPORT_LEVEL):
     LISTINGS[_listing.query] = _listing
     register(_listing)

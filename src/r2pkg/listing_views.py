@@ -62,6 +62,9 @@ class Listing:
     #: column of the rows' other node, and what reads those nodes' own triples into a fragment.
     left: str | None = None
     read_left: Callable[[Fragment], None] | None = None
+    #: Other parameters, held at their defaults (variable, parameter): the view answers for
+    #: those values only, and any other value runs the SPARQL.
+    fixed: tuple[tuple[str, str], ...] = ()
 
 
 def _text_and_values(listing: Listing) -> tuple[str, list[Node]]:
@@ -74,8 +77,18 @@ def _text_and_values(listing: Listing) -> tuple[str, list[Node]]:
     return query.text, [URIRef(choice) for choice in parameter.choices]
 
 
+def _defaults(listing: Listing) -> dict[str, Node]:
+    """The values of the parameters the view holds at their defaults, by variable."""
+    if not listing.fixed:
+        return {}
+    from r2pkg.queries import find_query
+
+    declared = {p.name: p for p in find_query(listing.query).parameters}
+    return {variable: URIRef(declared[name].default) for variable, name in listing.fixed}
+
+
 def _bindings(listing: Listing, value: Node | None) -> dict[str, Node]:
-    return {} if value is None else {listing.variable: value}
+    return {**_defaults(listing), **({} if value is None else {listing.variable: value})}
 
 
 def _value_key(value: Node | None) -> tuple:
@@ -152,6 +165,8 @@ def answer(listing: Listing, store: Store, text: str, bindings: Mapping[str, Nod
     value = None if listing.variable is None else bindings.get(listing.variable)
     if listing.variable is not None and value is None:
         return None
+    if any(bindings.get(variable) != held for variable, held in _defaults(listing).items()):
+        return None  # a value the view was not built for
     view = view_of(store, listing.view, lambda s: build(listing, s), held_only)
     if view is None or view["text"] != text or _value_key(value) not in view["rows"]:
         return None

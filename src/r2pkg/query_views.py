@@ -257,4 +257,5 @@ ANSWERERS: dict[str, Answerer] = {
     "find-by-label": _find_by_label,
     "mandates-without-founding-instrument": _listing("mandates-without-founding-instrument"),
     "cases-involving-all-four-crimes": _listing("cases-involving-all-four-crimes"),
+    "recommendations-by-support-level": _listing("recommendations-by-support-level"),
 }
