@@ -22,6 +22,7 @@ meanwhile, as for a missing view.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 
 from rdflib import RDF, URIRef
@@ -38,9 +39,10 @@ TYPE = to_ox(RDF.type)
 def candidates(store: Store, text: str) -> list[URIRef]:
     """The IRIs with an English or untagged label that contains ``text``, case aside (a superset)."""
     folded = text.casefold()
-    found = [node for node, label in store.labels.items()
+    # copies: a write in another thread may change the table while it is read
+    found = [node for node, label in tuple(store.labels.items())
              if isinstance(node, URIRef) and folded in label.casefold()]
-    found.extend(node for node, labels in store.other_labels.items()
+    found.extend(node for node, labels in tuple(store.other_labels.items())
                  if isinstance(node, URIRef) and any(folded in label.casefold() for label in labels))
     return found
 
@@ -68,16 +70,17 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
     return read(store, candidates(store, str(needle))).answer(text, bindings, max_rows)
 
 
-_BUILDING: set[int] = set()
+#: The stores whose table a thread is building or has built (weakly: a closed store goes).
+_BUILDING: weakref.WeakSet[Store] = weakref.WeakSet()
 _BUILDING_LOCK = threading.Lock()
 
 
 def _build_table_later(store: Store) -> None:
     """Build the label table in a thread of its own, once per store."""
     with _BUILDING_LOCK:
-        if id(store) in _BUILDING:
+        if store in _BUILDING:
             return
-        _BUILDING.add(id(store))
+        _BUILDING.add(store)
     threading.Thread(target=_build_table, args=(store,), name="r2pkg-label-table", daemon=True).start()
 
 
@@ -88,5 +91,5 @@ def _build_table(store: Store) -> None:
         store.labels  # noqa: B018 - built on first use
     except Exception:  # noqa: BLE001 - a cache that could not be filled
         with _BUILDING_LOCK:
-            _BUILDING.discard(id(store))
+            _BUILDING.discard(store)
 
