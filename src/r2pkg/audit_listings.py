@@ -61,6 +61,12 @@ def _claims_affected(store: Store, entry: Graph) -> set[Node]:
     return nodes
 
 
+def _of_class(nodes: set[Node], cls: Node, store: Store, entry: Graph) -> set[Node]:
+    """The nodes of class ``cls`` in the store or the entry (one whose class the entry takes
+    away is still one whose rows go): the listing reads no other anchor."""
+    return {n for n in nodes if (n, RDF.type, cls) in store or (n, RDF.type, cls) in entry}
+
+
 # -- mandates-without-founding-instrument -----------------------------------------------------
 
 def _mandates_affected(store: Store, entry: Graph) -> set[Node]:
@@ -72,7 +78,7 @@ def _mandates_affected(store: Store, entry: Graph) -> set[Node]:
             nodes.update(g.subjects(R2P.mandateStatus, relabelled))
             for claim in g.subjects(R2P.claimValue, relabelled):
                 nodes.update(g.objects(claim, R2P.claimSubject))
-    return nodes
+    return _of_class(nodes, R2P.Mandate, store, entry)
 
 
 MANDATES_WITHOUT_FOUNDING_INSTRUMENT = Listing(
@@ -96,7 +102,7 @@ def _cases_affected(store: Store, entry: Graph) -> set[Node] | None:
     takes that away."""
     if (None, RDF.type, R2P.AtrocityCrime) in entry:
         return None
-    return _claims_affected(store, entry)
+    return _of_class(_claims_affected(store, entry), R2P.Case, store, entry)
 
 
 CASES_INVOLVING_ALL_FOUR_CRIMES = Listing(
@@ -113,7 +119,7 @@ def _recommendations_affected(store: Store, entry: Graph) -> set[Node] | None:
     for relabelled in {s for s, p, _o in entry if p == RDFS.label}:
         if any((None, R2P.supportLevel, relabelled) in g for g in (store, entry)):
             return None
-    return _claims_affected(store, entry)
+    return _of_class(_claims_affected(store, entry), R2P.Recommendation, store, entry)
 
 
 RECOMMENDATIONS_BY_SUPPORT_LEVEL = Listing(
