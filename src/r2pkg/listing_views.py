@@ -20,6 +20,7 @@ bundled graph, a generated one, and after writes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -77,8 +78,10 @@ def _text_and_values(listing: Listing) -> tuple[str, list[Node]]:
     return query.text, [URIRef(choice) for choice in parameter.choices]
 
 
+@functools.lru_cache(maxsize=32)
 def _defaults(listing: Listing) -> dict[str, Node]:
-    """The values of the parameters the view holds at their defaults, by variable."""
+    """The values of the parameters the view holds at their defaults, by variable (read once:
+    reading a saved query's header takes longer than a view's answer)."""
     if not listing.fixed:
         return {}
     from r2pkg.queries import find_query
@@ -142,6 +145,8 @@ def update(listing: Listing, view: dict, store: Store, entry: Graph) -> dict:
     anchors = listing.affected(store, entry)
     if anchors is None or len(anchors) > MAX_AFFECTED:
         return build(listing, store)
+    if not anchors and listing.left is None:
+        return view  # rows come only from anchors, and the entry changes none
     fragment = Fragment(store)
     for anchor in anchors:
         listing.read(fragment, to_ox(anchor))
@@ -360,8 +365,15 @@ LISTINGS = {listing.query: listing
 
 def register(listing: Listing) -> None:
     """Keep ``listing``'s view up to date on writes, and build it as the on-disk store loads."""
-    INCREMENTAL[listing.view] = lambda view, store, entry: update(listing, view, store, entry)
+    INCREMENTAL[listing.view] = lambda view, store, entry: _changes(listing, view, store, entry)
     BUILT_ON_LOAD[listing.view] = lambda store: build(listing, store)
+
+
+def _changes(listing: Listing, view: dict, store: Store, entry: Graph) -> dict | list:
+    """The view after the write, or no change at all (``[]``: nothing saved) where the entry
+    touches none of its anchors."""
+    updated = update(listing, view, store, entry)
+    return [] if updated is view else updated
 
 
 for _listing in LISTINGS.values():
