@@ -14,9 +14,11 @@ The test on the table is a superset of the query's: both sides are case-folded
 (``str.casefold``), which folds at least what SPARQL's ``LCASE`` lowercases, so a label the
 query matches is never left out, and the query itself then tests every candidate exactly.
 
-A web request (``held_only``) that finds the table not yet built does not build it in the
-request's thread: the table is built in a thread of its own, and the request runs the SPARQL
-meanwhile, as for a missing view.
+The table is read from the whole graph on first use (0.65 s of CPU at 1M triples, against
+0.12 s for the query itself), so a process that has not built it (the search, a name given
+by its label, or this query in a server builds it) runs the SPARQL: a single ``r2pkg query``
+never waits for it. A web request (``held_only``) that finds it not yet built has it built in
+a thread of its own, as for a missing view, for the requests after it.
 """
 
 from __future__ import annotations
@@ -64,9 +66,10 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
     needle = bindings.get("_text_literal")
     if needle is None:
         return None
-    if held_only and store._labels is None:
-        _build_table_later(store)
-        return None
+    if store._labels is None:
+        if held_only:  # a server: built behind this request, for the next ones
+            _build_table_later(store)
+        return None  # one answer: the SPARQL costs less than building the table
     return read(store, candidates(store, str(needle))).answer(text, bindings, max_rows)
 
 
