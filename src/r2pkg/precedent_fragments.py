@@ -68,10 +68,9 @@ class Direction:
         near, far = (CLAIM_SUBJECT, CLAIM_VALUE) if self.forwards else (CLAIM_VALUE, CLAIM_SUBJECT)
         found = []
         for quad in fragment.engine.quads_for_pattern(None, near, node, ox.DefaultGraph()):
-            claim = quad.subject
-            if not any(fragment.engine.quads_for_pattern(claim, CLAIM_PROPERTY, DRAWS_ON, ox.DefaultGraph())):
+            own = list(fragment.engine.quads_for_pattern(quad.subject, None, None, ox.DefaultGraph()))
+            if not any(q.predicate == CLAIM_PROPERTY and q.object == DRAWS_ON for q in own):
                 continue  # the query's claims are all of drawsOn
-            own = list(fragment.engine.quads_for_pattern(claim, None, None, ox.DefaultGraph()))
             assertions = [a for q in own if q.predicate == EVIDENCE
                           for a in fragment.engine.quads_for_pattern(q.object, ASSERTION, None, ox.DefaultGraph())]
             if not start and any(a.object == STATED for a in assertions):
