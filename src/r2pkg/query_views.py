@@ -22,7 +22,7 @@ or case (:mod:`r2pkg.listing_views`); ``similar-cases`` from every case's featur
 (:mod:`r2pkg.similar_cases`). Then the last ones over 2 s at 10M: the two precedents queries
 on the cases their walk reaches (:mod:`r2pkg.precedent_fragments`), ``citator`` on the
 triples around its document (:mod:`r2pkg.citator_fragment`), ``find-by-label`` from the
-store's label table (:mod:`r2pkg.label_search`), and two audits kept as listings
+store's label table (:mod:`r2pkg.label_search`), and three whole-graph listings kept as views
 (:mod:`r2pkg.audit_listings`).
 
 :func:`answer_saved` is the one dispatch (the saved-query page, ``r2pkg query NAME``): it
