@@ -20,6 +20,7 @@ bundled graph, a generated one, and after writes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -62,6 +63,9 @@ class Listing:
     #: column of the rows' other node, and what reads those nodes' own triples into a fragment.
     left: str | None = None
     read_left: Callable[[Fragment], None] | None = None
+    #: Other parameters, held at their defaults (variable, parameter): the view answers for
+    #: those values only, and any other value runs the SPARQL.
+    fixed: tuple[tuple[str, str], ...] = ()
 
 
 def _text_and_values(listing: Listing) -> tuple[str, list[Node]]:
@@ -74,8 +78,20 @@ def _text_and_values(listing: Listing) -> tuple[str, list[Node]]:
     return query.text, [URIRef(choice) for choice in parameter.choices]
 
 
+@functools.lru_cache(maxsize=32)
+def _defaults(listing: Listing) -> dict[str, Node]:
+    """The values of the parameters the view holds at their defaults, by variable (read once:
+    reading a saved query's header takes longer than a view's answer)."""
+    if not listing.fixed:
+        return {}
+    from r2pkg.queries import find_query
+
+    declared = {p.name: p for p in find_query(listing.query).parameters}
+    return {variable: URIRef(declared[name].default) for variable, name in listing.fixed}
+
+
 def _bindings(listing: Listing, value: Node | None) -> dict[str, Node]:
-    return {} if value is None else {listing.variable: value}
+    return {**_defaults(listing), **({} if value is None else {listing.variable: value})}
 
 
 def _value_key(value: Node | None) -> tuple:
@@ -129,6 +145,8 @@ def update(listing: Listing, view: dict, store: Store, entry: Graph) -> dict:
     anchors = listing.affected(store, entry)
     if anchors is None or len(anchors) > MAX_AFFECTED:
         return build(listing, store)
+    if not anchors and listing.left is None:
+        return view  # rows come only from anchors, and the entry changes none
     fragment = Fragment(store)
     for anchor in anchors:
         listing.read(fragment, to_ox(anchor))
@@ -152,6 +170,8 @@ def answer(listing: Listing, store: Store, text: str, bindings: Mapping[str, Nod
     value = None if listing.variable is None else bindings.get(listing.variable)
     if listing.variable is not None and value is None:
         return None
+    if any(bindings.get(variable) != held for variable, held in _defaults(listing).items()):
+        return None  # a value the view was not built for
     view = view_of(store, listing.view, lambda s: build(listing, s), held_only)
     if view is None or view["text"] != text or _value_key(value) not in view["rows"]:
         return None
@@ -343,10 +363,18 @@ LISTINGS = {listing.query: listing
                             CASES_OUTSIDE_THE_SCOPE)}
 
 
-def _register(listing: Listing) -> None:
-    INCREMENTAL[listing.view] = lambda view, store, entry: update(listing, view, store, entry)
+def register(listing: Listing) -> None:
+    """Keep ``listing``'s view up to date on writes, and build it as the on-disk store loads."""
+    INCREMENTAL[listing.view] = lambda view, store, entry: _changes(listing, view, store, entry)
     BUILT_ON_LOAD[listing.view] = lambda store: build(listing, store)
 
 
+def _changes(listing: Listing, view: dict, store: Store, entry: Graph) -> dict | list:
+    """The view after the write, or no change at all (``[]``: nothing saved) where the entry
+    touches none of its anchors."""
+    updated = update(listing, view, store, entry)
+    return [] if updated is view else updated
+
+
 for _listing in LISTINGS.values():
-    _register(_listing)
+    register(_listing)
