@@ -131,6 +131,23 @@ def _engine(store: Store):
 BOUND = "# r2pkg: bound to "
 
 
+def bound_rows(store: Store, node: URIRef, text: str, variable: str = "case") -> list[list[Node | None]]:
+    """The rows of ``text`` with ``?variable`` written as ``node``'s IRI, asked of the store's
+    Oxigraph engine as a query bound to the node (for walks that start at the node, such as a
+    case's precedents along a property path), as rdflib terms. Only on Oxigraph (:func:`_engine`)."""
+    import re
+
+    from r2pkg.namespaces import R2P as _R2P
+    from r2pkg.store.oxigraph import to_rdflib
+
+    engine = _engine(store)
+    if engine is None:
+        raise ValueError(f"bound_rows needs an Oxigraph store, not {getattr(store, 'kind', store)!r}")
+    iri = _iri(node)
+    written = f"PREFIX r2p: <{_R2P}>\n" + re.sub(rf"\?{variable}\b", lambda _m: iri, text)
+    return [[None if t is None else to_rdflib(t) for t in solution] for solution in _bound(engine, node, written)]
+
+
 def _bound(engine, node: URIRef, text: str):
     """``text``, which starts from ``node``, asked of the engine with the node it is bound to."""
     return engine.query(f"{BOUND}{_iri(node)}\n{text}")
@@ -143,4 +160,4 @@ def _iri(node: URIRef) -> str:
     return str(ox.NamedNode(str(node)))
 
 
-__all__ = ["BOUND", "PAGE", "inferred_value_claims", "linked_from", "linked_page"]
+__all__ = ["BOUND", "PAGE", "bound_rows", "inferred_value_claims", "linked_from", "linked_page"]

@@ -20,6 +20,7 @@ from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from r2pkg.chains import Index, graph_index, precedents
+from r2pkg.linked import _engine, bound_rows
 from r2pkg.namespaces import R2P
 from r2pkg.node_chains import _new_index, _Reader, kept_answer
 from r2pkg.store import Store
@@ -63,7 +64,7 @@ _BACKWARD = f"""SELECT DISTINCT ?x ?a ?b WHERE {{
 
 def _walk_precedents(store: Store, reader: _Reader, case: Node) -> tuple[nx.DiGraph, set]:
     """Every case ``case`` reaches along precedent edges, either way, with all their edges."""
-    if isinstance(case, URIRef) and hasattr(store, "engine"):
+    if isinstance(case, URIRef) and _engine(store) is not None:
         edges = _walk_by_queries(store, reader, case)
     else:
         edges = _walk_by_lookups(store, reader, case)
@@ -90,11 +91,11 @@ def _walk_by_queries(store: Store, reader: _Reader, case: URIRef) -> dict[tuple[
             continue
         done.add((seed, backwards))
         if backwards:
-            for x, a, b in store.select(_BACKWARD, {"case": seed}).rows:
+            for x, a, b in bound_rows(store, seed, _BACKWARD):
                 backward.add(x)
                 edges[(a, b)] = False
         else:
-            for a, b in store.select(_FORWARD, {"case": seed}).rows:
+            for a, b in bound_rows(store, seed, _FORWARD):
                 forward.update((a, b))
                 edges[(a, b)] = False
         for s, o in inferred_precedent_links(store):
