@@ -9,6 +9,9 @@ made once, as in a serial run, and a module's last test that writes to it still 
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -63,6 +66,27 @@ def oxigraph_store() -> Store:
 def memory_store() -> Store:
     """The bundled graph on rdflib's in-memory store only."""
     return loaded("memory")
+
+
+@pytest.fixture(scope="session")
+def loaded_folder(tmp_path_factory) -> Path:
+    """The bundled graph loaded once per worker into an on-disk store (``oxigraph:DIR``),
+    with every view built on load. Never opened by a test: each works on a copy (``folder``).
+
+    Session-scoped, so it groups no module on one worker: a copy takes a tenth of a second
+    where a load with its views takes seconds."""
+    folder = tmp_path_factory.mktemp("loaded") / "store"
+    open_store(f"oxigraph:{folder}").close()
+    return folder
+
+
+@pytest.fixture()
+def folder(loaded_folder: Path, tmp_path: Path) -> Path:
+    """A copy of the loaded on-disk store for one test. The manifest names the bundled files
+    by path, size and mtime, none of them inside the folder, so the copy opens as it is."""
+    copy = tmp_path / "store"
+    shutil.copytree(loaded_folder, copy)
+    return copy
 
 
 @pytest.fixture(scope="session")
