@@ -5,6 +5,10 @@ each worker process parses the bundled graph once for itself. A module whose tes
 module-scoped fixture (a server, a browser, an external store, a built wheel) is kept on
 one worker, in its own order, by :func:`pytest_collection_modifyitems`: the fixture is
 made once, as in a serial run, and a module's last test that writes to it still runs last.
+(With pytest 9.2 and pytest-xdist 3.8 xdist no longer applies the groups: it marks a group in
+the test's node ID, which pytest 9.2 no longer lets it change, pytest-dev/pytest-xdist#1386.
+Each worker then runs its share of a module in the module's order, and makes the module's
+fixtures once for itself.)
 
 Temporary folders go to memory (``/dev/shm``) when it has room, see :func:`pytest_configure`.
 """
