@@ -5,9 +5,19 @@ each worker process parses the bundled graph once for itself. A module whose tes
 module-scoped fixture (a server, a browser, an external store, a built wheel) is kept on
 one worker, in its own order, by :func:`pytest_collection_modifyitems`: the fixture is
 made once, as in a serial run, and a module's last test that writes to it still runs last.
+(With pytest 9.2 and pytest-xdist 3.8 xdist no longer applies the groups: it marks a group in
+the test's node ID, which pytest 9.2 no longer lets it change, pytest-dev/pytest-xdist#1386.
+Each worker then runs its share of a module in the module's order, and makes the module's
+fixtures once for itself.)
+
+Temporary folders go to memory (``/dev/shm``) when it has room, see :func:`pytest_configure`.
 """
 
 from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -23,6 +33,32 @@ _LOADED: dict[str, Store] = {}
 SLOW_MARKERS = ("slow", "browser", "server")
 
 
+#: Free space ``/dev/shm`` must have for the tests' temporary folders to go there (a run
+#: writes a few hundred MB; Docker's default ``/dev/shm`` of 64 MB is left alone).
+SHM_NEEDED = 2 * 1024**3
+
+
+def pytest_configure(config) -> None:
+    """Put pytest's temporary folders (``tmp_path``) in memory when the machine has room.
+
+    Many tests build an on-disk Oxigraph store, copy the graph folder or write entries;
+    RocksDB's loads and the editorial record's writes sync every file, and on a virtual
+    disk those waits, not the CPU, were most of those tests' time (test_views and
+    test_log_replay: 159 s on disk, 86 s in /dev/shm, under the same load). Left alone when
+    ``TMPDIR``, ``--basetemp`` or ``PYTEST_DEBUG_TEMPROOT`` says where they go. Set in the
+    controller before xdist starts its workers, which take their folders from it.
+    """
+    if config.option.basetemp or os.environ.get("TMPDIR") or os.environ.get("PYTEST_DEBUG_TEMPROOT"):
+        return
+    shm = Path("/dev/shm")
+    try:
+        roomy = shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > SHM_NEEDED
+    except OSError:
+        roomy = False
+    if roomy:
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(shm)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
     """Keep each module that shares a module- or class-scoped fixture on one xdist worker,
@@ -32,12 +68,22 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         defs = info.name2fixturedefs.values() if info is not None else ()
-        if any(d and d[-1].scope in ("module", "class") for d in defs):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
         params = getattr(getattr(item, "callspec", None), "params", {})
+        if any(d and d[-1].scope in ("module", "class") for d in defs):
+            item.add_marker(pytest.mark.xdist_group(group_of(item, params)))
         on_rdflib = params.get("store") == "memory" or "memory_store" in getattr(item, "fixturenames", ())
         if on_rdflib or any(item.get_closest_marker(m) for m in SLOW_MARKERS[1:]):
             item.add_marker(pytest.mark.slow)
+
+
+def group_of(item, params: dict) -> str:
+    """The xdist group of a test that shares a module-scoped fixture: its module, or, where
+    the module names a parametrized module-scoped fixture in ``XDIST_GROUP_BY`` (each
+    parameter making its own servers), its module and that parameter, so that the
+    parameters' groups may run on different workers, each in its own order."""
+    by = getattr(item.module, "XDIST_GROUP_BY", ())
+    values = [str(params[name]) for name in by if name in params]
+    return item.module.__name__ + "".join(f"[{v}]" for v in values)
 
 
 def loaded(kind: str) -> Store:
@@ -63,6 +109,27 @@ def oxigraph_store() -> Store:
 def memory_store() -> Store:
     """The bundled graph on rdflib's in-memory store only."""
     return loaded("memory")
+
+
+@pytest.fixture(scope="session")
+def loaded_folder(tmp_path_factory) -> Path:
+    """The bundled graph loaded once per worker into an on-disk store (``oxigraph:DIR``),
+    with every view built on load. Never opened by a test: each works on a copy (``folder``).
+
+    Session-scoped, so it groups no module on one worker: a copy takes a tenth of a second
+    where a load with its views takes seconds."""
+    folder = tmp_path_factory.mktemp("loaded") / "store"
+    open_store(f"oxigraph:{folder}").close()
+    return folder
+
+
+@pytest.fixture()
+def folder(loaded_folder: Path, tmp_path: Path) -> Path:
+    """A copy of the loaded on-disk store for one test. The manifest names the bundled files
+    by path, size and mtime, none of them inside the folder, so the copy opens as it is."""
+    copy = tmp_path / "store"
+    shutil.copytree(loaded_folder, copy)
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+import r2pkg.cli as cli_module
 from r2pkg.cli import main
 from r2pkg.errors import UnknownNodeError
 from r2pkg.names import resolve_name, short
@@ -17,8 +18,16 @@ RWANDA_STATE = str(R2PID) + "state/rwanda"
 
 
 @pytest.fixture()
-def cli(runner, store):
-    """``r2pkg`` on the same store as the web fixtures, so that both read the same graph."""
+def cli(runner, store, monkeypatch):
+    """``r2pkg`` on the same store as the web fixtures, so that both read the same graph:
+    ``--store KIND`` opens the session's store of that kind (rdflib's takes seconds to parse
+    the graph again on each run)."""
+    def opened(spec=None, files=None, as_of=None):
+        assert (spec, files, as_of) == (store.kind, None, None)
+        return store
+
+    monkeypatch.setattr(cli_module, "open_store", opened)
+
     def invoke(*args: str):
         return runner.invoke(main, ["--store", store.kind, *args])
     return invoke

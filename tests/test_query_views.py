@@ -8,7 +8,6 @@ writes, after a removal, in a later process, and after a ``kill -9`` during a wr
 
 from __future__ import annotations
 
-import shutil
 import sys
 import textwrap
 import time
@@ -215,20 +214,6 @@ def disputing_entry() -> Graph:
         g.add((citation, R2P.assertion, R2P.Inferred))
         g.add((citation, R2P.note, Literal("an editor's reading written for the test")))
     return g
-
-
-@pytest.fixture(scope="module")
-def loaded_folder(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("query-views") / "store"
-    open_store(f"oxigraph:{folder}").close()
-    return folder
-
-
-@pytest.fixture()
-def folder(loaded_folder: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "store"
-    shutil.copytree(loaded_folder, copy)
-    return copy
 
 
 def unordered(view: dict) -> dict:

@@ -154,6 +154,11 @@ def virtuoso_server(tmp_path_factory):
     stop(process)
 
 
+#: Each engine's tests are an xdist group of their own (tests/conftest.py): every test uses
+#: one engine's servers only, so the two engines may run on different workers.
+XDIST_GROUP_BY = ("engine",)
+
+
 @pytest.fixture(scope="module", params=ENGINES)
 def engine(request) -> dict:
     """How to reach one engine: its query endpoint, and the settings r2pkg needs for it."""

@@ -159,16 +159,48 @@ def _subjects(store) -> list[URIRef]:
     return sorted({s for k in kinds for s in store.subjects(RDF.type, k) if isinstance(s, URIRef)}, key=str)
 
 
-def test_mutations_give_the_same_results(oxigraph_store):
-    rng = random.Random(23)
-    subjects = _subjects(oxigraph_store)
+#: The mutations are compared in this many tests, so that xdist spreads the pySHACL runs
+#: (about a tenth of a second each) over the workers instead of one test of half a minute.
+CHUNKS = 8
+_MUTATED: dict[int, tuple[object, list[Graph]]] = {}
+#: The results of each mutation compared in this process, by its place in the sequence: the
+#: coverage test below counts them instead of running the compiled engine on them again.
+_COMPARED: dict[int, set] = {}
+
+
+def mutated_entries(store) -> list[Graph]:
+    """The ``MUTATIONS`` broken entries, drawn once per process from one seeded sequence:
+    every chunk compares the very mutations a single serial loop would."""
+    found = _MUTATED.get(id(store))
+    if found is None or found[0] is not store:
+        rng = random.Random(23)
+        subjects = _subjects(store)
+        entries = []
+        for _ in range(MUTATIONS):
+            entry = _node_entry(store, rng.choice(subjects))
+            _mutate(entry, rng)
+            entries.append(entry)
+        found = _MUTATED[id(store)] = (store, entries)
+    return found[1]
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_mutations_give_the_same_results(oxigraph_store, chunk):
+    shapes = oxigraph_store.shapes()
+    entries = mutated_entries(oxigraph_store)
+    for i in range(chunk, MUTATIONS, CHUNKS):
+        _COMPARED[i] = same(working_graph(oxigraph_store, entries[i]), shapes)
+
+
+def test_the_mutations_break_many_rules(oxigraph_store):
+    """The mutations are worth comparing: most break a rule, and together they reach many.
+    Counted on the compiled engine, which the chunks above show to agree with pySHACL on
+    every one of them."""
     shapes = oxigraph_store.shapes()
     found: Counter = Counter()
     broke = 0
-    for _ in range(MUTATIONS):
-        entry = _node_entry(oxigraph_store, rng.choice(subjects))
-        _mutate(entry, rng)
-        results = same(working_graph(oxigraph_store, entry), shapes)
+    for i, entry in enumerate(mutated_entries(oxigraph_store)):
+        results = _COMPARED[i] if i in _COMPARED else set(compiled(working_graph(oxigraph_store, entry), shapes))
         broke += bool(results)
         found.update({(r[3], r[4]) for r in results})
     assert broke > MUTATIONS / 3, "most mutations break a rule"
@@ -273,21 +305,26 @@ def test_no_check_uses_a_form_virtuoso_answers_wrongly(oxigraph_store):
             assert "subClassOf*" not in check.text[negation.end():negation.end() + 200], check.text
 
 
-def test_checks_sharing_a_query_give_the_results_of_one_query_each(oxigraph_store):
-    """Value tests, minimum and maximum counts of one focus set run as one query per kind
-    (merge_checks); each result still names its own shape, path and component. On a working
-    graph with a citation breaking five such rules at once, and on every fixture, the merged
-    run finds what one query per constraint finds."""
-    shapes = oxigraph_store.shapes()
+def _merged_and_separate(shapes: Graph) -> tuple[list, list]:
     merged, _ = compile_shapes(shapes)
     separate, _ = compile_shapes(shapes, merge=False)
     assert len(merged) < len(separate) and any(c.parts for c in merged)
+    return merged, separate
 
-    def results(graph: Graph, checks) -> set:
-        engine = MemoryStore(graph).for_whole_graph_queries()
-        return {key(r) + (r.component,) for r in
-                run_checks(validation.store_select(engine), checks, validation.class_test(engine))}
 
+def _component_results(graph: Graph, checks) -> set:
+    engine = MemoryStore(graph).for_whole_graph_queries()
+    return {key(r) + (r.component,) for r in
+            run_checks(validation.store_select(engine), checks, validation.class_test(engine))}
+
+
+def test_checks_sharing_a_query_give_the_results_of_one_query_each(oxigraph_store):
+    """Value tests, minimum and maximum counts of one focus set run as one query per kind
+    (merge_checks); each result still names its own shape, path and component. On a working
+    graph with a citation breaking five such rules at once (and on every fixture, below), the
+    merged run finds what one query per constraint finds."""
+    merged, separate = _merged_and_separate(oxigraph_store.shapes())
+    results = _component_results
     case = URIRef(str(R2PID) + "case/testland")
     cite = BNode()
     broken = Graph()
@@ -301,9 +338,13 @@ def test_checks_sharing_a_query_give_the_results_of_one_query_each(oxigraph_stor
     assert found == results(graph, separate)
     components = {k[-1] for k in found if k[0] == cite}
     assert {"MinCount", "MaxCount", "In", "Datatype", "MinInclusive"} <= components, components
-    for path in FIXTURES:
-        graph = working_graph(oxigraph_store, read_entries([path]))
-        assert results(graph, merged) == results(graph, separate), path.name
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=[p.name for p in FIXTURES])
+def test_checks_sharing_a_query_give_the_results_of_one_query_each_on_every_fixture(oxigraph_store, path):
+    merged, separate = _merged_and_separate(oxigraph_store.shapes())
+    graph = working_graph(oxigraph_store, read_entries([path]))
+    assert _component_results(graph, merged) == _component_results(graph, separate)
 
 
 def test_a_store_that_refuses_the_shared_queries_gets_each_part_alone(oxigraph_store):

@@ -150,9 +150,10 @@ def test_oxigraph_dir_is_loaded_once_then_opened_as_it_is(tmp_path: Path):
     changed.close()
 
 
-def test_oxigraph_dir_answers_like_the_in_memory_store(tmp_path: Path, oxigraph_store: Store):
-    on_disk = open_store(f"oxigraph:{tmp_path / 'db'}")
+def test_oxigraph_dir_answers_like_the_in_memory_store(folder: Path, oxigraph_store: Store):
+    on_disk = open_store(f"oxigraph:{folder}")  # loaded by the fixture, read back from disk here
     try:
+        assert not on_disk.reloaded
         assert on_disk.triple_count() == oxigraph_store.triple_count()
         for name, saved in saved_queries().items():
             a, b = run_saved(on_disk, saved), run_saved(oxigraph_store, saved)
@@ -162,9 +163,9 @@ def test_oxigraph_dir_answers_like_the_in_memory_store(tmp_path: Path, oxigraph_
         on_disk.close()
 
 
-def test_oxigraph_dir_keeps_the_chain_index_for_later_processes_until_a_write(tmp_path: Path, oxigraph_store: Store):
-    """The index is built by one open, read (not rebuilt) by the next, and dropped by a write."""
-    folder = tmp_path / "db"
+def test_oxigraph_dir_keeps_the_chain_index_for_later_processes_until_a_write(folder: Path, oxigraph_store: Store):
+    """The index is built by the open that loads the folder (the fixture's), read (not
+    rebuilt) by the next, and dropped by a write."""
     sapg, rwanda = URIRef(str(R2PID) + "mandate/special-adviser-prevention-of-genocide"), URIRef(str(R2PID) + "case/rwanda-1994")
     expected = (authority_chains(graph_index(oxigraph_store), sapg), precedents(graph_index(oxigraph_store), rwanda))
     first = open_store(f"oxigraph:{folder}")
@@ -212,9 +213,10 @@ def test_oxigraph_dir_with_a_bad_file_names_file_line_and_column(tmp_path: Path)
     ["stats"], ["chain", "case:rwanda-1994"], ["precedents", "case:rwanda-1994"],
     ["query", "responses-by-pillar"], ["query", str(QUERY_FILE), "--format", "json"], ["validate", str(Path(__file__).parent / "shapes" / "valid-case-in-scope.ttl")],
 ])
-def test_store_is_accepted_after_the_subcommand_as_before_it(runner, args):
-    after = runner.invoke(main, [*args, "--store", "memory"])
-    before = runner.invoke(main, ["--store", "memory", *args])
+def test_store_is_accepted_after_the_subcommand_as_before_it(runner, args, folder: Path):
+    spec = f"oxigraph:{folder}"  # not the default store; opened as it is, where memory parses for seconds
+    after = runner.invoke(main, [*args, "--store", spec])
+    before = runner.invoke(main, ["--store", spec, *args])
     assert after.exit_code == before.exit_code and after.exit_code in (0, 1), after.output
     assert after.output == before.output
 

@@ -8,7 +8,6 @@ store keeps is compared with a rebuild from the whole graph.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -113,20 +112,6 @@ def test_compaction_when_the_log_outgrows_a_share_of_the_base():
 
 
 # -- on the store, across processes ----------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def loaded_folder(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("view-files") / "store"
-    open_store(f"oxigraph:{folder}").close()
-    return folder
-
-
-@pytest.fixture()
-def folder(loaded_folder: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "store"
-    shutil.copytree(loaded_folder, copy)
-    return copy
-
 
 #: A process that makes writes: the test_query_views entry added (k=0) or taken out (k=1)
 #: and the test_views entries added (k >= 2), optionally with every view saved whole.

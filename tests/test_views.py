@@ -6,7 +6,6 @@ Each is compared with a rebuild from the whole graph as it is then.
 
 from __future__ import annotations
 
-import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -37,22 +36,6 @@ def entry(quote: str) -> Graph:
         g.add((cite, R2P.quote, Literal(quote)))
         g.add((cite, R2P.assertion, R2P.Stated))
     return g
-
-
-@pytest.fixture(scope="module")
-def loaded_folder(tmp_path_factory) -> Path:
-    """The bundled graph loaded once into an on-disk store; each test works on a copy."""
-    folder = tmp_path_factory.mktemp("views") / "store"
-    store = open_store(f"oxigraph:{folder}")
-    store.close()
-    return folder
-
-
-@pytest.fixture()
-def folder(loaded_folder: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "store"
-    shutil.copytree(loaded_folder, copy)
-    return copy
 
 
 def saved_files(folder: Path) -> list[str]:
