@@ -54,11 +54,13 @@ _FORWARD = f"""SELECT DISTINCT ?a ?b WHERE {{
   ?case {_STEP}* ?a .
   {{ ?a r2p:drawsOn ?b }} UNION {{ ?b r2p:precedentFor ?a }}
 }}"""
-#: The edges out of and into every case ``?x`` that reaches ``?case`` (draws on it, directly or not).
-_BACKWARD = f"""SELECT DISTINCT ?x ?a ?b WHERE {{
-  ?x {_STEP}* ?case .
-  {{ ?x r2p:drawsOn ?b . BIND(?x AS ?a) }} UNION {{ ?b r2p:precedentFor ?x . BIND(?x AS ?a) }}
-  UNION {{ ?a r2p:drawsOn ?x . BIND(?x AS ?b) }} UNION {{ ?x r2p:precedentFor ?a . BIND(?x AS ?b) }}
+#: The edges out of every case ``?a`` that reaches ``?case`` (draws on it, directly or not).
+#: These are also every edge into such a case: whatever draws on a case that reaches ``?case``
+#: reaches it too, so its edge is among its own out-edges (asking for the edges into each as
+#: well gave the same edges in 10,864 rows instead of 6,864 for Rwanda at ten million triples).
+_BACKWARD = f"""SELECT DISTINCT ?a ?b WHERE {{
+  ?a {_STEP}* ?case .
+  {{ ?a r2p:drawsOn ?b }} UNION {{ ?b r2p:precedentFor ?a }}
 }}"""
 
 
@@ -91,8 +93,9 @@ def _walk_by_queries(store: Store, reader: _Reader, case: URIRef) -> dict[tuple[
             continue
         done.add((seed, backwards))
         if backwards:
-            for x, a, b in bound_rows(store, seed, _BACKWARD):
-                backward.add(x)
+            backward.add(seed)  # reached with no step, as its edges' ?a when it has any
+            for a, b in bound_rows(store, seed, _BACKWARD):
+                backward.add(a)
                 edges[(a, b)] = False
         else:
             for a, b in bound_rows(store, seed, _FORWARD):
@@ -227,8 +230,7 @@ def precedents_index(store: Store, case: Node, limit: int = 10) -> Index:
     index = _new_index(store, reader, ())
     index.precedent, index.inferred_precedents = graph, inferred
     # a link's sources are shown for the links at depth 1 only: the case's own and its direct referrers'
-    for later in {case, *(graph.predecessors(case) if case in graph else ())}:
-        index.claims.update(((later, p), c) for p, c in reader.claims(later, (R2P.drawsOn,)).items())
+    index.claims = _DrawsOnClaims(reader, {case, *(graph.predecessors(case) if case in graph else ())})
     for other in {case, *candidates}:  # the features the similar cases are ranked by
         if R2P.Case not in reader.types(other):
             continue
@@ -239,6 +241,23 @@ def precedents_index(store: Store, case: Node, limit: int = 10) -> Index:
             index.inferred_features[other] = extra
     index.dates = _Dates(store, reader)  # read for the nodes the timeline shows, not every case reached
     return index
+
+
+class _DrawsOnClaims(dict):
+    """The drawsOn claims of the case and of its direct referrers, each read when first asked
+    for (``get``): a page shows the nearest 100 referrers, and at ten million triples 629
+    cases draw on Rwanda directly, whose claims all read took a quarter of a second."""
+
+    def __init__(self, reader: _Reader, later: set[Node]) -> None:
+        super().__init__()
+        self.reader, self.later = reader, later
+
+    def get(self, key: tuple[Node, Node], default: list | None = None) -> list | None:  # type: ignore[override]
+        subject, prop = key
+        if key not in self and prop == R2P.drawsOn and subject in self.later:
+            self[key] = self.reader.claims(subject, (prop,)).get(prop, [])
+        found = dict.get(self, key)
+        return default if not found else found
 
 
 class _Dates(dict):
