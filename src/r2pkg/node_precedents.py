@@ -118,8 +118,8 @@ INFERRED_LINKS = "node-chains-inferred-precedents"
 def inferred_precedent_links(store: Store) -> frozenset[tuple[Node, Node]]:
     """Every editor's inferred drawsOn link (no plain triple, no stated claim of it), as the
     whole index reads them. Such claims are few; the claims of drawsOn (1,306 at a million
-    triples) are picked with the engine's own lookups when they have a citation and none
-    stated, then checked as the whole index does. Kept until the next write (50 ms at 1M)."""
+    triples) are picked in the engine when they have a citation and none stated
+    (:func:`_inferred_links`), then checked as the whole index does. Kept until the next write."""
     found = store.derived.get(INFERRED_LINKS)
     if found is None:
         version = store.version
@@ -129,19 +129,20 @@ def inferred_precedent_links(store: Store) -> frozenset[tuple[Node, Node]]:
     return found  # type: ignore[return-value]
 
 
+#: The claims of ``?property`` with a citation and no stated one (``COUNT`` of the stated is
+#: 0): the editor's inferences among them. A NOT EXISTS of the stated citation ran for minutes.
+_UNSTATED_CLAIMS = """SELECT ?claim WHERE {
+  ?claim r2p:claimProperty ?property ; r2p:evidence ?e .
+  OPTIONAL { ?e r2p:assertion ?stated FILTER(sameTerm(?stated, r2p:Stated)) }
+} GROUP BY ?claim HAVING (COUNT(?stated) = 0)"""
+
+
 def _inferred_links(store: Store) -> set[tuple[Node, Node]]:
-    import pyoxigraph as ox
-
-    from r2pkg.store.oxigraph import to_ox, to_rdflib
-
-    engine, default = store.engine, ox.DefaultGraph()  # type: ignore[attr-defined]
-    evidence, assertion, stated = to_ox(R2P.evidence), to_ox(R2P.assertion), to_ox(R2P.Stated)
-    subjects = set()
-    for q in engine.quads_for_pattern(None, to_ox(R2P.claimProperty), to_ox(R2P.drawsOn), default):
-        cited = [e.object for e in engine.quads_for_pattern(q.subject, evidence, None, default)]
-        if cited and not any(any(True for _ in engine.quads_for_pattern(c, assertion, stated, default))
-                             for c in cited if not isinstance(c, ox.Literal)):
-            subjects.add(store.value(to_rdflib(q.subject), R2P.claimSubject))
+    """The claims of drawsOn picked in the engine by one query bound to ``r2p:drawsOn`` (at ten
+    million triples 12,630 claims, 25,260 citations: 38,000 lookups from Python took 0.55 s,
+    the query half that), then checked as the whole index does."""
+    claims = [row[0] for row in bound_rows(store, R2P.drawsOn, _UNSTATED_CLAIMS, variable="property")]
+    subjects = {store.value(claim, R2P.claimSubject) for claim in claims}
     reader = _Reader(store)
     return {(s, o) for s in subjects if s is not None
             for o in reader.inferred(s, R2P.drawsOn) if isinstance(o, URIRef)}
