@@ -75,7 +75,9 @@ def _read(store: Store, requests: _Requests | None) -> None:
     from r2pkg.node_precedents import inferred_precedent_links
     from r2pkg.similar_cases import VIEW as CASE_FEATURES
     from r2pkg.similar_cases import build as build_case_features
+    from r2pkg.store.view_files import in_background
 
+    in_background()  # its view reads give way to requests at every frame
     try:
         if requests is not None:
             while (idle := requests.quiet_for()) < QUIET:
