@@ -66,6 +66,25 @@ def test_a_reader_takes_the_base_and_the_records_up_to_its_generation(tmp_path: 
     assert view_files.read(tmp_path, "other-k", 3) is None
 
 
+def test_a_background_reader_reads_the_same_view(tmp_path: Path):
+    """serve's preload reads views giving way at every frame (``in_background``); a request
+    reads them straight: the same view either way, over many frames."""
+    import threading
+
+    view = {"rows": {f"key-{i}": ("value", i) for i in range(50_000)}}  # several 64 kB frames
+    view_files.save_base(tmp_path, "v-k", 1, view)
+    found = {}
+
+    def background() -> None:
+        view_files.in_background()
+        found["background"] = view_files.read(tmp_path, "v-k", 1)[0]
+
+    thread = threading.Thread(target=background)
+    thread.start()
+    thread.join(60)
+    assert found["background"] == view_files.read(tmp_path, "v-k", 1)[0] == view
+
+
 def test_a_torn_record_is_not_read_and_the_next_append_cuts_it_off(tmp_path: Path):
     on_disk = view_files.save_base(tmp_path, "v-k", 0, {"n": 0})
     on_disk = view_files.append(tmp_path, "v-k", on_disk, 1, [("set", ("n",), 1)])
