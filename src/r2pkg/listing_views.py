@@ -64,6 +64,10 @@ class Listing:
     #: column of the rows' other node, and what reads those nodes' own triples into a fragment.
     left: str | None = None
     read_left: Callable[[Fragment], None] | None = None
+    #: The class the query requires of an anchor (``?response a r2p:Response``): a node of
+    #: another class has no rows, and its triples are not read (a crime an entry's claim names
+    #: is the value of thousands of claims at a million triples).
+    anchor_class: URIRef = R2P.Response
 
 
 def _text_and_values(listing: Listing) -> tuple[str, list[Node]]:
@@ -140,6 +144,7 @@ def changes(listing: Listing, view: dict, store: Store, entry: Graph) -> list[Ch
     anchors = listing.affected(store, entry)
     if anchors is None or len(anchors) > MAX_AFFECTED:
         return [("set", (), build(listing, store))]
+    anchors = _possible_anchors(listing, view, store, anchors)
     fragment = Fragment(store)
     for anchor in anchors:
         listing.read(fragment, to_ox(anchor))
@@ -160,6 +165,14 @@ def changes(listing: Listing, view: dict, store: Store, entry: Graph) -> list[Ch
             elif anchor in by_anchor:
                 found.append(("del", ("rows", value_key, anchor), None))
     return found
+
+
+def _possible_anchors(listing: Listing, view: dict, store: Store, nodes: set[Node]) -> set[Node]:
+    """The nodes among ``nodes`` that can have rows now (of the anchor's class; the queries
+    require it) or had some (to be taken out)."""
+    held = view["rows"].values()
+    return {node for node in nodes if (node, RDF.type, listing.anchor_class) in store
+            or any(key_of(node) in by_anchor for by_anchor in held)}
 
 
 def answer(listing: Listing, store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
@@ -352,7 +365,7 @@ def _cases_affected(store: Store, entry: Graph) -> set[Node]:
 CASES_OUTSIDE_THE_SCOPE = Listing(
     query="cases-outside-the-scope", view="cases-outside-the-scope-1", anchor="case",
     variable=None, parameter=None, order=("assertion", "caseLabel", "case", "scopeNote"),
-    read=_read_case, affected=_cases_affected)
+    read=_read_case, affected=_cases_affected, anchor_class=R2P.Case)
 
 #: The listings kept as views, by saved query.
 LISTINGS = {listing.query: listing
