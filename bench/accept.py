@@ -120,6 +120,27 @@ def sized_home(size: str) -> tuple[Path, str]:
     return home, f"oxigraph:{store}"
 
 
+def copied_home(size: str, folder: Path) -> tuple[Path, str]:
+    """The home ``bench/pages.py`` made for ``size`` and a scratch copy of a folder it loaded
+    (``--from-folder``): at 10M a load takes half an hour, a copy a minute. The folder's
+    manifest names the home's files, so the home is used as it is; the entries a run accepts
+    go to its ``data/entries``, removed before and after."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import _common as C
+
+    home = C.WORK / f"home-{size}"
+    if not (home / "data").is_dir():
+        raise SystemExit(f"no {home}: run bench/pages.py --size {size} first (it makes the home and loads the folder)")
+    shutil.rmtree(home / "data" / "entries", ignore_errors=True)
+    scratch = C.WORK / f"accept-{size}-scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    started = time.perf_counter()
+    shutil.copytree(folder, scratch, symlinks=True)
+    print(f"[bench] copied {folder} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    os.environ["R2PKG_HOME"] = str(home)
+    return home, f"oxigraph:{scratch}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
@@ -127,15 +148,19 @@ def main() -> None:
     parser.add_argument("--size", default="bundled",
                         help="synthetic triples besides the bundled graph (100k, 1M): store oxigraph:DIR")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    parser.add_argument("--from-folder", type=Path, default=None,
+                        help="with --size: a copy of this folder, loaded by bench/pages.py, instead of a load")
     args = parser.parse_args()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     sys.path.append(str(ROOT / "src"))  # after PYTHONPATH: another version of the code can be measured
     sized = args.size != "bundled"
     home = Path(tempfile.mkdtemp(prefix="r2pkg-bench-accept-"))
     reads: dict[str, dict] = {}
+    _home: Path | None = None
     try:
         if sized:
-            _home, args.store = sized_home(args.size)
+            _home, args.store = (copied_home(args.size, args.from_folder) if args.from_folder
+                                 else sized_home(args.size))
             reads["before"] = first_reads(args.store)
         else:
             for name in ("ontology", "data", "queries"):
@@ -187,7 +212,8 @@ def main() -> None:
             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
             "",
             "Command: `python bench/accept.py --repeat " + str(args.repeat)
-            + (f" --size {args.size}" if sized else "") + "`. One case, one claim, one "
+            + (f" --size {args.size}" if sized else "")
+            + (f" --from-folder {args.from_folder}" if args.from_folder else "") + "`. One case, one claim, one "
             "response, three citations per entry, each accepted after the previous ones.",
             "",
             f"Load average at the start: {load}.", "",
@@ -201,6 +227,9 @@ def main() -> None:
                 fh.write("\n" + table)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+        if _home is not None and args.from_folder:
+            shutil.rmtree(_home / "data" / "entries", ignore_errors=True)
+            shutil.rmtree(args.store.split(":", 1)[1], ignore_errors=True)
 
 
 def _reads_table(reads: dict[str, dict]) -> str:

@@ -226,7 +226,8 @@ def comparable(result, engine: str):
 @pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
 def test_saved_queries_give_the_same_answers_on_the_external_store(engine, remote, oxigraph_store, query):
     if engine["name"] == "virtuoso" and query.name in VIRTUOSO_REFUSES:
-        with pytest.raises(QueryError, match="answered (400|500)"):
+        # refused with Virtuoso's own words (its error code), which rdflib's connector dropped
+        with pytest.raises(QueryError, match=r"answered (400|500): .*\(Virtuoso \w+ Error \w+: "):
             run_saved(remote, query)
         return
     there = comparable(run_saved(remote, query), engine["name"])
@@ -297,17 +298,15 @@ def test_entry_validation_on_the_external_store(remote, name, conforms):
     assert report.conforms is conforms
 
 
-def test_whole_graph_validation_on_the_external_store_gives_the_same_report(request, remote, engine, oxigraph_store):
+def test_whole_graph_validation_on_the_external_store_gives_the_same_report(remote, oxigraph_store):
     """The compiled shapes run at the endpoint itself: the same report as on the embedded store.
 
     On Virtuoso 7.2 too: the engine writes class tests and sh:in in forms it evaluates
-    right (see :func:`r2pkg.editing.shacl_terms.subclasses_of`).
+    right (see :func:`r2pkg.editing.shacl_terms.subclasses_of`). Virtuoso refuses two of the
+    queries: the cycle rule's path every time (SQ156, an internal compiler error), and in some
+    full-suite runs the responses' merged value query (a 500; its words were not kept then);
+    the engine then asks focus by focus, or each part alone, and the report is the same.
     """
-    if engine["name"] == "virtuoso":  # see the reason: seen twice in the full suite, never alone
-        request.applymarker(pytest.mark.xfail(strict=False, reason=(
-            "Virtuoso 7.2 answered the Response-pillar merged value query with a bare HTTP 500, twice, "
-            "in full-suite runs on two busy cores (asked again after 0.5 s: 500 again); the test passes "
-            "alone and with its whole module; cause not found yet")))
     from collections import Counter
 
     from r2pkg.editing.validation import validate_store

@@ -304,3 +304,40 @@ def test_checks_sharing_a_query_give_the_results_of_one_query_each(oxigraph_stor
     for path in FIXTURES:
         graph = working_graph(oxigraph_store, read_entries([path]))
         assert results(graph, merged) == results(graph, separate), path.name
+
+
+def test_a_store_that_refuses_the_shared_queries_gets_each_part_alone(oxigraph_store):
+    """Virtuoso 7.2 once answered a merged value query with an internal error where it answers
+    each part. A store that refuses every shared query (here the real Oxigraph store, with
+    each query that holds ``?_k`` refused as such a store answers) still gets the whole
+    report: every part asked alone, the same results, also under ``--limit``."""
+    from r2pkg.errors import QueryError
+
+    shapes = oxigraph_store.shapes()
+    merged, _ = compile_shapes(shapes)
+    case = URIRef(str(R2PID) + "case/testland")
+    cite = BNode()
+    broken = Graph()
+    for triple in [(case, RDF.type, R2P.Case), (case, RDFS.label, Literal("Testland", lang="en")),
+                   (case, R2P.evidence, cite), (cite, R2P.line, Literal("0", datatype=XSD.integer)),
+                   (cite, R2P.line, Literal("x")), (cite, R2P.breadth, R2P.HeldByOneSpeaker)]:
+        broken.add(triple)
+    engine = MemoryStore(working_graph(oxigraph_store, broken)).for_whole_graph_queries()
+    select = validation.store_select(engine)
+    asked: list[str] = []
+
+    def refusing(text: str):
+        asked.append(text)
+        if "?_k" in text:
+            raise QueryError("the SPARQL endpoint answered 500: HTTP Error 500: SPARQL Request Failed.")
+        return select(text)
+
+    def results(chosen, limit=None) -> list:
+        return [key(r) + (r.component,) for r in
+                run_checks(chosen, merged, validation.class_test(engine), limit)]
+
+    whole = results(select)
+    assert {k[-1] for k in whole if k[0] == cite} >= {"MinCount", "MaxCount", "Datatype", "MinInclusive"}
+    assert sorted(results(refusing)) == sorted(whole)
+    assert sum("?_k" in text for text in asked) == sum(1 for c in merged if c.parts)  # each refused once
+    assert len(results(refusing, limit=3)) == 3

@@ -254,7 +254,8 @@ class _Flaky:
                 if flaky.requests <= failures:
                     self.send_response(status)
                     self.end_headers()
-                    self.wfile.write(b"SPARQL Request Failed")
+                    # an error answer as Virtuoso writes it: the status text says little, the body all
+                    self.wfile.write(b"Virtuoso 37000 Error SQ999: the server's own words\n\nSPARQL query:\n...")
                     return
                 body = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"ok"}}]}}'
                 self.send_response(200)
@@ -294,6 +295,7 @@ def test_an_external_store_is_asked_again_once_after_a_server_error(failures, st
             with pytest.raises(QueryError) as caught:
                 connector.query("SELECT ?x WHERE { ?s ?p ?x }")
             assert str(status) in str(caught.value) and server.url in str(caught.value)
+            assert "Error SQ999: the server's own words SPARQL query:" in str(caught.value)  # the body, on one line
         assert server.requests == asked
     finally:
         server.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rdflib import URIRef
 
-from r2pkg.chains import Index, graph_index
+from r2pkg.chains import Index
 from r2pkg.namespaces import R2P
 from r2pkg.store import Store
 
@@ -19,8 +19,15 @@ def _has_chain(index: Index, node) -> bool:
 
 
 def cites_instead(store: Store, node: URIRef) -> dict:
-    """Why ``node`` has no authority chain, and what it cites or links to that has one."""
-    index = graph_index(store)
+    """Why ``node`` has no authority chain, and what it cites or links to that has one (read
+    from the node's own links, not the whole-graph index: :func:`r2pkg.node_chains.links_index`)."""
+    from r2pkg.node_chains import links_index
+
+    return cites_instead_in(links_index(store, node), node)
+
+
+def cites_instead_in(index: Index, node: URIRef) -> dict:
+    """:func:`cites_instead` read from ``index`` (the whole graph's, or one node's)."""
     label = index.label(node)
     items: list[dict] = []
     seen: set = set()

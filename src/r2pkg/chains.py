@@ -79,8 +79,13 @@ class Index:
 
     @cached_property
     def simple_authority(self) -> nx.DiGraph:
-        """The authority edges without parallel edges, for path enumeration (built once)."""
-        return nx.DiGraph(self.authority)
+        """The authority edges without parallel edges, for path enumeration (built once).
+
+        Nodes and edges are added in IRI order, so that paths and cycles are found in the same
+        order whatever order the store gave the triples in: a chain read for one node from
+        lookups (:mod:`r2pkg.node_chains`) then equals the one read from the whole index.
+        """
+        return sorted_digraph(self.authority)
 
     @cached_property
     def cases_by_feature(self) -> dict[tuple[str, Node], set[Node]]:
@@ -109,7 +114,15 @@ class Index:
 #: The name the index is kept under by the store; bump it whenever :class:`Index` changes
 #: shape (its value is r2pkg.loaded_views.CHAIN_INDEX_VIEW), so that an index saved by an
 #: older version is never read.
-INDEX_VIEW = CHAIN_INDEX_VIEW  # built as the on-disk store loads (r2pkg.loaded_views)
+INDEX_VIEW = CHAIN_INDEX_VIEW  # built when first asked, kept in DIR/views (r2pkg.loaded_views)
+
+
+def sorted_digraph(graph: nx.DiGraph) -> nx.DiGraph:
+    """``graph`` without parallel edges, its nodes and each node's successors in IRI order."""
+    simple = nx.DiGraph()
+    simple.add_nodes_from(sorted(graph.nodes, key=str))
+    simple.add_edges_from(sorted({(a, b) for a, b in graph.edges()}, key=lambda e: (str(e[0]), str(e[1]))))
+    return simple
 
 
 def graph_index(store: Store) -> Index:
@@ -471,7 +484,7 @@ def _hop(index: Index, s: Node, o: Node, prop: Node) -> dict:
 
 def _path_hops(index: Index, path: list[Node]) -> list[list[dict]]:
     """All hop sequences along a node path (parallel edges give alternatives)."""
-    options = [[_hop(index, s, o, k) for k in index.authority[s][o]] for s, o in zip(path, path[1:])]
+    options = [[_hop(index, s, o, k) for k in sorted(index.authority[s][o], key=str)] for s, o in zip(path, path[1:])]
     sequences: list[list[dict]] = [[]]
     for choice in options:
         sequences = [seq + [h] for seq in sequences for h in choice][:MAX_PATHS]
@@ -544,17 +557,21 @@ def authority_cycles(index: Index) -> list[list[dict]]:
 
 
 def connection(index: Index, start: Node, end: Node, limit: int = 8) -> dict:
-    """How two nodes are connected: the shortest paths between them, ignoring direction."""
+    """How two nodes are connected: the shortest paths between them, ignoring direction (the
+    first ``limit`` in IRI order, :mod:`r2pkg.shortest_paths`)."""
+    from r2pkg.shortest_paths import first_shortest_paths
+
     undirected = index.undirected_links
-    result = {"node": index.ref(start), "target": index.ref(end), "paths": [], "message": ""}
     if start not in undirected or end not in undirected:
-        result["message"] = f"no link connects {index.label(start)} to {index.label(end)}."
-        return result
-    try:
-        for path in islice(nx.all_shortest_paths(undirected, start, end), limit):
-            result["paths"].append([_link(index, a, b) for a, b in zip(path, path[1:])])
-    except nx.NetworkXNoPath:
-        pass
+        return connection_along(index, start, end, [])
+    return connection_along(index, start, end, first_shortest_paths(undirected.neighbors, start, end, limit))
+
+
+def connection_along(index: Index, start: Node, end: Node, paths: list[list[Node]]) -> dict:
+    """The answer of :func:`connection` for the given node paths, each link with its sources."""
+    result = {"node": index.ref(start), "target": index.ref(end), "paths": [], "message": ""}
+    for path in paths:
+        result["paths"].append([_link(index, a, b) for a, b in zip(path, path[1:])])
     result["message"] = (f"{len(result['paths'])} shortest path(s) of {len(result['paths'][0])} link(s)"
                          if result["paths"] else
                          f"no link connects {index.label(start)} to {index.label(end)}.")
@@ -589,8 +606,8 @@ def precedents(index: Index, case: Node, limit: int = 10, shown: int | None = No
     result = {"case": index.ref(case), "draws_on": [], "drawn_on_by": [], "similar": [], "timeline": [],
               "edges": []}
     if case in graph:
-        for key, links, backwards in (("draws_on", graph, False), ("drawn_on_by", graph.reverse(copy=False), True)):
-            found = sorted(((other, path) for other, path in nx.single_source_shortest_path(links, case).items()
+        for key, backwards in (("draws_on", False), ("drawn_on_by", True)):
+            found = sorted(((other, path) for other, path in _shortest_paths(graph, case, backwards).items()
                             if other != case), key=lambda x: (len(x[1]), str(x[0])))
             if shown is not None:
                 result[f"{key}_total"] = len(found)
@@ -613,6 +630,24 @@ def precedents(index: Index, case: Node, limit: int = 10, shown: int | None = No
 
 
 SIMILARITY_KINDS = ("crimes", "pillars", "organs", "tools")
+
+
+def _shortest_paths(graph: nx.DiGraph, source: Node, backwards: bool) -> dict[Node, list[Node]]:
+    """A shortest path from ``source`` to every node it reaches (against the edges if
+    ``backwards``), breadth first with neighbours in IRI order: where two paths are as short,
+    the same one is kept whatever order the graph holds its edges in."""
+    step = graph.predecessors if backwards else graph.successors
+    paths = {source: [source]}
+    level = [source]
+    while level:
+        following = []
+        for node in level:
+            for other in sorted(step(node), key=str):
+                if other not in paths:
+                    paths[other] = paths[node] + [other]
+                    following.append(other)
+        level = following
+    return paths
 
 
 def _path_inferred(index: Index, path: list[Node]) -> bool:

@@ -361,15 +361,14 @@ def new_case(slug: str, output: Path | None) -> None:
 def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
     """The authority chain(s) of a node, down to the Charter or another root."""
     from r2pkg.chain_cite import chain_sources, export
-    from r2pkg.chains import authority_chains, connection, graph_index
+    from r2pkg.node_chains import chains_of, connection_of
 
-    index = graph_index(obj.store)
     start = _resolved(obj.store, node)
     if target:
-        found = connection(index, start, _resolved(obj.store, target))
+        found = connection_of(obj.store, start, _resolved(obj.store, target))
         _emit(found, fmt)
         sys.exit(0 if found["paths"] else 1)
-    found = authority_chains(index, start)
+    found = chains_of(obj.store, start)  # one node's chains, from lookups (r2pkg.node_chains)
     if fmt in ("bibtex", "ris", "csl-json"):
         click.echo(export(chain_sources(obj.store, found), fmt, found["node"]["label"], _graph_version(obj)),
                    nl=False)
@@ -387,12 +386,10 @@ def chain(obj: Context, node: str, target: str | None, fmt: str) -> None:
 @click.pass_obj
 def precedents(obj: Context, case: str, fmt: str) -> None:
     """What a case draws on and what draws on it, and the cases most like it."""
-    from r2pkg.chains import graph_index
-    from r2pkg.chains import precedents as find_precedents
     from r2pkg.namespaces import R2P
+    from r2pkg.node_precedents import precedents_of
 
-    index = graph_index(obj.store)
-    found = find_precedents(index, _resolved(obj.store, case, (R2P.Case,)))
+    found = precedents_of(obj.store, _resolved(obj.store, case, (R2P.Case,)))
     _emit(found, fmt)
     sys.exit(0 if (found["draws_on"] or found["drawn_on_by"] or found["similar"]) else 1)
 

@@ -21,6 +21,7 @@ bundled graph, a generated one, and after writes.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -64,10 +65,14 @@ class Listing:
     #: column of the rows' other node, and what reads those nodes' own triples into a fragment.
     left: str | None = None
     read_left: Callable[[Fragment], None] | None = None
-    #: The class the query requires of an anchor (``?response a r2p:Response``): a node of
-    #: another class has no rows, and its triples are not read (a crime an entry's claim names
-    #: is the value of thousands of claims at a million triples).
-    anchor_class: URIRef = R2P.Response
+    #: The class the query requires of an anchor (``?response a r2p:Response``), or None (the
+    #: listing's ``affected`` already keeps to its class): a node of another class has no rows,
+    #: and its triples are not read (a crime an entry's claim names is the value of thousands of
+    #: claims at a million triples).
+    anchor_class: URIRef | None = None
+    #: Other parameters, held at their defaults (variable, parameter): the view answers for
+    #: those values only, and any other value runs the SPARQL.
+    fixed: tuple[tuple[str, str], ...] = ()
 
 
 def _text_and_values(listing: Listing) -> tuple[str, list[Node]]:
@@ -80,8 +85,20 @@ def _text_and_values(listing: Listing) -> tuple[str, list[Node]]:
     return query.text, [URIRef(choice) for choice in parameter.choices]
 
 
+@functools.lru_cache(maxsize=32)
+def _defaults(listing: Listing) -> dict[str, Node]:
+    """The values of the parameters the view holds at their defaults, by variable (read once:
+    reading a saved query's header takes longer than a view's answer)."""
+    if not listing.fixed:
+        return {}
+    from r2pkg.queries import find_query
+
+    declared = {p.name: p for p in find_query(listing.query).parameters}
+    return {variable: URIRef(declared[name].default) for variable, name in listing.fixed}
+
+
 def _bindings(listing: Listing, value: Node | None) -> dict[str, Node]:
-    return {} if value is None else {listing.variable: value}
+    return {**_defaults(listing), **({} if value is None else {listing.variable: value})}
 
 
 def _value_key(value: Node | None) -> tuple:
@@ -145,6 +162,8 @@ def changes(listing: Listing, view: dict, store: Store, entry: Graph) -> list[Ch
     if anchors is None or len(anchors) > MAX_AFFECTED:
         return [("set", (), build(listing, store))]
     anchors = _possible_anchors(listing, view, store, anchors)
+    if not anchors and listing.left is None:
+        return []  # rows come only from anchors, and the entry changes none: nothing saved
     fragment = Fragment(store)
     for anchor in anchors:
         listing.read(fragment, to_ox(anchor))
@@ -169,7 +188,10 @@ def changes(listing: Listing, view: dict, store: Store, entry: Graph) -> list[Ch
 
 def _possible_anchors(listing: Listing, view: dict, store: Store, nodes: set[Node]) -> set[Node]:
     """The nodes among ``nodes`` that can have rows now (of the anchor's class; the queries
-    require it) or had some (to be taken out)."""
+    require it) or had some (to be taken out); all of them for a listing whose ``affected``
+    keeps to its class itself."""
+    if listing.anchor_class is None:
+        return nodes
     held = view["rows"].values()
     return {node for node in nodes if (node, RDF.type, listing.anchor_class) in store
             or any(key_of(node) in by_anchor for by_anchor in held)}
@@ -182,6 +204,8 @@ def answer(listing: Listing, store: Store, text: str, bindings: Mapping[str, Nod
     value = None if listing.variable is None else bindings.get(listing.variable)
     if listing.variable is not None and value is None:
         return None
+    if any(bindings.get(variable) != held for variable, held in _defaults(listing).items()):
+        return None  # a value the view was not built for
     view = view_of(store, listing.view, lambda s: build(listing, s), held_only)
     if view is None or view["text"] != text or _value_key(value) not in view["rows"]:
         return None
@@ -249,7 +273,7 @@ RESPONSES_BY_PILLAR = Listing(
     variable="_pillar_iri", parameter="pillar",
     order=("caseLabel", "responseLabel", "toolLabel", "response", "case", "tool", "assertion", "toolAssertion",
            "caseAssertion", "pillarLabel"),
-    read=_read_response, affected=_responses_affected)
+    read=_read_response, affected=_responses_affected, anchor_class=R2P.Response)
 
 # -- coercive-response-tools ----------------------------------------------------------------
 
@@ -274,7 +298,8 @@ COERCIVE_RESPONSE_TOOLS = Listing(
     query="coercive-response-tools", view="coercive-response-tools-1", anchor="response",
     variable=None, parameter=None,
     order=("toolLabel", "responseLabel", "tool", "response", "case", "caseLabel", "assertion", "caseAssertion"),
-    read=_read_response, affected=_tool_responses_affected, left="tool", read_left=_read_tools)
+    read=_read_response, affected=_tool_responses_affected, left="tool", read_left=_read_tools,
+    anchor_class=R2P.Response)
 
 # -- responses-resting-on-chapter-vii ---------------------------------------------------------
 
@@ -341,7 +366,7 @@ RESPONSES_ON_CHAPTER_VII = Listing(
     variable=None, parameter=None,
     order=("responseLabel", "response", "case", "caseLabel", "basis", "basisLabel", "provision", "provisionLabel",
            "caseAssertion", "source", "sourceLabel", "locator"),
-    read=_read_response_chain, affected=_chain_affected)
+    read=_read_response_chain, affected=_chain_affected, anchor_class=R2P.Response)
 
 # -- cases-outside-the-scope ------------------------------------------------------------------
 
@@ -373,10 +398,11 @@ LISTINGS = {listing.query: listing
                             CASES_OUTSIDE_THE_SCOPE)}
 
 
-def _register(listing: Listing) -> None:
+def register(listing: Listing) -> None:
+    """Keep ``listing``'s view up to date on writes, and build it as the on-disk store loads."""
     INCREMENTAL[listing.view] = lambda view, store, entry: changes(listing, view, store, entry)
     BUILT_ON_LOAD[listing.view] = lambda store: build(listing, store)
 
 
 for _listing in LISTINGS.values():
-    _register(_listing)
+    register(_listing)

@@ -19,7 +19,11 @@ triples of the nodes the chain can reach (:mod:`r2pkg.authority_fragments`); the
 audits from the nodes they list (:mod:`r2pkg.fact_backing`); ``inferred-facts-to-double-check``
 from its rows by node (:mod:`r2pkg.inferred_facts`); four listings from their rows by response
 or case (:mod:`r2pkg.listing_views`); ``similar-cases`` from every case's features
-(:mod:`r2pkg.similar_cases`).
+(:mod:`r2pkg.similar_cases`). Then the last ones over 2 s at 10M: the two precedents queries
+on the cases their walk reaches (:mod:`r2pkg.precedent_fragments`), ``citator`` on the
+triples around its document (:mod:`r2pkg.citator_fragment`), ``find-by-label`` from the
+store's label table (:mod:`r2pkg.label_search`), and three whole-graph listings kept as views
+(:mod:`r2pkg.audit_listings`).
 
 :func:`answer_saved` is the one dispatch (the saved-query page, ``r2pkg query NAME``): it
 answers where a view does, and returns None for every other query or store, which then
@@ -138,6 +142,7 @@ def _inferred_facts(store: Store, text: str, bindings: Mapping[str, Node], max_r
 def _listing(name: str) -> Answerer:
     def answer_it(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
                   held_only: bool = False) -> Answer | None:
+        import r2pkg.audit_listings  # noqa: F401 - registers its listings
         from r2pkg.listing_views import LISTINGS, answer
 
         return answer(LISTINGS[name], store, text, bindings, max_rows, held_only)
@@ -165,6 +170,29 @@ def _fact_backing(name: str) -> Answerer:
 
         return answer(store, name, text, bindings, max_rows, held_only)
     return answer_it
+
+
+def _precedents(name: str) -> Answerer:
+    def answer_it(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                  held_only: bool = False) -> Answer | None:
+        from r2pkg.precedent_fragments import answer
+
+        return answer(store, name, text, bindings, max_rows, held_only)
+    return answer_it
+
+
+def _citator(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+             held_only: bool = False) -> Answer | None:
+    from r2pkg.citator_fragment import answer
+
+    return answer(store, text, bindings, max_rows, held_only)
+
+
+def _find_by_label(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                   held_only: bool = False) -> Answer | None:
+    from r2pkg.label_search import answer
+
+    return answer(store, text, bindings, max_rows, held_only)
 
 
 def view_of(store: Store, name: str, build: Callable[[Store], object], held_only: bool) -> object | None:
@@ -223,4 +251,11 @@ ANSWERERS: dict[str, Answerer] = {
     "authority-chain-roots": _authority_chain,
     "plain-fact-triples-without-backing": _fact_backing("plain-fact-triples-without-backing"),
     "plain-triples-backed-only-by-participants": _fact_backing("plain-triples-backed-only-by-participants"),
+    "precedents-draws-on": _precedents("precedents-draws-on"),
+    "precedents-drawn-on-by": _precedents("precedents-drawn-on-by"),
+    "citator": _citator,
+    "find-by-label": _find_by_label,
+    "mandates-without-founding-instrument": _listing("mandates-without-founding-instrument"),
+    "cases-involving-all-four-crimes": _listing("cases-involving-all-four-crimes"),
+    "recommendations-by-support-level": _listing("recommendations-by-support-level"),
 }

@@ -80,6 +80,8 @@ class Store(ABC):
         self.version = 0
         self._lock = threading.Lock()
         self._labels: dict[Node, str] | None = None
+        #: English or untagged ``rdfs:label`` values the table does not show, built with it.
+        self._other_labels: dict[Node, list[str]] = {}
         #: Labels read node by node (:meth:`own_label`) until the whole table is built.
         self._read_labels: dict[Node, str | None] = {}
         self._triples: int | None = None
@@ -274,18 +276,41 @@ class Store(ABC):
             return
         for node in touched:
             self._labels.pop(node, None)
+            self._other_labels.pop(node, None)
             for prop in (SKOS.prefLabel, RDFS.label):
                 for value in self.objects(node, prop):
-                    if isinstance(value, Literal) and value.language in (None, "en"):
+                    if _shown(value):
                         self._labels[node] = str(value)
+            named = [str(v) for v in self.objects(node, RDFS.label) if _shown(v)]
+            other = named[:-1] + [str(v) for v in self.objects(node, RDFS.label) if _regional_english(v)]
+            if other:
+                self._other_labels[node] = other
 
     def _collect_labels(self) -> dict[Node, str]:
         labels: dict[Node, str] = {}
-        for prop in (SKOS.prefLabel, RDFS.label):  # rdfs:label overrides prefLabel
-            for node, value in self.subject_objects(prop):
-                if isinstance(value, Literal) and value.language in (None, "en"):
-                    labels[node] = str(value)
+        for node, value in self.subject_objects(SKOS.prefLabel):
+            if _shown(value):
+                labels[node] = str(value)
+        others: dict[Node, list[str]] = {}
+        named: set[Node] = set()
+        for node, value in self.subject_objects(RDFS.label):  # rdfs:label overrides prefLabel
+            if _shown(value):
+                if node in named:  # a second English label: the table shows the last one
+                    others.setdefault(node, []).append(labels[node])
+                named.add(node)
+                labels[node] = str(value)
+            elif _regional_english(value):
+                others.setdefault(node, []).append(str(value))
+        self._other_labels = others
         return labels
+
+    @property
+    def other_labels(self) -> dict[Node, list[str]]:
+        """The English (``en``, ``en-GB``...) or untagged ``rdfs:label`` values of each node that
+        the label table (:attr:`labels`) does not show: a second label, one in a regional
+        English; few or none, kept up to date with the table."""
+        self.labels  # noqa: B018 - built with the table
+        return self._other_labels
 
     def own_label(self, node: Node) -> str | None:
         """The node's English label, or None: from the label table where it is built, else
@@ -434,3 +459,14 @@ def answer_from_result(result: Result, max_rows: int | None) -> Answer:
     width = range(len(names))
     rows = ([row[i] if i < len(row) else None for i in width] for row in result)
     return Answer.select(names, rows, max_rows)
+
+
+def _shown(value: Node) -> bool:
+    """True for a label the table shows: a literal in English (``en``) or untagged."""
+    return isinstance(value, Literal) and value.language in (None, "en")
+
+
+def _regional_english(value: Node) -> bool:
+    """True for a label in a regional English (``en-GB``), which SPARQL's
+    ``LANGMATCHES(LANG(?l), "en")`` takes as English but the table does not show."""
+    return isinstance(value, Literal) and (value.language or "").lower().startswith("en-")

@@ -26,11 +26,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from rdflib.query import Result
 
 from r2pkg.errors import InputError, QueryError
 from r2pkg.namespaces import bind_prefixes
@@ -83,7 +85,48 @@ def _transient(status) -> bool:
         return False
 
 
-class _Connector(SPARQLStore):
+#: How much of an error answer's body an error message quotes (Virtuoso's is one line).
+SAID_CHARS = 400
+
+
+def _said(error: urllib.error.HTTPError) -> str:
+    """What the server said with an error status, on one line: Virtuoso, for one, answers
+    "SPARQL Request Failed" as its status text and puts its own message (error code, line
+    of the query) in the body, which rdflib's connector drops."""
+    try:
+        body = error.read(SAID_CHARS * 4).decode("utf-8", errors="replace")
+    except OSError:
+        body = ""
+    text = " ".join(body.split())
+    if not text:
+        return str(error)
+    return f"{error} ({text[:SAID_CHARS]}{'…' if len(text) > SAID_CHARS else ''})"
+
+
+class _Asking(SPARQLStore):
+    """rdflib's SPARQLStore, with the server's own words kept when it answers an error.
+
+    rdflib's connector returns ``(status, "HTTP Error 500: ...", None)`` and drops the
+    answer's body; this one POSTs the form itself (as rdflib's ``POST_FORM`` does) and keeps
+    the body's first line in the message.
+    """
+
+    def _query(self, query, default_graph=None, named_graph=None):
+        self._queries += 1
+        params = {"query": query}
+        if default_graph is not None and not isinstance(default_graph, BNode):
+            params["default-graph-uri"] = default_graph
+        headers = {**self.kwargs.get("headers", {}), "Accept": self.response_mime_types()}
+        request = urllib.request.Request(self.query_endpoint, data=urlencode(params).encode(), headers=headers)
+        try:
+            with urllib.request.urlopen(request) as answer:
+                body, kind = answer.read(), answer.headers["Content-Type"].split(";")[0]
+        except urllib.error.HTTPError as exc:
+            return exc.code, _said(exc), None
+        return Result.parse(BytesIO(body), content_type=kind)
+
+
+class _Connector(_Asking):
     """rdflib's SPARQLStore, asking for SPARQL JSON for results and Turtle for graphs.
 
     A single SPARQLStore sends one Accept header for every query; stores such as Oxigraph
@@ -94,7 +137,7 @@ class _Connector(SPARQLStore):
     def __init__(self, endpoint: Endpoint) -> None:
         options = {"auth": endpoint.auth} if endpoint.auth else {}
         super().__init__(query_endpoint=endpoint.url, returnFormat="json", method="POST_FORM", **options)
-        self._graphs = SPARQLStore(query_endpoint=endpoint.url, returnFormat="turtle", method="POST_FORM", **options)
+        self._graphs = _Asking(query_endpoint=endpoint.url, returnFormat="turtle", method="POST_FORM", **options)
         self._default = endpoint.graph
 
     def query(self, query, initNs=None, initBindings=None, queryGraph=None, DEBUG=False):  # noqa: N803

@@ -329,6 +329,6 @@ import r2pkg.editors_reading  # noqa: E402,F401
 import r2pkg.fact_backing  # noqa: E402,F401
 import r2pkg.inferred_facts  # noqa: E402,F401
 import r2pkg.listing_views  # noqa: E402,F401
+import r2pkg.audit_listings  # noqa: E402,F401
 import r2pkg.similar_cases  # noqa: E402,F401
 import r2pkg.figures  # noqa: E402,F401
-import r2pkg.loaded_views  # noqa: E402,F401 - the chain index, built as the folder loads

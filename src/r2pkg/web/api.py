@@ -85,14 +85,15 @@ def _non_empty(text: str, name: str) -> str:
 @bp.get("/chain")
 def chain():
     """Authority chains of a node (``?node=``), or the path to another (``&to=``)."""
-    from r2pkg.chains import authority_chains, connection, graph_index
     from r2pkg.chains_svg import chain_svg
+    from r2pkg.node_chains import chains_of, connection_of
 
     store = get_store()
     node = resolve_name(store, _required("node")).node
-    index = graph_index(store)
     target = request.args.get("to")
-    found = connection(index, node, resolve_name(store, target).node) if target else authority_chains(index, node)
+    # one node's chains (or two nodes' connection) are read from lookups (r2pkg.node_chains),
+    # never from the whole-graph chain index
+    found = connection_of(store, node, resolve_name(store, target).node) if target else chains_of(store, node)
     fmt = request.args.get("format")
     if fmt in ("bibtex", "ris", "csl-json") and not target:
         return _cite(store, found, fmt)
@@ -120,9 +121,8 @@ def _cite(store, found: dict, fmt: str) -> Response:
 @bp.get("/precedents")
 def precedents():
     """What a case draws on, what draws on it, and similar cases (``?case=``)."""
-    from r2pkg.chains import graph_index
-    from r2pkg.chains import precedents as find_precedents
     from r2pkg.chains_svg import precedents_svg, timeline_svg
+    from r2pkg.node_precedents import is_case, precedents_of
 
     store = get_store()
     given = _required("case")
@@ -131,8 +131,7 @@ def precedents():
     except UnknownNodeError:  # a node of another class: say what it is, and where its answers are
         resolution = resolve_name(store, given)
     case = resolution.node
-    index = graph_index(store)
-    if case not in index.cases:
+    if not is_case(store, case):
         kinds = ", ".join(sorted(store.label(t) for t in store.types(case))) or "no class"
         raise InputError(
             f"{store.label(case)} is not a case (it is: {kinds}); precedents are recorded between cases.",
@@ -141,7 +140,7 @@ def precedents():
     json = wants_json()
     # a page lists (and draws) the nearest PRECEDENTS_SHOWN of each list unless asked for all;
     # the JSON answer has every one, as the command line's
-    found = find_precedents(index, case, shown=None if json or request.args.get("all") else PRECEDENTS_SHOWN)
+    found = precedents_of(store, case, shown=None if json or request.args.get("all") else PRECEDENTS_SHOWN)
     if resolution.others:  # the other nodes the same name names, as the CLI lists them
         found = {**found, "resolved": {**resolution.as_dict(store), "note": resolution.note(store, given)}}
     if json:

@@ -1,16 +1,18 @@
 """Read the views pages need while ``r2pkg serve`` is idle, not on a reader's first view.
 
-The on-disk store (``oxigraph:DIR``) builds the chain index and the home page's figures as it
-loads and keeps them in ``DIR/views``; a process that opens the folder reads them when first
-asked. At a million triples the chain index is a 28 MB file, about a second to read, and the
-first chain or precedents page after a restart waited for it (2.7 s in ``bench/pages.py``,
-with the collector running). So ``serve`` reads them in a background thread, as soon as no
-request has been under way for :data:`QUIET` seconds: on two busy cores, a read started at
-once slowed the pages asked during it (in ``bench/pages.py`` at 1M an organ page's first view
-went from 1.2 s to 2.0 s), so it waits for a pause and never runs ahead of a reader. A
-reader whose page needs the index before it is read reads it then, once (``graph_index``
-holds a lock). Nothing is built here that the load did not already build: a view missing
-from the folder is left for the page that needs it, as before.
+The on-disk store (``oxigraph:DIR``) builds the home page's figures and the cases' features
+(``r2pkg.similar_cases``, which a precedents page scores similar cases from) as it loads and
+keeps them in ``DIR/views``; a process that opens the folder reads them when first asked
+(and the editor's inferred precedent links are picked out, :mod:`r2pkg.node_precedents`). So
+``serve`` reads them in a background thread, as soon as no request has been under way for
+:data:`QUIET` seconds: on two busy cores, a read started at once slowed the pages asked during
+it (in ``bench/pages.py`` at 1M an organ page's first view went from 1.2 s to 2.0 s), so it
+waits for a pause and never runs ahead of a reader. Nothing is built here that the load did
+not already build: a view missing from the folder is left for the page that needs it.
+
+The whole-graph chain index is not read: chain and precedents pages read one node's chains
+from lookups (:mod:`r2pkg.node_chains`); at ten million triples the index was a 272 MB file
+that serve held for pages that need a few dozen of its nodes.
 """
 
 from __future__ import annotations
@@ -68,9 +70,11 @@ def preload(store: Store, app: Flask | None = None) -> threading.Thread | None:
 
 
 def _read(store: Store, requests: _Requests | None) -> None:
-    from r2pkg.chains import INDEX_VIEW, graph_index
     from r2pkg.figures import VIEW as FIGURES
     from r2pkg.figures import figures
+    from r2pkg.node_precedents import inferred_precedent_links
+    from r2pkg.similar_cases import VIEW as CASE_FEATURES
+    from r2pkg.similar_cases import build as build_case_features
 
     try:
         if requests is not None:
@@ -78,10 +82,9 @@ def _read(store: Store, requests: _Requests | None) -> None:
                 time.sleep(QUIET - idle if idle else QUIET / 3)
         if store.has_saved_view(FIGURES):
             figures(store)
-        if INDEX_VIEW in store.derived or store.has_saved_view(INDEX_VIEW):
-            index = graph_index(store)
-            index.simple_authority  # noqa: B018 - the chain page's own copy, built once
-            index.cases_by_feature  # noqa: B018 - and the precedents page's
+        if CASE_FEATURES in store.derived or store.has_saved_view(CASE_FEATURES):
+            store.view(CASE_FEATURES, build_case_features)
+        inferred_precedent_links(store)  # the editor's inferred precedent links (a few lookups)
     except Exception as exc:  # noqa: BLE001 - a failed preload only leaves the work to the first view
         print(f"r2pkg: could not read the saved views in advance ({exc}); the first page that needs "
               "them reads them", file=sys.stderr)
