@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from rdflib import RDF, RDFS, BNode, Graph
 from rdflib.term import Node
 
-from r2pkg.citation_index import Term, _key, _term
 from r2pkg.fragments import Fragment
 from r2pkg.namespaces import R2P
 from r2pkg.query_views import view_of
@@ -28,6 +27,7 @@ from r2pkg.sparql import Answer, prepare
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
 from r2pkg.view_changes import Change, apply
+from r2pkg.view_terms import Term, key_of, term_of
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "editors-reading-2"
@@ -60,18 +60,18 @@ def build(store: Store) -> dict:
     for row in found.rows:
         rows.setdefault(row[column], []).append(_compact(row))
     return {"text": text, "names": list(found.names),
-            "rows": {_key(node): tuple(node_rows) for node, node_rows in rows.items()},
-            "types": {_key(node): _types(store, node) for node in rows}}
+            "rows": {key_of(node): tuple(node_rows) for node, node_rows in rows.items()},
+            "types": {key_of(node): _types(store, node) for node in rows}}
 
 
 def _compact(row) -> Row:
-    """A row as tuples of strings (the citation index's form): a view of 17,000 rows is saved
+    """A row as tuples of strings (:mod:`r2pkg.view_terms`): a view of 17,000 rows is saved
     at every write, and rdflib terms pickle ten times slower."""
-    return tuple(None if value is None else _key(value) for value in row)
+    return tuple(None if value is None else key_of(value) for value in row)
 
 
 def _types(store: Store, node: Node) -> frozenset:
-    return frozenset(_key(t) for t in store.objects(node, RDF.type))
+    return frozenset(key_of(t) for t in store.objects(node, RDF.type))
 
 
 def update(view: dict, store: Store, entry: Graph) -> dict:
@@ -96,7 +96,7 @@ def changes(view: dict, store: Store, entry: Graph) -> list[Change]:
             rows.setdefault(row[column], []).append(_compact(row))
     steps: list[Change] = []
     for node in nodes:
-        key = _key(node)
+        key = key_of(node)
         if node in rows:
             steps.append(("set", ("rows", key), tuple(rows[node])))
             steps.append(("set", ("types", key), _types(store, node)))
@@ -164,14 +164,14 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
     _, rows, terms = ordered
     wanted = bindings.get("__type_iri")
     if wanted is not None:
-        column, wanted_key = view["names"].index("node"), _key(wanted)
+        column, wanted_key = view["names"].index("node"), key_of(wanted)
         rows = [row for row in rows if wanted_key in view["types"].get(row[column], ())]
 
     def term(value: Term | None) -> Node | None:
         if value is None:
             return None
         if value not in terms:
-            terms[value] = _term(value)
+            terms[value] = term_of(value)
         return terms[value]
     return Answer.select(list(view["names"]), ([term(v) for v in row] for row in rows), max_rows)
 

@@ -26,7 +26,6 @@ from collections.abc import Mapping
 from rdflib import RDF, RDFS, BNode, Graph
 from rdflib.term import Node
 
-from r2pkg.citation_index import _key, _term
 from r2pkg.fragments import Fragment
 from r2pkg.namespaces import R2P
 from r2pkg.query_views import view_of
@@ -34,6 +33,7 @@ from r2pkg.sparql import Answer, prepare
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
 from r2pkg.view_changes import apply
+from r2pkg.view_terms import key_of, term_of
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "inferred-facts-1"
@@ -65,12 +65,12 @@ def _by_node(store: Store, found: Answer, wanted: set[Node] | None) -> dict:
     counted: dict[Node, Counter] = {}
     for row in found.rows:
         if wanted is None or row[column] in wanted:
-            counted.setdefault(row[column], Counter())[tuple(None if v is None else _key(v) for v in row)] += 1
+            counted.setdefault(row[column], Counter())[tuple(None if v is None else key_of(v) for v in row)] += 1
     rows, types = {}, {}
     for node, rows_of in counted.items():
-        classes = frozenset(_key(t) for t in store.objects(node, RDF.type))
-        rows[_key(node)] = tuple(row for row, n in rows_of.items() for _ in range(n // max(len(classes), 1)))
-        types[_key(node)] = classes
+        classes = frozenset(key_of(t) for t in store.objects(node, RDF.type))
+        rows[key_of(node)] = tuple(row for row, n in rows_of.items() for _ in range(n // max(len(classes), 1)))
+        types[key_of(node)] = classes
     return {"rows": rows, "types": types}
 
 
@@ -85,7 +85,7 @@ def changes(view: dict, store: Store, entry: Graph) -> list:
     found = _by_node(store, fragment.answer(view["text"]), nodes)
     changes: list = []
     for node in sorted(nodes, key=str):
-        key = _key(node)
+        key = key_of(node)
         for part in ("rows", "types"):
             if key in found[part]:
                 changes.append(("set", (part, key), found[part][key]))
@@ -133,14 +133,14 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
         rows = [row for node_rows in view["rows"].values() for row in node_rows]
         ordered = store.derived[_SORTED] = (view, sorted(rows, key=order(view["names"])), {})
     _, rows, terms = ordered
-    column, wanted_key = view["names"].index("node"), _key(wanted)
+    column, wanted_key = view["names"].index("node"), key_of(wanted)
     rows = [row for row in rows if wanted_key in view["types"].get(row[column], ())]
 
     def term(value):
         if value is None:
             return None
         if value not in terms:
-            terms[value] = _term(value)
+            terms[value] = term_of(value)
         return terms[value]
     return Answer.select(list(view["names"]), ([term(v) for v in row] for row in rows), max_rows)
 
