@@ -28,12 +28,12 @@ from rdflib.term import Node
 
 from r2pkg.fragments import Fragment
 from r2pkg.namespaces import R2P
-from r2pkg.query_views import view_of
+from r2pkg.query_views import order_by, rows_by_node, view_of
 from r2pkg.sparql import Answer, prepare
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
 from r2pkg.view_changes import apply
-from r2pkg.view_terms import key_of, term_of
+from r2pkg.view_terms import key_of
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "inferred-facts-1"
@@ -110,14 +110,8 @@ def affected(store: Store, entry: Graph) -> set[Node]:
 
 def order(names: list[str]):
     """The query's ``ORDER BY ?nodeLabel ?locator ?node ?source ?sourceLabel ?note`` as a Python
-    sort key on the view's rows (a term's second string is its ``STR()``, an unbound note sorts first)."""
-    at = {name: i for i, name in enumerate(names)}
-    keyed = [at[name] for name in ("nodeLabel", "locator", "node", "source", "sourceLabel", "note")]
-
-    def key(row) -> tuple:
-        return (tuple("" if row[i] is None else row[i][1] for i in keyed),
-                tuple("" if v is None else v[1] for v in row))
-    return key
+    sort key on the view's rows (:func:`r2pkg.query_views.order_by`)."""
+    return order_by(names, ("nodeLabel", "locator", "node", "source", "sourceLabel", "note"))
 
 
 def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
@@ -128,21 +122,7 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
     view = view_of(store, VIEW, build, held_only) if wanted is not None else None
     if view is None or view["text"] != text:
         return None
-    ordered = store.derived.get(_SORTED)
-    if ordered is None or ordered[0] is not view:
-        rows = [row for node_rows in view["rows"].values() for row in node_rows]
-        ordered = store.derived[_SORTED] = (view, sorted(rows, key=order(view["names"])), {})
-    _, rows, terms = ordered
-    column, wanted_key = view["names"].index("node"), key_of(wanted)
-    rows = [row for row in rows if wanted_key in view["types"].get(row[column], ())]
-
-    def term(value):
-        if value is None:
-            return None
-        if value not in terms:
-            terms[value] = term_of(value)
-        return terms[value]
-    return Answer.select(list(view["names"]), ([term(v) for v in row] for row in rows), max_rows)
+    return rows_by_node(store, view, _SORTED, order(view["names"]), wanted, max_rows)
 
 
 def update(view: dict, store: Store, entry: Graph) -> dict:
