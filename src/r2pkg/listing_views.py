@@ -175,8 +175,9 @@ def changes(listing: Listing, view: dict, store: Store, entry: Graph) -> list[Ch
         value = term_of(value_key) if value_key else None
         answered = fragment.answer(view["text"], _bindings(listing, value))
         now = _grouped(listing, answered, anchors)
-        kept = {anchor: rows for anchor, rows in by_anchor.items() if anchor not in keys and anchor is not None}
-        now = _with_unmatched(listing, store, view["text"], value, {**kept, **now})
+        if listing.left is not None:  # the unmatched rows depend on every anchor's rows, not only these
+            kept = {anchor: rows for anchor, rows in by_anchor.items() if anchor not in keys and anchor is not None}
+            now = _with_unmatched(listing, store, view["text"], value, {**kept, **now})
         for anchor in keys | ({None} if listing.left is not None else set()):
             if anchor in now:
                 if by_anchor.get(anchor) != now[anchor]:
