@@ -135,7 +135,14 @@ def copied_home(size: str, folder: Path) -> tuple[Path, str]:
     scratch = C.WORK / f"accept-{size}-scratch"
     shutil.rmtree(scratch, ignore_errors=True)
     started = time.perf_counter()
-    shutil.copytree(folder, scratch, symlinks=True)
+    import pyoxigraph as ox
+
+    from r2pkg.store.oxigraph_dir import DATABASE
+
+    # the database as Oxigraph's own checkpoint (consistent while a server has it open, whose
+    # files a plain copy would see change under it), the manifest and the views as files
+    shutil.copytree(folder, scratch, symlinks=True, ignore=lambda d, names: [DATABASE] if Path(d) == folder else [])
+    ox.Store.read_only(str(folder / DATABASE)).backup(str(scratch / DATABASE))
     print(f"[bench] copied {folder} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     os.environ["R2PKG_HOME"] = str(home)
     return home, f"oxigraph:{scratch}"

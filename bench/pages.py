@@ -44,19 +44,22 @@ PAGES = {
     "citator": "/citator?document=doc:S-RES-1674",
     "linked (2nd page)": "/linked?node=https://w3id.org/r2pkg/id/pillar/3"
                          "&property=https://w3id.org/r2pkg/ontology%23pillar&offset=200",
+    # the longest listing (1,682 rows at 1M): a saved query's page, shown 200 rows at a time
+    "long listing (saved query)": "/queries/responses-resting-on-chapter-vii",
 }
 
 
-def _get(port: int, path: str) -> tuple[int | str, float]:
+def _get(port: int, path: str) -> tuple[int | str, float, int]:
+    """The page's status, the seconds until its last byte, and its size in bytes."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     started = time.perf_counter()
     try:
         conn.request("GET", path, headers={"Accept": "text/html"})
         response = conn.getresponse()
-        response.read()
-        return response.status, time.perf_counter() - started
+        body = response.read()
+        return response.status, time.perf_counter() - started, len(body)
     except (OSError, http.client.HTTPException) as exc:
-        return type(exc).__name__, time.perf_counter() - started
+        return type(exc).__name__, time.perf_counter() - started, 0
     finally:
         conn.close()
 
@@ -78,9 +81,9 @@ def measure(port: int, pages: dict[str, str], repeats: int) -> list[list[str]]:
     first = {name: _get(port, path) for name, path in pages.items()}
     for name, path in pages.items():
         warm = [_get(port, path) for _ in range(repeats)]
-        times = [t for _, t in warm]
-        statuses = sorted({str(s) for s, _ in [first[name], *warm]})
-        rows.append([name, ", ".join(statuses), f"{1000 * first[name][1]:.0f}",
+        times = [t for _, t, _ in warm]
+        statuses = sorted({str(s) for s, _, _ in [first[name], *warm]})
+        rows.append([name, ", ".join(statuses), f"{first[name][2] / 1000:.0f}", f"{1000 * first[name][1]:.0f}",
                      f"{1000 * C.percentile(times, 50):.0f}", f"{1000 * C.percentile(times, 95):.0f}"])
     return rows
 
@@ -96,6 +99,7 @@ def main() -> int:
     ap.add_argument("--page-types-only", action="store_true",
                     help="only the page types, not every saved query's page (minutes less at 1M)")
     args = ap.parse_args()
+    load_start = os.getloadavg()[0]
     extra, _meta = C.synthetic(args.size)
     home = C.mirror_home(args.size, extra)
     folder = C.WORK / f"pages-dir-{args.size}"
@@ -107,15 +111,20 @@ def main() -> int:
         time.sleep(args.settle)
         rows = measure(server.port, targets(not args.page_types_only), args.repeats)
         rss = server.status().get("VmHWM", 0.0)
-    table = C.md_table(["page", "status", "first view ms", "warm p50 ms", "warm p95 ms"], rows)
+    table = C.md_table(["page", "status", "kB", "first view ms", "warm p50 ms", "warm p95 ms"], rows)
     print(table)
-    print(f"load {loaded:.1f} s; serve to first answer {ready:.2f} s; server peak RSS {rss:.0f} MB")
+    import r2pkg  # the code the server runs: the first r2pkg on PYTHONPATH, else the installed one
+
+    code = Path(r2pkg.__file__).parent
+    measured = f"{code} (sha256 {C.source_digest(code)})"
+    print(f"load {loaded:.1f} s; serve to first answer {ready:.2f} s; server peak RSS {rss:.0f} MB; code {measured}")
     if not args.no_results:
         stamp = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
         text = (f"\n## Page waits ({args.size}, store oxigraph:DIR)\n\n"
                 f"Command: `python bench/pages.py --size {args.size} --repeats {args.repeats}"
                 f"{' --page-types-only' if args.page_types_only else ''}{f' --settle {args.settle:g}' if args.settle else ''}`  \n"
-                f"Date: {stamp}; {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}  \n"
+                f"Date: {stamp}; {os.cpu_count()} cores; load average at start {load_start:.2f}, "
+                f"at the end {os.getloadavg()[0]:.2f}; code measured: `{measured}`  \n"
                 f"`r2pkg serve --store oxigraph:DIR --threads {args.threads}` on a folder already loaded "
                 f"(first load {loaded:.1f} s); serve to first answered query {ready:.2f} s; the server's "
                 f"peak RSS {rss:.0f} MB. First view: each page's first request after serve, in the "

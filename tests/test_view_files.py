@@ -19,8 +19,8 @@ from rdflib import Graph
 import functools
 from types import SimpleNamespace
 
-from r2pkg import (citation_index, claim_groups, editors_reading, fact_backing, figures, inferred_facts,
-                   listing_views, similar_cases)
+from r2pkg import (claim_groups, editors_reading, fact_backing, figures, inferred_facts, listing_views,
+                   similar_cases)
 from r2pkg.store import open_store, view_files
 from r2pkg.store.base import INCREMENTAL
 from r2pkg.view_changes import apply
@@ -28,7 +28,7 @@ from pausing import kill_when_paused
 
 TESTS = Path(__file__).parent
 #: Every view a write updates: a module with VIEW and build(store), or a listing as one.
-VIEWS = (citation_index, claim_groups, editors_reading, figures, fact_backing, inferred_facts, similar_cases,
+VIEWS = (claim_groups, editors_reading, figures, fact_backing, inferred_facts, similar_cases,
          *(SimpleNamespace(VIEW=listing.view, build=functools.partial(listing_views.build, listing))
            for listing in listing_views.LISTINGS.values()))
 
@@ -193,7 +193,7 @@ def test_writes_of_several_processes_append_and_a_later_one_reads_them(folder: P
     sizes = log_sizes(folder)
     assert set(sizes) == set(INCREMENTAL) and all(sizes.values())  # appended, not saved whole
     write(folder, [1, 3])  # a removal, then another entry, by another process
-    assert all(log_sizes(folder)[name] > sizes[name] for name in ("citations-2", "editors-reading-2"))
+    assert all(log_sizes(folder)[name] > sizes[name] for name in (claim_groups.VIEW, editors_reading.VIEW))
     all_views_match_a_rebuild(folder)
     write(folder, [4], compact=True)  # saved whole: the logs emptied
     assert set(log_sizes(folder).values()) == {0}
@@ -210,7 +210,7 @@ def test_a_view_written_by_an_earlier_generation_is_not_read_as_current(folder: 
     now = {m.VIEW: m.build(store) for m in VIEWS}
     assert all(store._saved_view(name) == now[name] for name in now)
     changed = {name for name in now if now[name] != before[name]}  # the entry leaves some views as they were
-    assert {m.VIEW for m in (citation_index, claim_groups, editors_reading, figures)} <= changed
+    assert {m.VIEW for m in (claim_groups, editors_reading, figures)} <= changed
     store.manifest["generation"] += 1  # as if a write had gone in without its views' changes
     assert all(store._saved_view(name) is None for name in now)
     store.manifest["generation"] -= 2  # a process that opened before the write: the view it had

@@ -190,3 +190,63 @@ def test_saved_query_page_with_a_name_of_nothing_answers_400(client):
     assert "names no node of the graph" in response.get_data(as_text=True)
     as_json = client.get("/queries/precedents-draws-on?case=case:rwanda-1995&format=json")
     assert as_json.status_code == 400 and "case:rwanda-1995" in as_json.get_json()["error"]["message"]
+
+
+def test_a_long_saved_query_page_shows_its_rows_a_page_at_a_time_and_json_gives_them_all(oxigraph_store):
+    """The editors'-reading listing has 304 rows on the bundled graph: its page shows 200 with
+    their count and a link to the rest, the next page the other 104, in the same order as the
+    JSON answer, which gives every row (also when asked with an offset); the query's
+    parameters are kept by the links; a bad offset is a clear error, one past the end says so."""
+    import re
+    from html import unescape
+
+    from r2pkg.queries import saved_queries
+    from r2pkg.web import create_app
+
+    client = create_app({"TESTING": True}, store=oxigraph_store).test_client()
+    name = "where-the-answer-rests-on-an-editors-reading"
+    path = f"/queries/{name}"
+    total = saved_queries()[name].expect["rows"]
+    assert total == 304
+
+    def rows(html: str) -> list[str]:
+        body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+        return [unescape(m) for m in re.findall(r'<tr><td><a href="([^"]+)"', body)]
+
+    def link(html: str, rel: str) -> str | None:
+        found = re.search(rf'<a rel="{rel}" href="([^"]+)"', html)
+        return unescape(found.group(1)) if found else None
+
+    first = client.get(path)
+    html = first.get_data(as_text=True)
+    assert first.status_code == 200 and "Rows 1–200 of 304." in html
+    assert len(rows(html)) == 200 and link(html, "next") == f"{path}?offset=200" and link(html, "prev") is None
+    second = client.get(link(html, "next")).get_data(as_text=True)
+    assert "Rows 201–304 of 304." in second and len(rows(second)) == 104
+    assert link(second, "next") is None and link(second, "prev") == path
+    as_json = client.get(f"{path}?offset=200&format=json").get_json()["results"]["bindings"]
+    assert len(as_json) == total == len(client.get(path, headers={"Accept": "application/json"}).get_json()
+                                          ["results"]["bindings"])
+    iris = [b["node"]["value"] for b in as_json]
+    assert [href.rsplit("/id/", 1)[-1] for href in rows(html) + rows(second)] == [i.rsplit("/id/", 1)[-1] for i in iris]
+    assert f'href="{path}?format=json"' in html  # the JSON link: every row, whatever page it is on
+
+    claims = client.get(f"{path}?type=r2p:Claim").get_data(as_text=True)
+    wanted = len(client.get(f"{path}?type=r2p:Claim&format=json").get_json()["results"]["bindings"])
+    if wanted > 200:
+        assert link(claims, "next") == f"{path}?type=r2p%3AClaim&offset=200"
+    else:
+        assert len(rows(claims)) == wanted and link(claims, "next") is None
+
+    bad = client.get(f"{path}?offset=ten")
+    assert bad.status_code == 400 and "offset" in bad.get_data(as_text=True)
+    past = client.get(f"{path}?offset=400").get_data(as_text=True)
+    assert "No rows from 401: there are 304." in past and rows(past) == [] and f'href="{path}"' in past
+
+
+def test_a_short_saved_query_page_shows_every_row_and_no_page_links(oxigraph_store):
+    from r2pkg.web import create_app
+
+    client = create_app({"TESTING": True}, store=oxigraph_store).test_client()
+    html = client.get("/queries/who-held-a-mandate").get_data(as_text=True)
+    assert " row(s)." in html and 'rel="next"' not in html and "Rows 1–" not in html

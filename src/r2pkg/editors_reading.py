@@ -20,14 +20,14 @@ from collections.abc import Mapping
 from rdflib import RDF, RDFS, BNode, Graph
 from rdflib.term import Node
 
-from r2pkg.citation_index import Term, _key, _term
 from r2pkg.fragments import Fragment
 from r2pkg.namespaces import R2P
-from r2pkg.query_views import view_of
+from r2pkg.query_views import order_by, rows_by_node, view_of
 from r2pkg.sparql import Answer, prepare
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
 from r2pkg.view_changes import Change, apply
+from r2pkg.view_terms import Term, key_of
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "editors-reading-2"
@@ -60,18 +60,18 @@ def build(store: Store) -> dict:
     for row in found.rows:
         rows.setdefault(row[column], []).append(_compact(row))
     return {"text": text, "names": list(found.names),
-            "rows": {_key(node): tuple(node_rows) for node, node_rows in rows.items()},
-            "types": {_key(node): _types(store, node) for node in rows}}
+            "rows": {key_of(node): tuple(node_rows) for node, node_rows in rows.items()},
+            "types": {key_of(node): _types(store, node) for node in rows}}
 
 
 def _compact(row) -> Row:
-    """A row as tuples of strings (the citation index's form): a view of 17,000 rows is saved
+    """A row as tuples of strings (:mod:`r2pkg.view_terms`): a view of 17,000 rows is saved
     at every write, and rdflib terms pickle ten times slower."""
-    return tuple(None if value is None else _key(value) for value in row)
+    return tuple(None if value is None else key_of(value) for value in row)
 
 
 def _types(store: Store, node: Node) -> frozenset:
-    return frozenset(_key(t) for t in store.objects(node, RDF.type))
+    return frozenset(key_of(t) for t in store.objects(node, RDF.type))
 
 
 def update(view: dict, store: Store, entry: Graph) -> dict:
@@ -96,7 +96,7 @@ def changes(view: dict, store: Store, entry: Graph) -> list[Change]:
             rows.setdefault(row[column], []).append(_compact(row))
     steps: list[Change] = []
     for node in nodes:
-        key = _key(node)
+        key = key_of(node)
         if node in rows:
             steps.append(("set", ("rows", key), tuple(rows[node])))
             steps.append(("set", ("types", key), _types(store, node)))
@@ -137,43 +137,18 @@ def _claimed(store: Store, node: Node) -> list[tuple[Node, Node, Node]]:
 
 def order(names: list[str]):
     """The query's ``ORDER BY ?kind ?nodeLabel STR(?node) COALESCE(STR(?property), "") ...``
-    as a Python sort key on the view's rows (a term's second string is its ``STR()``); rows
-    the ORDER BY leaves tied are put in the order of their values."""
-    at = {name: i for i, name in enumerate(names)}
-    keyed = [at[n] for n in ("kind", "nodeLabel", "node", "property", "value", "locator", "note")]
-
-    def key(row: Row) -> tuple:
-        return (tuple("" if row[i] is None else row[i][1] for i in keyed),
-                tuple("" if v is None else v[1] for v in row))
-    return key
+    as a Python sort key on the view's rows (:func:`r2pkg.query_views.order_by`)."""
+    return order_by(names, ("kind", "nodeLabel", "node", "property", "value", "locator", "note"))
 
 
 def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
            held_only: bool = False) -> Answer | None:
     """The rows of the view in the query's order, of the nodes of the given class if any;
-    None if the saved query's text is not the one the view was built from. The rows are
-    sorted once per graph version, and only those answered (up to the row cap) are turned
-    into rdflib terms."""
+    None if the saved query's text is not the one the view was built from."""
     view = view_of(store, VIEW, build, held_only)
     if view is None or view["text"] != text:
         return None
-    ordered = store.derived.get(_SORTED)
-    if ordered is None or ordered[0] is not view:
-        rows = [row for node_rows in view["rows"].values() for row in node_rows]
-        ordered = store.derived[_SORTED] = (view, sorted(rows, key=order(view["names"])), {})
-    _, rows, terms = ordered
-    wanted = bindings.get("__type_iri")
-    if wanted is not None:
-        column, wanted_key = view["names"].index("node"), _key(wanted)
-        rows = [row for row in rows if wanted_key in view["types"].get(row[column], ())]
-
-    def term(value: Term | None) -> Node | None:
-        if value is None:
-            return None
-        if value not in terms:
-            terms[value] = _term(value)
-        return terms[value]
-    return Answer.select(list(view["names"]), ([term(v) for v in row] for row in rows), max_rows)
+    return rows_by_node(store, view, _SORTED, order(view["names"]), bindings.get("__type_iri"), max_rows)
 
 
 INCREMENTAL[VIEW] = changes

@@ -24,7 +24,6 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, Graph
 from rdflib.term import Node
 
-from r2pkg.citation_index import _key, _term
 from r2pkg.fragments import Fragment
 from r2pkg.namespaces import R2P
 from r2pkg.query_views import view_of
@@ -32,6 +31,7 @@ from r2pkg.sparql import Answer, prepare
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
 from r2pkg.view_changes import apply
+from r2pkg.view_terms import key_of, term_of
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "fact-backing-1"
@@ -62,12 +62,12 @@ def build(store: Store) -> dict:
     for name, text in texts.items():
         found = store.run(prepare(text), None)
         column = found.names.index("node")
-        offenders[name] = {_key(row[column]) for row in found.rows}
+        offenders[name] = {key_of(row[column]) for row in found.rows}
     return {"texts": texts, "offenders": offenders}
 
 
 def _judge(store: Store, texts: dict[str, str], nodes: Iterable) -> dict[str, set]:
-    """The nodes among ``nodes`` that each query lists (as :func:`_key` strings)."""
+    """The nodes among ``nodes`` that each query lists (as :func:`key_of` strings)."""
     offenders: dict[str, set] = {name: set() for name in texts}
     nodes = list(nodes)
     for start in range(0, len(nodes), BATCH):
@@ -75,7 +75,7 @@ def _judge(store: Store, texts: dict[str, str], nodes: Iterable) -> dict[str, se
         for name, text in texts.items():
             found = fragment.answer(text)
             column = found.names.index("node")
-            offenders[name].update(_key(row[column]) for row in found.rows)
+            offenders[name].update(key_of(row[column]) for row in found.rows)
     return offenders
 
 
@@ -109,7 +109,7 @@ def changes(view: dict, store: Store, entry: Graph) -> list:
         return [("set", (), build(store))]
     nodes = affected(store, entry)
     found = _judge(store, view["texts"], (to_ox(n) for n in nodes))
-    keys = {_key(n) for n in nodes}
+    keys = {key_of(n) for n in nodes}
     changes: list = []  # r2pkg.view_changes: only the judged nodes' membership
     for name in view["offenders"]:
         changes += [("discard", ("offenders", name), key) for key in sorted(keys - found[name])]
@@ -141,7 +141,7 @@ def answer(store: Store, name: str, text: str, bindings: Mapping[str, Node], max
     if view is None or view["texts"].get(name) != text:
         return None
     nodes = sorted(view["offenders"][name])
-    return _fragment(store, (to_ox(_term(key)) for key in nodes)).answer(text, bindings, max_rows)
+    return _fragment(store, (to_ox(term_of(key)) for key in nodes)).answer(text, bindings, max_rows)
 
 
 def update(view: dict, store: Store, entry: Graph) -> dict:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from rdflib import RDF, RDFS, Graph
 
-from r2pkg.citation_index import _key
 from r2pkg.store.base import BUILT_ON_LOAD, COUNTED_CLASSES, INCREMENTAL, Store
 from r2pkg.view_changes import Change, apply
+from r2pkg.view_terms import key_of
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "figures-1"
@@ -34,7 +34,7 @@ def build(store: Store) -> dict:
     """The members of each counted class (and of its subclasses), and the classes counted."""
     classes = {name: frozenset({cls} | set(store.transitive_subjects(RDFS.subClassOf, cls)))
                for name, cls in COUNTED_CLASSES.items()}
-    members = {name: {_key(s) for c in counted for s in store.subjects(RDF.type, c)}
+    members = {name: {key_of(s) for c in counted for s in store.subjects(RDF.type, c)}
                for name, counted in classes.items()}
     return {"classes": classes, "members": members}
 
@@ -53,9 +53,9 @@ def changes(view: dict, store: Store, entry: Graph) -> list[Change]:
     for node in set(entry.subjects(RDF.type, None)):
         now = set(store.objects(node, RDF.type))
         for name, counted in view["classes"].items():
-            member = _key(node) in view["members"][name]
+            member = key_of(node) in view["members"][name]
             if bool(now & counted) != member:
-                found.append(("discard" if member else "add", ("members", name), _key(node)))
+                found.append(("discard" if member else "add", ("members", name), key_of(node)))
     return found
 
 

@@ -26,14 +26,14 @@ from collections.abc import Mapping
 from rdflib import RDF, RDFS, BNode, Graph
 from rdflib.term import Node
 
-from r2pkg.citation_index import _key, _term
 from r2pkg.fragments import Fragment
 from r2pkg.namespaces import R2P
-from r2pkg.query_views import view_of
+from r2pkg.query_views import order_by, rows_by_node, view_of
 from r2pkg.sparql import Answer, prepare
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
 from r2pkg.view_changes import apply
+from r2pkg.view_terms import key_of
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "inferred-facts-1"
@@ -65,12 +65,12 @@ def _by_node(store: Store, found: Answer, wanted: set[Node] | None) -> dict:
     counted: dict[Node, Counter] = {}
     for row in found.rows:
         if wanted is None or row[column] in wanted:
-            counted.setdefault(row[column], Counter())[tuple(None if v is None else _key(v) for v in row)] += 1
+            counted.setdefault(row[column], Counter())[tuple(None if v is None else key_of(v) for v in row)] += 1
     rows, types = {}, {}
     for node, rows_of in counted.items():
-        classes = frozenset(_key(t) for t in store.objects(node, RDF.type))
-        rows[_key(node)] = tuple(row for row, n in rows_of.items() for _ in range(n // max(len(classes), 1)))
-        types[_key(node)] = classes
+        classes = frozenset(key_of(t) for t in store.objects(node, RDF.type))
+        rows[key_of(node)] = tuple(row for row, n in rows_of.items() for _ in range(n // max(len(classes), 1)))
+        types[key_of(node)] = classes
     return {"rows": rows, "types": types}
 
 
@@ -85,7 +85,7 @@ def changes(view: dict, store: Store, entry: Graph) -> list:
     found = _by_node(store, fragment.answer(view["text"]), nodes)
     changes: list = []
     for node in sorted(nodes, key=str):
-        key = _key(node)
+        key = key_of(node)
         for part in ("rows", "types"):
             if key in found[part]:
                 changes.append(("set", (part, key), found[part][key]))
@@ -110,14 +110,8 @@ def affected(store: Store, entry: Graph) -> set[Node]:
 
 def order(names: list[str]):
     """The query's ``ORDER BY ?nodeLabel ?locator ?node ?source ?sourceLabel ?note`` as a Python
-    sort key on the view's rows (a term's second string is its ``STR()``, an unbound note sorts first)."""
-    at = {name: i for i, name in enumerate(names)}
-    keyed = [at[name] for name in ("nodeLabel", "locator", "node", "source", "sourceLabel", "note")]
-
-    def key(row) -> tuple:
-        return (tuple("" if row[i] is None else row[i][1] for i in keyed),
-                tuple("" if v is None else v[1] for v in row))
-    return key
+    sort key on the view's rows (:func:`r2pkg.query_views.order_by`)."""
+    return order_by(names, ("nodeLabel", "locator", "node", "source", "sourceLabel", "note"))
 
 
 def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
@@ -128,21 +122,7 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
     view = view_of(store, VIEW, build, held_only) if wanted is not None else None
     if view is None or view["text"] != text:
         return None
-    ordered = store.derived.get(_SORTED)
-    if ordered is None or ordered[0] is not view:
-        rows = [row for node_rows in view["rows"].values() for row in node_rows]
-        ordered = store.derived[_SORTED] = (view, sorted(rows, key=order(view["names"])), {})
-    _, rows, terms = ordered
-    column, wanted_key = view["names"].index("node"), _key(wanted)
-    rows = [row for row in rows if wanted_key in view["types"].get(row[column], ())]
-
-    def term(value):
-        if value is None:
-            return None
-        if value not in terms:
-            terms[value] = _term(value)
-        return terms[value]
-    return Answer.select(list(view["names"]), ([term(v) for v in row] for row in rows), max_rows)
+    return rows_by_node(store, view, _SORTED, order(view["names"]), wanted, max_rows)
 
 
 def update(view: dict, store: Store, entry: Graph) -> dict:

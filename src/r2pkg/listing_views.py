@@ -11,7 +11,8 @@ The view is built from the query's own SPARQL text, run once per value on the wh
 the on-disk store loads. A write brings it up to date from the entry alone (:func:`update`):
 the anchors whose rows the entry can change are found by lookups (:attr:`Listing.affected`),
 the triples their rows depend on are read (:attr:`Listing.read`, :mod:`r2pkg.fragments`),
-and the same text is run on them. An entry that could change the rows of more anchors than
+and the same text is run on them; the changes are those anchors' rows (:func:`changes`), so a
+write appends them to the view's log on disk instead of saving the whole listing. An entry that could change the rows of more anchors than
 lookups find cheaply (a pillar's or a tool's label) rebuilds the view. The rows are answered
 in the query's ``ORDER BY``, which names every column, so that the view's order and the
 engine's agree. ``tests/test_query_views.py`` proves rows equal to the SPARQL's, on the
@@ -28,13 +29,14 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, BNode, Graph, URIRef
 from rdflib.term import Node
 
-from r2pkg.citation_index import _key, _term
 from r2pkg.fragments import Fragment
 from r2pkg.namespaces import R2P
 from r2pkg.query_views import view_of
 from r2pkg.sparql import Answer, prepare
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox
+from r2pkg.view_changes import Change, apply
+from r2pkg.view_terms import key_of, term_of
 
 
 #: More anchors than this to compute again after a write (the Charter's text relabelled, a
@@ -63,6 +65,11 @@ class Listing:
     #: column of the rows' other node, and what reads those nodes' own triples into a fragment.
     left: str | None = None
     read_left: Callable[[Fragment], None] | None = None
+    #: The class the query requires of an anchor (``?response a r2p:Response``), or None (the
+    #: listing's ``affected`` already keeps to its class): a node of another class has no rows,
+    #: and its triples are not read (a crime an entry's claim names is the value of thousands of
+    #: claims at a million triples).
+    anchor_class: URIRef | None = None
     #: Other parameters, held at their defaults (variable, parameter): the view answers for
     #: those values only, and any other value runs the SPARQL.
     fixed: tuple[tuple[str, str], ...] = ()
@@ -95,7 +102,7 @@ def _bindings(listing: Listing, value: Node | None) -> dict[str, Node]:
 
 
 def _value_key(value: Node | None) -> tuple:
-    return () if value is None else _key(value)
+    return () if value is None else key_of(value)
 
 
 def build(listing: Listing, store: Store) -> dict:
@@ -121,14 +128,14 @@ def _with_unmatched(listing: Listing, store: Store, text: str, value: Node | Non
     column, anchor = found.names.index(listing.left), found.names.index(listing.anchor)
     matched = {row[column] for anchored in rows.values() for row in anchored}
     unmatched = tuple(_compact(row) for row in found.rows
-                      if row[anchor] is None and _key(row[column]) not in matched)
+                      if row[anchor] is None and key_of(row[column]) not in matched)
     if unmatched:
         rows[None] = unmatched
     return rows
 
 
 def _compact(row) -> tuple:
-    return tuple(None if v is None else _key(v) for v in row)
+    return tuple(None if v is None else key_of(v) for v in row)
 
 
 def _grouped(listing: Listing, found: Answer, wanted: set[Node] | None) -> dict:
@@ -136,31 +143,59 @@ def _grouped(listing: Listing, found: Answer, wanted: set[Node] | None) -> dict:
     grouped: dict = {}
     for row in found.rows:
         if row[column] is not None and (wanted is None or row[column] in wanted):
-            grouped.setdefault(_key(row[column]), []).append(_compact(row))
+            grouped.setdefault(key_of(row[column]), []).append(_compact(row))
     return {anchor: tuple(rows) for anchor, rows in grouped.items()}
 
 
 def update(listing: Listing, view: dict, store: Store, entry: Graph) -> dict:
     """The view after ``entry`` was added to (or taken out of) ``store``."""
+    return apply(view, changes(listing, view, store, entry))  # type: ignore[return-value]
+
+
+def changes(listing: Listing, view: dict, store: Store, entry: Graph) -> list[Change]:
+    """What ``entry`` (added to, or taken out of, ``store``) changes in the view, keyed by
+    (parameter value, anchor): the rows of the anchors it can change, computed again on their
+    own triples, so that a write saves those rows alone (the whole listing, saved at each write,
+    cost 50-80 ms per listing at a million triples). An entry that could change the rows of
+    more anchors than lookups find cheaply gives the whole view, rebuilt."""
     anchors = listing.affected(store, entry)
     if anchors is None or len(anchors) > MAX_AFFECTED:
-        return build(listing, store)
+        return [("set", (), build(listing, store))]
+    anchors = _possible_anchors(listing, view, store, anchors)
     if not anchors and listing.left is None:
-        return view  # rows come only from anchors, and the entry changes none
+        return []  # rows come only from anchors, and the entry changes none: nothing saved
     fragment = Fragment(store)
     for anchor in anchors:
         listing.read(fragment, to_ox(anchor))
     if listing.read_left is not None:
         listing.read_left(fragment)
-    keys = {_key(anchor) for anchor in anchors}
-    updated = {**view, "rows": {}}
+    keys = {key_of(anchor) for anchor in anchors}
+    found: list[Change] = []
     for value_key, by_anchor in view["rows"].items():
-        value = _term(value_key) if value_key else None
-        found = fragment.answer(view["text"], _bindings(listing, value))
-        kept = {anchor: rows for anchor, rows in by_anchor.items() if anchor not in keys}
-        kept.update(_grouped(listing, found, anchors))
-        updated["rows"][value_key] = _with_unmatched(listing, store, view["text"], value, kept)
-    return updated
+        value = term_of(value_key) if value_key else None
+        answered = fragment.answer(view["text"], _bindings(listing, value))
+        now = _grouped(listing, answered, anchors)
+        if listing.left is not None:  # the unmatched rows depend on every anchor's rows, not only these
+            kept = {anchor: rows for anchor, rows in by_anchor.items() if anchor not in keys and anchor is not None}
+            now = _with_unmatched(listing, store, view["text"], value, {**kept, **now})
+        for anchor in keys | ({None} if listing.left is not None else set()):
+            if anchor in now:
+                if by_anchor.get(anchor) != now[anchor]:
+                    found.append(("set", ("rows", value_key, anchor), now[anchor]))
+            elif anchor in by_anchor:
+                found.append(("del", ("rows", value_key, anchor), None))
+    return found
+
+
+def _possible_anchors(listing: Listing, view: dict, store: Store, nodes: set[Node]) -> set[Node]:
+    """The nodes among ``nodes`` that can have rows now (of the anchor's class; the queries
+    require it) or had some (to be taken out); all of them for a listing whose ``affected``
+    keeps to its class itself."""
+    if listing.anchor_class is None:
+        return nodes
+    held = view["rows"].values()
+    return {node for node in nodes if (node, RDF.type, listing.anchor_class) in store
+            or any(key_of(node) in by_anchor for by_anchor in held)}
 
 
 def answer(listing: Listing, store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
@@ -181,7 +216,9 @@ def answer(listing: Listing, store: Store, text: str, bindings: Mapping[str, Nod
         at = [view["names"].index(name) for name in listing.order]
         rows = [row for rows in view["rows"][_value_key(value)].values() for row in rows]
         rows.sort(key=lambda row: tuple("" if row[i] is None else row[i][1] for i in at))
-        found = cache[_value_key(value)] = (view, [[None if v is None else _term(v) for v in row] for row in rows])
+        terms: dict = {}  # each distinct value made an rdflib term once (20,019 rows, 220,209 values at 10M)
+        found = cache[_value_key(value)] = (view, [[None if v is None else terms.get(v) or terms.setdefault(v, term_of(v))
+                                                    for v in row] for row in rows])
     return Answer.select(list(view["names"]), iter(found[1]), max_rows)
 
 
@@ -239,7 +276,7 @@ RESPONSES_BY_PILLAR = Listing(
     variable="_pillar_iri", parameter="pillar",
     order=("caseLabel", "responseLabel", "toolLabel", "response", "case", "tool", "assertion", "toolAssertion",
            "caseAssertion", "pillarLabel"),
-    read=_read_response, affected=_responses_affected)
+    read=_read_response, affected=_responses_affected, anchor_class=R2P.Response)
 
 # -- coercive-response-tools ----------------------------------------------------------------
 
@@ -264,7 +301,8 @@ COERCIVE_RESPONSE_TOOLS = Listing(
     query="coercive-response-tools", view="coercive-response-tools-1", anchor="response",
     variable=None, parameter=None,
     order=("toolLabel", "responseLabel", "tool", "response", "case", "caseLabel", "assertion", "caseAssertion"),
-    read=_read_response, affected=_tool_responses_affected, left="tool", read_left=_read_tools)
+    read=_read_response, affected=_tool_responses_affected, left="tool", read_left=_read_tools,
+    anchor_class=R2P.Response)
 
 # -- responses-resting-on-chapter-vii ---------------------------------------------------------
 
@@ -331,7 +369,7 @@ RESPONSES_ON_CHAPTER_VII = Listing(
     variable=None, parameter=None,
     order=("responseLabel", "response", "case", "caseLabel", "basis", "basisLabel", "provision", "provisionLabel",
            "caseAssertion", "source", "sourceLabel", "locator"),
-    read=_read_response_chain, affected=_chain_affected)
+    read=_read_response_chain, affected=_chain_affected, anchor_class=R2P.Response)
 
 # -- cases-outside-the-scope ------------------------------------------------------------------
 
@@ -355,7 +393,7 @@ def _cases_affected(store: Store, entry: Graph) -> set[Node]:
 CASES_OUTSIDE_THE_SCOPE = Listing(
     query="cases-outside-the-scope", view="cases-outside-the-scope-1", anchor="case",
     variable=None, parameter=None, order=("assertion", "caseLabel", "case", "scopeNote"),
-    read=_read_case, affected=_cases_affected)
+    read=_read_case, affected=_cases_affected, anchor_class=R2P.Case)
 
 #: The listings kept as views, by saved query.
 LISTINGS = {listing.query: listing
@@ -365,15 +403,8 @@ LISTINGS = {listing.query: listing
 
 def register(listing: Listing) -> None:
     """Keep ``listing``'s view up to date on writes, and build it as the on-disk store loads."""
-    INCREMENTAL[listing.view] = lambda view, store, entry: _changes(listing, view, store, entry)
+    INCREMENTAL[listing.view] = lambda view, store, entry: changes(listing, view, store, entry)
     BUILT_ON_LOAD[listing.view] = lambda store: build(listing, store)
-
-
-def _changes(listing: Listing, view: dict, store: Store, entry: Graph) -> dict | list:
-    """The view after the write, or no change at all (``[]``: nothing saved) where the entry
-    touches none of its anchors."""
-    updated = update(listing, view, store, entry)
-    return [] if updated is view else updated
 
 
 for _listing in LISTINGS.values():

@@ -45,6 +45,7 @@ from r2pkg.namespaces import R2P
 from r2pkg.sparql import Answer
 from r2pkg.store.base import Store
 from r2pkg.store.oxigraph import to_ox
+from r2pkg.view_terms import key_of, term_of
 
 Answerer = Callable[[Store, str, Mapping[str, Node], "int | None", bool], "Answer | None"]
 
@@ -259,3 +260,43 @@ ANSWERERS: dict[str, Answerer] = {
     "cases-involving-all-four-crimes": _listing("cases-involving-all-four-crimes"),
     "recommendations-by-support-level": _listing("recommendations-by-support-level"),
 }
+
+
+def order_by(names: list[str], columns: tuple[str, ...]) -> Callable[[tuple], tuple]:
+    """A saved query's ``ORDER BY`` on ``columns`` as a Python sort key on a view's rows (each
+    value a :mod:`r2pkg.view_terms` term, whose second string is its ``STR()``; an unbound
+    value sorts first); rows the ORDER BY leaves tied are put in the order of their values."""
+    at = {name: i for i, name in enumerate(names)}
+    keyed = [at[name] for name in columns]
+
+    def key(row: tuple) -> tuple:
+        return (tuple("" if row[i] is None else row[i][1] for i in keyed),
+                tuple("" if v is None else v[1] for v in row))
+    return key
+
+
+def rows_by_node(store: Store, view: dict, cache: str, key: Callable[[tuple], tuple],
+                 wanted: Node | None, max_rows: int | None) -> Answer:
+    """The rows of a view kept by node (``view["rows"]``, with each node's classes in
+    ``view["types"]``) in the query's order, of the nodes of class ``wanted`` if given.
+
+    The rows are sorted once per version of the view (kept in ``store.derived[cache]`` beside
+    it until a write replaces it), and only the rows answered, up to the row cap, are turned
+    into rdflib terms, each distinct value once."""
+    ordered = store.derived.get(cache)
+    if ordered is None or ordered[0] is not view:
+        rows = [row for node_rows in view["rows"].values() for row in node_rows]
+        ordered = store.derived[cache] = (view, sorted(rows, key=key), {})
+    _, rows, terms = ordered
+    if wanted is not None:
+        column, wanted_key = view["names"].index("node"), key_of(wanted)
+        rows = [row for row in rows if wanted_key in view["types"].get(row[column], ())]
+
+    def term(value):
+        if value is None:
+            return None
+        if value not in terms:
+            terms[value] = term_of(value)
+        return terms[value]
+    return Answer.select(list(view["names"]), ([term(v) for v in row] for row in rows), max_rows)
+

@@ -26,13 +26,13 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Graph, Literal
 from rdflib.term import Node
 
-from r2pkg.citation_index import _key, _term
 from r2pkg.namespaces import R2P
 from r2pkg.query_views import view_of
 from r2pkg.sparql import Answer
 from r2pkg.store.base import BUILT_ON_LOAD, INCREMENTAL, Store
 from r2pkg.store.oxigraph import to_ox, to_rdflib
 from r2pkg.view_changes import apply
+from r2pkg.view_terms import key_of, term_of
 
 #: The view's name; change it whenever the view's shape changes.
 VIEW = "case-features-1"
@@ -50,17 +50,17 @@ def _objects(store: Store, node: ox.NamedNode, prop: Node) -> list:
 def features(store: Store, case: Node) -> frozenset[Feature]:
     """The case's features, by lookups: its crimes, its responses' pillars, actors and tools."""
     node = to_ox(case)
-    found = {(_key(R2P.concernsCrime), _key(to_rdflib(v))) for v in _objects(store, node, R2P.concernsCrime)}
+    found = {(key_of(R2P.concernsCrime), key_of(to_rdflib(v))) for v in _objects(store, node, R2P.concernsCrime)}
     for response in _objects(store, node, R2P.hasResponse):
         if isinstance(response, ox.Literal):
             continue
         for prop in RESPONSE_FEATURES:
-            found.update((_key(prop), _key(to_rdflib(v))) for v in _objects(store, response, prop))
+            found.update((key_of(prop), key_of(to_rdflib(v))) for v in _objects(store, response, prop))
     return frozenset(found)
 
 
 def _labels(store: Store, case: Node) -> tuple:
-    return tuple(_key(to_rdflib(v)) for v in _objects(store, to_ox(case), RDFS.label))
+    return tuple(key_of(to_rdflib(v)) for v in _objects(store, to_ox(case), RDFS.label))
 
 
 def _cases(store: Store) -> list[Node]:
@@ -77,7 +77,7 @@ def build(store: Store) -> dict:
 
 
 def _read(view: dict, store: Store, case: Node) -> None:
-    key = _key(case)
+    key = key_of(case)
     view["features"].pop(key, None)
     view["labels"].pop(key, None)
     if (case, RDF.type, R2P.Case) in store:
@@ -96,7 +96,7 @@ def changes(view: dict, store: Store, entry: Graph) -> list:
             cases.update(g.subjects(R2P.hasResponse, s))
     changes: list = []
     for case in sorted(cases, key=str):
-        key = _key(case)
+        key = key_of(case)
         if (case, RDF.type, R2P.Case) in store:
             changes += [("set", ("features", key), features(store, case)), ("set", ("labels", key), _labels(store, case))]
         elif key in view["features"]:
@@ -115,7 +115,7 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
     own = features(store, case)
     scored = []
     if own:
-        own_key = _key(case)
+        own_key = key_of(case)
         for other, theirs in view["features"].items():
             shared = len({value for _prop, value in own & theirs})
             if shared and other != own_key:
@@ -128,7 +128,7 @@ def answer(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int 
 
     def term(key) -> Node:
         if key not in terms:
-            terms[key] = Literal(str(key), datatype=XSD.integer) if isinstance(key, int) else _term(key)
+            terms[key] = Literal(str(key), datatype=XSD.integer) if isinstance(key, int) else term_of(key)
         return terms[key]
     return Answer.select(["other", "otherLabel", "sharedFeatures"],
                          ([term(other), term(label), term(n)] for n, label, other in scored), max_rows)

@@ -50,16 +50,10 @@ Pattern = tuple[Node | None, Node | None, Node | None]
 #: Views a write brings up to date from the entry instead of dropping them:
 #: ``name -> changes(view, store, entry) -> [change, ...]`` (:mod:`r2pkg.view_changes`),
 #: called after the entry is in the store (or out of it). The changes are applied to the view
-#: held, and a backend that keeps views on disk saves them alone, not the whole view.
+#: held, and a backend that keeps views on disk saves them alone, not the whole view (an
+#: updater that rebuilds the view gives one change of the whole view, ``("set", (), view)``).
 #: A view module registers its function when it is imported.
 INCREMENTAL: dict[str, Callable[[object, Store, Graph], list]] = {}
-
-
-def _changes(name: str, view: object, store: Store, entry: Graph) -> list:
-    """The changes a write makes to a view. An updater that returns the new view itself
-    rather than a list of changes gives one change, the whole view (saved whole)."""
-    found = INCREMENTAL[name](view, store, entry)
-    return found if isinstance(found, list) else [("set", (), found)]
 
 
 #: Views a store that keeps views on disk builds as it loads the files (``name -> build``),
@@ -372,7 +366,7 @@ class Store(ABC):
         (:data:`INCREMENTAL`) are, every other view derived from the graph is forgotten."""
         with self._lock:
             self._write(entry)
-            changes = {name: _changes(name, view, self, entry) for name, view in self.derived.items()
+            changes = {name: INCREMENTAL[name](view, self, entry) for name, view in self.derived.items()
                        if name in INCREMENTAL}
             kept = {name: apply(self.derived[name], found) for name, found in changes.items()}
             self._relabel(entry)
@@ -402,7 +396,7 @@ class Store(ABC):
         """
         with self._lock:
             self._remove(triples)
-            changes = {name: _changes(name, view, self, triples) for name, view in self.derived.items()
+            changes = {name: INCREMENTAL[name](view, self, triples) for name, view in self.derived.items()
                        if name in INCREMENTAL}
             kept = {name: apply(self.derived[name], found) for name, found in changes.items()}
             self._relabel(triples)

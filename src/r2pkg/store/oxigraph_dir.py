@@ -3,7 +3,7 @@
 ``DIR/oxigraph/`` is Oxigraph's database; ``DIR/manifest.json`` lists the files it was
 loaded from, with their sizes and modification times, the triple count (dropped by a
 write, then counted again when asked) and a generation, bumped by every write.
-``DIR/views/`` keeps views of the whole graph (the chain index, the citation index) computed
+``DIR/views/`` keeps views of the whole graph (the chain index, the listings) computed
 by one process for the others, so that ``r2pkg chain`` and every server start read it
 instead of rebuilding it: each view as a base (the whole view at one generation) and a log
 of what each later write changed in it (:mod:`r2pkg.store.view_files`), under a key of the
@@ -324,8 +324,7 @@ def _open(database: Path) -> tuple[ox.Store, bool]:
             raise InputError(f"cannot open the Oxigraph database in {database.parent}: {exc}.",
                              hint="delete the folder to have it rebuilt from the bundled files.") from exc
 
-import r2pkg.citation_index  # noqa: E402,F401 - registers the citation index as a view a write updates
-import r2pkg.claim_groups  # noqa: E402,F401 - and the views that answer slow saved queries
+import r2pkg.claim_groups  # noqa: E402,F401 - registers the views that answer slow saved queries
 import r2pkg.editors_reading  # noqa: E402,F401
 import r2pkg.fact_backing  # noqa: E402,F401
 import r2pkg.inferred_facts  # noqa: E402,F401

@@ -79,7 +79,7 @@ def read(folder: Path, stem: str, generation: int) -> tuple[object, OnDisk] | No
     (``gc.freeze``): a view is millions of small objects, none in a cycle and kept until the
     next write replaces them, and the collections their creation sets off, or that would scan
     them later, cost more than the read itself (at a million triples, the chain index read
-    in 1.0-1.3 s instead of 2.0-3.1 s, the citation index as fast as before). What is frozen
+    in 1.0-1.3 s instead of 2.0-3.1 s). What is frozen
     is freed as usual when no longer referenced; only a cycle that was already garbage and
     old would stay (the young ones are collected first). A few reads per process: one per
     view, and again only where a write's changes were not saved."""

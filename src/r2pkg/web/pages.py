@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from rdflib import URIRef
@@ -22,6 +23,7 @@ from r2pkg.positions import views_about
 from r2pkg.query_views import answer_saved
 from r2pkg.sparql import bind_parameters, evaluate_on
 from r2pkg.web import get_queries, get_store, run_task
+from r2pkg.web.paging import offset_argument, page_of
 from r2pkg.web.sparql import answer_response
 
 bp = Blueprint("pages", __name__)
@@ -105,10 +107,7 @@ def linked():
     node, prop = _iri_argument("node"), _iri_argument("property")
     if not store.exists(node):
         abort(404)
-    try:
-        offset = min(max(0, int(request.args.get("offset", "0"))), 10**12)
-    except ValueError:
-        raise InputError("the parameter 'offset' must be a whole number.", hint="for example ?offset=200.") from None
+    offset = offset_argument(request.args)
     total = linked_from(store, node).get(prop, ((), 0))[1]
     shown = sorted((value_of(store, s) for s in linked_page(store, node, prop, offset)), key=lambda v: v.text)
     return render_template(
@@ -289,17 +288,20 @@ def queries():
 
 
 #: Arguments of /queries/NAME that are not parameters of the query.
-PAGE_ARGUMENTS = frozenset({"format", "as-of"})
+PAGE_ARGUMENTS = frozenset({"format", "as-of", "offset"})
 
 
 @bp.get("/queries/<name>")
 def saved(name: str):
-    """Run one saved query with the parameters in the URL (defaults fill the rest)."""
+    """Run one saved query with the parameters in the URL (defaults fill the rest). The page
+    shows :data:`r2pkg.web.paging.ROWS` rows from ``?offset=`` (0) with their count and links
+    to the others; the JSON answer (``format=json`` or ``Accept``) has every row."""
     store = get_store()
     query = get_queries().get(name) or abort(404)
     # every argument but the page's own is a parameter: a misspelt one is an error, as on the CLI
     given = {k: v for k, v in request.args.items() if k not in PAGE_ARGUMENTS}
     bindings = query.bindings(given, store=store)
+    offset = offset_argument(request.args)
     cap = int(current_app.config["MAX_RESULT_ROWS"])
     fmt = request.args.get("format")
     # from the store's views where they hold the answer (no whole-graph run), else by its SPARQL
@@ -309,26 +311,31 @@ def saved(name: str):
                    run_task(write_answer, query.text, "json", bindings, cap))  # SPARQL JSON, as /sparql
         return answer_response(written, "application/json")
     answer = from_views if from_views is not None else run_task(evaluate_on, query.text, bindings, cap)
-    rows = _shown_rows(store, answer, kept=from_views is not None)
+    page = page_of(request.path, request.args, offset, len(answer.rows))
+    rows = _shown_rows(store, answer, offset, offset + page.shown, kept=from_views is not None)
     # the editor gets the query as it ran: the bindings written in, so it gives the same rows
     bound = bind_parameters(query.text, bindings) if bindings else query.text
-    return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows, bound_text=bound)
+    json_href = request.path + "?" + urlencode({**{k: v for k, v in request.args.items() if k not in ("offset", "format")},
+                                                "format": "json"})
+    return render_template("pages/query.html", q=query, given=given, answer=answer, rows=rows, bound_text=bound,
+                           page=page, json_href=json_href)
 
 
-def _shown_rows(store, answer, kept: bool) -> list[list]:
-    """The answer's values as the page shows them; for an answer a view gave (kept until the
-    next write, :mod:`r2pkg.query_views`), kept with it, so that its next view only renders."""
+def _shown_rows(store, answer, start: int, stop: int, kept: bool) -> list[list]:
+    """Rows ``start:stop`` of the answer as the page shows them; for an answer a view gave
+    (kept until the next write, :mod:`r2pkg.query_views`), kept with it, so that its next
+    view only renders."""
     cache = store.derived.setdefault("saved-query-pages", {}) if kept else {}
-    found = cache.get(id(answer))
+    found = cache.get((id(answer), start))
     if found is not None and found[0] is answer:
         return found[1]
     shown: dict = {}  # a value repeats down a column (a kind, a property, a source): shown once
     rows = [[None if v is None else shown[v] if v in shown else shown.setdefault(v, value_of(store, v))
-             for v in row] for row in answer.rows]
+             for v in row] for row in answer.rows[start:stop]]
     if kept:
         if len(cache) >= 64:
             cache.clear()
-        cache[id(answer)] = (answer, rows)
+        cache[(id(answer), start)] = (answer, rows)
     return rows
 
 
