@@ -33,7 +33,7 @@ from collections.abc import Mapping
 import pyoxigraph as ox
 from rdflib.term import Node
 
-from r2pkg.fragments import Fragment
+from r2pkg.fragments import Fragment, walk
 from r2pkg.namespaces import R2P
 from r2pkg.sparql import Answer
 from r2pkg.store.base import Store
@@ -50,21 +50,17 @@ CLAIM_VALUE = ox.NamedNode(str(R2P.claimValue))
 def reach(store: Store, start: ox.NamedNode) -> Fragment:
     """The triples of every node an authority chain from ``start`` can pass through."""
     fragment = Fragment(store)
-    seen: set = set()
-    todo = [start]
-    while todo:
-        node = todo.pop()
-        if node in seen or not isinstance(node, (ox.NamedNode, ox.BlankNode)):
-            continue
-        seen.add(node)
+
+    def step(node) -> list:
         fragment.node(node)
-        for prop in CHAIN:
-            todo.extend(q.object for q in fragment.triples(node, prop, None))
+        found = [q.object for prop in CHAIN for q in fragment.triples(node, prop, None)]
         for quad in fragment.triples(None, CLAIM_SUBJECT, node):
             fragment.node(quad.subject)
-            todo.extend(q.object for q in fragment.triples(quad.subject, CLAIM_VALUE, None))
-        for prop in COMPETENCE:
-            todo.extend(q.subject for q in fragment.triples(None, prop, node))
+            found.extend(q.object for q in fragment.triples(quad.subject, CLAIM_VALUE, None))
+        found.extend(q.subject for prop in COMPETENCE for q in fragment.triples(None, prop, node))
+        return found
+
+    walk(start, step)
     return fragment
 
 

@@ -14,7 +14,7 @@ on a generated one).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import pyoxigraph as ox
 from rdflib.namespace import RDFS
@@ -79,6 +79,19 @@ class Fragment:
             engine.extend(self.quads)
             self._store = (len(self.quads), OxigraphStore(engine))
         return self._store[1].run(_prepared(text, tuple((bindings or {}).items())), max_rows)
+
+
+def walk(start: object, step: Callable[[object], Iterable[object]]) -> None:
+    """Every node reachable from ``start`` by ``step`` (which reads a node into the fragment
+    and gives the nodes it leads to), each once; literals and the like are not walked."""
+    seen: set = set()
+    todo = [start]
+    while todo:
+        node = todo.pop()
+        if node in seen or not isinstance(node, (ox.NamedNode, ox.BlankNode)):
+            continue
+        seen.add(node)
+        todo.extend(step(node))
 
 
 @functools.lru_cache(maxsize=64)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib.term import Node
 
-from r2pkg.fragments import Fragment
+from r2pkg.fragments import Fragment, walk
 from r2pkg.namespaces import R2P
 from r2pkg.sparql import Answer
 from r2pkg.store.base import Store
@@ -84,16 +84,12 @@ class Direction:
 def reach(store: Store, start: ox.NamedNode, direction: Direction) -> Fragment:
     """The triples of every case a precedent walk from ``start`` can pass through."""
     fragment = Fragment(store)
-    seen: set = set()
-    todo = [start]
-    while todo:
-        node = todo.pop()
-        if node in seen or not isinstance(node, (ox.NamedNode, ox.BlankNode)):
-            continue
-        seen.add(node)
+
+    def step(node) -> list:
         fragment.label(node)
-        todo.extend(direction.links(fragment, node))
-        todo.extend(direction.claims(fragment, node, node == start))
+        return [*direction.links(fragment, node), *direction.claims(fragment, node, node == start)]
+
+    walk(start, step)
     return fragment
 
 

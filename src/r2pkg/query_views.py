@@ -33,6 +33,7 @@ either hold the graph in rdflib (small) or behind an endpoint.
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable, Mapping
 
@@ -60,12 +61,12 @@ def answer_saved(store: Store, name: str, text: str, bindings: Mapping[str, Node
     answerer = ANSWERERS.get(name)
     if answerer is None or not store.kind.startswith("oxigraph") or getattr(store, "engine", None) is None:
         return None
-    if not _is_saved(name, text):  # a user's own file of the same name is run as written
-        return None
     answers = store.derived.setdefault(ANSWERS, {})  # dropped by the next write, like every cache
-    key = (name, tuple(sorted(bindings.items(), key=lambda item: item[0])), max_rows)
+    key = (name, text, tuple(sorted(bindings.items(), key=lambda item: item[0])), max_rows)
     found = answers.get(key)
     if found is None:
+        if not _is_saved(name, text):  # a user's own file of the same name is run as written
+            return None
         found = answerer(store, text, bindings, max_rows, held_only)
         if found is not None:
             if len(answers) >= 64:
@@ -74,7 +75,8 @@ def answer_saved(store: Store, name: str, text: str, bindings: Mapping[str, Node
     return found
 
 
-#: The answers given since the last write, by query, parameters and row cap (a store cache).
+#: The answers given since the last write, by query (name and text), parameters and row cap
+#: (a store cache: a warm answer reads no file).
 ANSWERS = "saved-query-answers"
 
 
@@ -119,25 +121,14 @@ def naming_debates(store: Store, text: str, bindings: Mapping[str, Node], max_ro
     return fragment.answer(text, bindings, max_rows)
 
 
-def _disagreements(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
-                held_only: bool = False) -> Answer | None:
-    from r2pkg.claim_groups import answer
-
-    return answer(store, text, bindings, max_rows, held_only)
-
-
-def _editors_reading(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
-                held_only: bool = False) -> Answer | None:
-    from r2pkg.editors_reading import answer
-
-    return answer(store, text, bindings, max_rows, held_only)
-
-
-def _inferred_facts(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
-                    held_only: bool = False) -> Answer | None:
-    from r2pkg.inferred_facts import answer
-
-    return answer(store, text, bindings, max_rows, held_only)
+def _in(module: str, name: str | None = None) -> Answerer:
+    """The ``answer`` of ``r2pkg.<module>``, imported when first asked (the view modules import
+    this one); with ``name``, the saved query's name is passed to it after the store."""
+    def answer_it(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
+                  held_only: bool = False) -> Answer | None:
+        answer = importlib.import_module(f"r2pkg.{module}").answer
+        return answer(store, *((name,) if name else ()), text, bindings, max_rows, held_only)
+    return answer_it
 
 
 def _listing(name: str) -> Answerer:
@@ -148,52 +139,6 @@ def _listing(name: str) -> Answerer:
 
         return answer(LISTINGS[name], store, text, bindings, max_rows, held_only)
     return answer_it
-
-
-def _similar_cases(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
-                   held_only: bool = False) -> Answer | None:
-    from r2pkg.similar_cases import answer
-
-    return answer(store, text, bindings, max_rows, held_only)
-
-
-def _authority_chain(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
-                     held_only: bool = False) -> Answer | None:
-    from r2pkg.authority_fragments import answer
-
-    return answer(store, text, bindings, max_rows, held_only)
-
-
-def _fact_backing(name: str) -> Answerer:
-    def answer_it(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
-                  held_only: bool = False) -> Answer | None:
-        from r2pkg.fact_backing import answer
-
-        return answer(store, name, text, bindings, max_rows, held_only)
-    return answer_it
-
-
-def _precedents(name: str) -> Answerer:
-    def answer_it(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
-                  held_only: bool = False) -> Answer | None:
-        from r2pkg.precedent_fragments import answer
-
-        return answer(store, name, text, bindings, max_rows, held_only)
-    return answer_it
-
-
-def _citator(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
-             held_only: bool = False) -> Answer | None:
-    from r2pkg.citator_fragment import answer
-
-    return answer(store, text, bindings, max_rows, held_only)
-
-
-def _find_by_label(store: Store, text: str, bindings: Mapping[str, Node], max_rows: int | None,
-                   held_only: bool = False) -> Answer | None:
-    from r2pkg.label_search import answer
-
-    return answer(store, text, bindings, max_rows, held_only)
 
 
 def view_of(store: Store, name: str, build: Callable[[Store], object], held_only: bool) -> object | None:
@@ -240,22 +185,22 @@ def _build(store: Store, name: str, build: Callable[[Store], object]) -> None:
 ANSWERERS: dict[str, Answerer] = {
     "what-the-sources-say-about": sources_say,
     "naming-and-term-debates": naming_debates,
-    "claims-where-sources-disagree": _disagreements,
-    "where-the-answer-rests-on-an-editors-reading": _editors_reading,
-    "inferred-facts-to-double-check": _inferred_facts,
+    "claims-where-sources-disagree": _in("claim_groups"),
+    "where-the-answer-rests-on-an-editors-reading": _in("editors_reading"),
+    "inferred-facts-to-double-check": _in("inferred_facts"),
     "responses-by-pillar": _listing("responses-by-pillar"),
     "coercive-response-tools": _listing("coercive-response-tools"),
     "responses-resting-on-chapter-vii": _listing("responses-resting-on-chapter-vii"),
-    "similar-cases": _similar_cases,
+    "similar-cases": _in("similar_cases"),
     "cases-outside-the-scope": _listing("cases-outside-the-scope"),
-    "authority-chain-nodes": _authority_chain,
-    "authority-chain-roots": _authority_chain,
-    "plain-fact-triples-without-backing": _fact_backing("plain-fact-triples-without-backing"),
-    "plain-triples-backed-only-by-participants": _fact_backing("plain-triples-backed-only-by-participants"),
-    "precedents-draws-on": _precedents("precedents-draws-on"),
-    "precedents-drawn-on-by": _precedents("precedents-drawn-on-by"),
-    "citator": _citator,
-    "find-by-label": _find_by_label,
+    "authority-chain-nodes": _in("authority_fragments"),
+    "authority-chain-roots": _in("authority_fragments"),
+    "plain-fact-triples-without-backing": _in("fact_backing", "plain-fact-triples-without-backing"),
+    "plain-triples-backed-only-by-participants": _in("fact_backing", "plain-triples-backed-only-by-participants"),
+    "precedents-draws-on": _in("precedent_fragments", "precedents-draws-on"),
+    "precedents-drawn-on-by": _in("precedent_fragments", "precedents-drawn-on-by"),
+    "citator": _in("citator_fragment"),
+    "find-by-label": _in("label_search"),
     "mandates-without-founding-instrument": _listing("mandates-without-founding-instrument"),
     "cases-involving-all-four-crimes": _listing("cases-involving-all-four-crimes"),
     "recommendations-by-support-level": _listing("recommendations-by-support-level"),
