@@ -5,18 +5,21 @@ each worker process parses the bundled graph once for itself. A module whose tes
 module-scoped fixture (a server, a browser, an external store, a built wheel) is kept on
 one worker, in its own order, by :func:`pytest_collection_modifyitems`: the fixture is
 made once, as in a serial run, and a module's last test that writes to it still runs last.
-(With pytest 9.2 and pytest-xdist 3.8 xdist no longer applies the groups: it marks a group in
-the test's node ID, which pytest 9.2 no longer lets it change, pytest-dev/pytest-xdist#1386.
-Each worker then runs its share of a module in the module's order, and makes the module's
-fixtures once for itself.)
+xdist's own ``loadgroup`` cannot do this under pytest 9.2: it marks a test's group in its node
+ID, which pytest 9.2 no longer lets a plugin change (pytest-dev/pytest-xdist#1386), so the
+groups were silently ignored and every worker made every module fixture for itself. The
+controller therefore schedules with :class:`GroupScheduling`, which reads the groups the
+workers found from a file (:func:`pytest_configure_node`, :func:`write_groups`).
 
 Temporary folders go to memory (``/dev/shm``) when it has room, see :func:`pytest_configure`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -74,6 +77,65 @@ def pytest_collection_modifyitems(config, items) -> None:
         on_rdflib = params.get("store") == "memory" or "memory_store" in getattr(item, "fixturenames", ())
         if on_rdflib or any(item.get_closest_marker(m) for m in SLOW_MARKERS[1:]):
             item.add_marker(pytest.mark.slow)
+    write_groups(config, items)
+
+
+#: Where the controller asks the workers to write the xdist group of each test (a JSON object).
+GROUPS_FILE = "r2pkg_groups"
+
+
+def write_groups(config, items) -> None:
+    """On an xdist worker: write each grouped test's group where the controller reads it.
+    Every worker collects the same tests, so each writes the same object (atomically)."""
+    path = getattr(config, "workerinput", {}).get(GROUPS_FILE)
+    if not path:
+        return
+    groups = {}
+    for item in items:
+        marks = [m.args[0] if m.args else m.kwargs.get("name", "default") for m in item.iter_markers("xdist_group")]
+        if marks:
+            groups[item.nodeid] = "_".join(sorted(map(str, set(marks))))
+    mine = f"{path}.{config.workerinput.get('workerid', 'w')}"
+    Path(mine).write_text(json.dumps(groups))
+    os.replace(mine, path)
+
+
+def pytest_configure_node(node) -> None:
+    """On the controller, for each xdist worker: where to write the tests' groups."""
+    config = node.config
+    if not hasattr(config, "_r2pkg_groups"):
+        config._r2pkg_groups = os.path.join(tempfile.mkdtemp(prefix="r2pkg-xdist-"), "groups.json")
+    node.workerinput[GROUPS_FILE] = config._r2pkg_groups
+
+
+def pytest_unconfigure(config) -> None:
+    """On the controller: remove the groups' file and its folder."""
+    path = getattr(config, "_r2pkg_groups", None)
+    if path:
+        shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` with the groups applied (see the module's docstring)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        """A grouped test's unit of work is its group (run on one worker, in collection
+        order); every other test is a unit of its own, so a large module without shared
+        fixtures spreads over the workers. Largest groups are handed out first."""
+
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                path = getattr(config, "_r2pkg_groups", None)
+                self.groups = json.loads(Path(path).read_text()) if path and os.path.exists(path) else {}
+            group = self.groups.get(nodeid)
+            return f"group:{group}" if group is not None else nodeid
+
+    return GroupScheduling(config, log)
 
 
 def group_of(item, params: dict) -> str:

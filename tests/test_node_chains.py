@@ -24,7 +24,7 @@ from r2pkg.chains import authority_chains, build_index, connection, precedents
 from r2pkg.editing.accepted import Ledger
 from r2pkg.editing.entries import read_entries
 from r2pkg.namespaces import R2PID
-from r2pkg.node_chains import chain_index, chains_of, connection_of
+from r2pkg.node_chains import EDGES, chain_index, chains_of, connection_of
 from r2pkg.node_precedents import precedents_of
 from r2pkg.shortest_paths import first_shortest_paths
 from r2pkg.store import Store, bundled_files, open_store, project_root
@@ -106,6 +106,21 @@ def test_a_chain_reads_only_the_nodes_it_passes(oxigraph_store):
     assert SAPG in index.authority and len(index.authority) < 60
 
 
+def test_the_link_edges_kept_between_searches_are_bounded_and_give_the_same_paths(oxigraph_store, monkeypatch):
+    """Connection searches keep the link edges of the nodes they passed until the next write,
+    emptied at ``EDGES_KEPT`` edges: with room for ten, every answer is still the index's."""
+    import r2pkg.node_chains as node_chains
+
+    monkeypatch.setattr(node_chains, "EDGES_KEPT", 10)
+    oxigraph_store.derived.pop(node_chains.EDGES, None)
+    index = build_index(oxigraph_store)
+    for node in pages(oxigraph_store)[::97]:
+        for target in TARGETS[:2]:
+            assert connection_of(oxigraph_store, node, target, limit=3) == connection(index, node, target, 3)
+            assert oxigraph_store.derived[node_chains.EDGES].held < 10 + 20_000
+    oxigraph_store.derived.pop(node_chains.EDGES, None)
+
+
 @pytest.fixture(scope="module")
 def generated_file(tmp_path_factory) -> Path:
     """30k generated triples to add to the bundled graph (bench/generate.py)."""
@@ -144,11 +159,15 @@ def test_equal_after_an_accept_and_a_retract(which, generated_file, tmp_path, mo
     later = URIRef(str(R2PID) + "case/testland-2019")
     # answers are kept with the store until a write: asked before, they must not be given after
     assert str(later) not in {x["iri"] for x in precedents_of(store, RWANDA)["drawn_on_by"]}
+    connection_of(store, RWANDA, TARGETS[0])  # Rwanda's link edges are kept until the write
+    assert RWANDA in store.derived[EDGES]
     path = tmp_path / "testland-2019.ttl"
     path.write_text(_entry_text("testland-2019"))
     outcome = ledger.accept(read_entries([path]), "Ana")
     assert outcome.accepted is not None, outcome.report
     assert str(later) in {x["iri"] for x in precedents_of(store, RWANDA)["drawn_on_by"]}
+    assert connection_of(store, RWANDA, later) == connection(build_index(store), RWANDA, later)
+    assert later in {s for s, _o, _p, _i in store.derived[EDGES][RWANDA]}, "Rwanda's edges were read again"
     same_answers(store)
     assert ledger.retract(outcome.accepted.id, "Ana", "a test of the retraction").accepted is not None
     assert str(later) not in {x["iri"] for x in precedents_of(store, RWANDA)["drawn_on_by"]}

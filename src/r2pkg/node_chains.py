@@ -91,6 +91,7 @@ class _Reader:
         self._by_property: dict[Node, dict[Node, list[Node]]] = {}
         self._statements: dict[Node, dict[Node, list[dict]]] = {}
         self._types: dict[Node, set[Node]] = {}
+        self._inferred: dict[tuple[Node, Node], list[Node]] = {}
 
     def types(self, node: Node) -> set[Node]:
         if node not in self._types:
@@ -149,7 +150,15 @@ class _Reader:
         return found
 
     def inferred(self, subject: Node, prop: Node) -> list[Node]:
-        """The values of ``prop`` held only by an editor's inference (``_inferred_only``)."""
+        """The values of ``prop`` held only by an editor's inference (``_inferred_only``),
+        read once per (subject, property): a connection search asks it of every node it
+        passes, for every link property, and again for each claim naming a node it passes."""
+        if (subject, prop) not in self._inferred:
+            self._inferred[(subject, prop)] = self._inferred_of(subject, prop) \
+                if prop in self._claims_by_property(subject) else []
+        return self._inferred[(subject, prop)]
+
+    def _inferred_of(self, subject: Node, prop: Node) -> list[Node]:
         stated, found = set(), []
         for value, assertions in self._claim_assertions(subject, prop):
             if "stated" in assertions:
@@ -342,14 +351,35 @@ def connection_of(store: Store, start: Node, end: Node, limit: int = 8) -> dict:
     return kept_answer(store, ("connection", start, end, limit), lambda: _connection(store, start, end, limit))
 
 
+#: The link edges of the nodes connection searches passed since the last write (a store
+#: cache, cleared by a write like :data:`ANSWERS`): searches from many nodes to one hub pass
+#: the hub's neighbourhood each time. Emptied when it holds :data:`EDGES_KEPT` edges
+#: (about 30 MB), so a hub with tens of thousands of links at 10M is kept only so long.
+EDGES = "node-link-edges"
+EDGES_KEPT = 100_000
+
+
+class _Edges(dict):
+    """Link edges by node, with the number of edges held."""
+
+    held = 0
+
+
 def _connection(store: Store, start: Node, end: Node, limit: int) -> dict:
     reader = _Reader(store)
-    edges: dict[Node, list[tuple[Node, Node, Node, bool]]] = {}
+    version, edges = store.version, store.derived.setdefault(EDGES, _Edges())
+    if edges.held >= EDGES_KEPT:
+        edges.clear()
+        edges.held = 0
 
     def at(x: Node) -> list[tuple[Node, Node, Node, bool]]:
-        if x not in edges:
-            edges[x] = _link_edges(store, reader, x)
-        return edges[x]
+        found = edges.get(x)
+        if found is None:
+            found = _link_edges(store, reader, x)
+            if store.version == version and store.derived.get(EDGES) is edges:  # no write meanwhile
+                edges[x] = found
+                edges.held += len(found) + 1
+        return found
 
     def neighbours(x: Node) -> list[Node]:
         return [o if s == x else s for s, o, _p, _i in at(x)]
