@@ -216,29 +216,42 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-@pytest.fixture(scope="session")
-def live_server(store: Store):
-    """A real waitress server on a free loopback port, serving the bundled graph."""
+def serving(app, **settings):
+    """A real waitress server for ``app`` on a free loopback port, in a thread: yields the
+    server, then closes it. Closing the socket under waitress's loop is how it stops, and
+    the ``OSError`` that raises in the thread is expected then (pytest would report it as
+    an error of whichever test was tearing down), and only then."""
     import threading
 
     import waitress
 
-    app = create_app({"TESTING": True, "QUERY_TIMEOUT": 3.0, "MAX_QUERY_LENGTH": 20_000}, store=store)
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8, outbuf_overflow=OUTBUF_OVERFLOW)
+    settings = {"threads": 4, "outbuf_overflow": OUTBUF_OVERFLOW, **settings}
+    server = waitress.create_server(app, host="127.0.0.1", port=0, **settings)
     stopping = threading.Event()
 
     def run() -> None:
         try:
             server.run()
-        except OSError:
-            if not stopping.is_set():  # closing the socket under the loop is how it stops
+        except (OSError, ValueError):  # ValueError: select() on a file descriptor closed meanwhile
+            if not stopping.is_set():
                 raise
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    stopping.set()
-    server.close()
+    try:
+        yield server
+    finally:
+        stopping.set()
+        server.close()
+        thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def live_server(store: Store):
+    """A real waitress server on a free loopback port, serving the bundled graph."""
+    app = create_app({"TESTING": True, "QUERY_TIMEOUT": 3.0, "MAX_QUERY_LENGTH": 20_000}, store=store)
+    for server in serving(app, threads=8):
+        yield f"http://127.0.0.1:{server.effective_port}"
 
 
 @pytest.fixture()

@@ -17,8 +17,9 @@ from collections import Counter
 
 import pytest
 
-from r2pkg.cli import OUTBUF_OVERFLOW
 from r2pkg.web import create_app
+
+from conftest import serving
 
 pytestmark = pytest.mark.slow
 
@@ -37,25 +38,9 @@ MIX = [
 @pytest.fixture(scope="module")
 def busy_server(oxigraph_store):
     """``r2pkg serve``'s settings (32 threads, default admission, isolated workers) on loopback."""
-    import waitress
-
     app = create_app({"TESTING": True, "QUERY_TIMEOUT": 10.0}, store=oxigraph_store)
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=32, outbuf_overflow=OUTBUF_OVERFLOW,
-                                    backlog=1024)
-    stopping = threading.Event()
-
-    def run() -> None:
-        try:
-            server.run()
-        except OSError:
-            if not stopping.is_set():
-                raise
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    yield server.effective_port, app
-    stopping.set()
-    server.close()
+    for server in serving(app, threads=32, backlog=1024):
+        yield server.effective_port, app
     app.extensions["r2pkg.isolator"].close()
 
 

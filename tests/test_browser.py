@@ -224,17 +224,10 @@ def csp_server(oxigraph_store):
 
 def _serve(app):
     """A waitress server for ``app`` on a free loopback port, for the time of a module."""
-    import threading
+    from conftest import serving
 
-    import waitress
-
-    from r2pkg.cli import OUTBUF_OVERFLOW
-
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, outbuf_overflow=OUTBUF_OVERFLOW)
-    thread = threading.Thread(target=lambda: _run_quietly(server), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    for server in serving(app):
+        yield f"http://127.0.0.1:{server.effective_port}"
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "memory"])
@@ -246,13 +239,6 @@ def capped_server(request):
 
     app = create_app({"TESTING": True, "QUERY_TIMEOUT": 20.0, "MAX_RESULT_ROWS": 120}, store=loaded(request.param))
     yield from _serve(app)
-
-
-def _run_quietly(server) -> None:
-    try:
-        server.run()
-    except OSError:  # closing the socket under the loop is how it stops
-        pass
 
 
 def test_editor_and_pictures_work_under_a_strict_content_security_policy(browser, csp_server):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from r2pkg.store import project_root
 from r2pkg.web import create_app
 
 sys.path.insert(0, str(Path(__file__).parent))
+from conftest import serving  # noqa: E402
 from test_browser import browser, wait_for  # noqa: E402,F401 - the fixture, shared
 
 pytestmark = pytest.mark.browser
@@ -24,19 +24,14 @@ def editor_server(tmp_path_factory):
     """A waitress server with an editor token, on a copy of the graph folder."""
     import os
 
-    import waitress
-
     root = tmp_path_factory.mktemp("home")
     for name in ("ontology", "data", "queries"):
         shutil.copytree(project_root() / name, root / name)
     old = os.environ.get("R2PKG_HOME")
     os.environ["R2PKG_HOME"] = str(root)
     app = create_app({"TESTING": True, "STORE": "memory", "EDITOR_TOKEN": TOKEN})
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}", root
-    server.close()
+    for server in serving(app):
+        yield f"http://127.0.0.1:{server.effective_port}", root
     if old is None:
         os.environ.pop("R2PKG_HOME", None)
     else:

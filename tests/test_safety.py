@@ -423,7 +423,9 @@ def test_deep_but_valid_queries_are_answered(client):
     parens = "SELECT ?x { BIND(" + "(" * 30 + "1" + ")" * 30 + " AS ?x) }"
     response = client.get("/sparql?query=" + q(parens))
     assert response.status_code == 200, response.get_data()
-    patterns = "SELECT * { " + " . ".join(f"?s rdfs:label ?l{i}" for i in range(100)) + " } LIMIT 1"
+    # a hundred patterns (rdflib's parser recurses per pattern) on one node, so the join is
+    # cheap: with ``?s`` instead Oxigraph's join alone took 0.9 s, past the limit under load
+    patterns = "SELECT * { " + " . ".join(f"case:rwanda-1994 rdfs:label ?l{i}" for i in range(100)) + " } LIMIT 1"
     response = client.get("/sparql?query=" + q(patterns), headers={"Accept": "application/sparql-results+json"})
     assert response.status_code == 200, response.get_data()  # read and run, not "recursion depth"
     assert len(response.get_json()["results"]["bindings"]) == 1

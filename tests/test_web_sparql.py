@@ -177,10 +177,16 @@ def test_a_large_answer_arrives_whole_with_its_cut_and_the_engine_time(live_serv
     """Ten thousand rows (over a megabyte, past waitress's default spool size) in one piece."""
     import time
 
+    url = f"{live_server}/sparql?query={q('SELECT * WHERE { ?s ?p ?o }')}"
     started = time.perf_counter()
-    status, headers, body = get(f"{live_server}/sparql?query={q('SELECT * WHERE { ?s ?p ?o }')}")
+    status, headers, body = get(url)
+    if status == 503:  # told to come back (a loaded machine): a client does, after Retry-After
+        time.sleep(min(int(headers.get("Retry-After", "1")), 5))
+        started = time.perf_counter()
+        status, headers, body = get(url)
     elapsed_ms = (time.perf_counter() - started) * 1000
-    assert status == 200 and len(body) > 1_048_576
+    assert status == 200, body[:400]
+    assert len(body) > 1_048_576
     assert len(json.loads(body)["results"]["bindings"]) == 10_000
     assert headers["X-R2pkg-Truncated"] == "10000"
     timing = headers["Server-Timing"]
