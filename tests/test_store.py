@@ -172,3 +172,62 @@ def test_stats_count_classes(store):
     figures = store.stats()
     assert figures["triples"] == len(store.graph)
     assert figures["cases"] >= 25 and figures["mandates"] >= 20 and figures["recommendations"] >= 150
+
+
+# -- rdflib's in-memory store keeps what it parsed -------------------------------------------
+
+ENTRY = """@prefix r2p: <https://w3id.org/r2pkg/ontology#> .
+@prefix own: <https://example.org/own#> .
+own:a r2p:label "first" ; r2p:note [ r2p:label "inner" ] .
+"""
+
+
+def test_a_file_read_again_gives_the_same_graph_and_prefixes_and_a_changed_one_is_read_anew(tmp_path: Path):
+    import gc
+
+    from r2pkg.store import memory
+
+    path = tmp_path / "kept.ttl"
+    path.write_text(ENTRY, encoding="utf-8")
+    first = open_store("memory", files=[path])
+    again = open_store("memory", files=[path])
+    assert len(first.graph) == len(again.graph) == 3
+    assert set(first.graph) == set(again.graph)  # the blank node too: the same triples, copied
+    assert ("own", URIRef("https://example.org/own#")) in set(again.graph.namespaces())
+    first.graph.remove((None, None, Literal("first")))  # one store's change is its own
+    assert (None, None, Literal("first")) in again.graph
+    assert (None, None, Literal("first")) in open_store("memory", files=[path]).graph
+    path.write_text(ENTRY.replace('"first"', '"second"'), encoding="utf-8")
+    changed = open_store("memory", files=[path])
+    assert (None, None, Literal("second")) in changed.graph
+    assert (None, None, Literal("first")) not in changed.graph
+    assert gc.isenabled() and memory._PAUSES["count"] == 0
+
+
+def test_a_broken_file_fails_with_its_line_every_time_and_the_collector_runs_again(tmp_path: Path):
+    import gc
+
+    from r2pkg.store import memory
+
+    bad = tmp_path / "broken-kept.ttl"
+    bad.write_text(ENTRY + "own:b r2p:label .\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(InputError) as caught:
+            open_store("memory", files=[bad])
+        assert "broken-kept.ttl, line 4" in caught.value.message
+    assert gc.isenabled() and memory._PAUSES["count"] == 0
+
+
+def test_what_is_kept_is_bounded(tmp_path: Path, monkeypatch):
+    from r2pkg.store import memory
+
+    monkeypatch.setattr(memory, "PARSED_KEPT", 10)
+    files = []
+    for n in range(4):
+        path = tmp_path / f"part-{n}.ttl"
+        path.write_text(ENTRY.replace('"first"', f'"{n}"'), encoding="utf-8")
+        files.append(path)
+    store = open_store("memory", files=files)
+    assert len(store.graph) == 12
+    assert memory._kept["triples"] <= 10
+    assert len(open_store("memory", files=files).graph) == 12
