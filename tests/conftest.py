@@ -242,8 +242,7 @@ def serving(app, **settings):
         yield server
     finally:
         stopping.set()
-        server.close()
-        thread.join(5)
+        server.close()  # the thread (a daemon) may serve open keep-alive connections a while
 
 
 @pytest.fixture(scope="session")
