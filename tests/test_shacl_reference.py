@@ -159,9 +159,11 @@ def _subjects(store) -> list[URIRef]:
     return sorted({s for k in kinds for s in store.subjects(RDF.type, k) if isinstance(s, URIRef)}, key=str)
 
 
-#: The mutations are compared in this many tests, so that xdist spreads the pySHACL runs
-#: (about a tenth of a second each) over the workers instead of one test of half a minute.
+#: The mutations are compared in this many tests (about a tenth of a second of pySHACL
+#: each), on one xdist worker with the coverage test after them, which counts the results
+#: the chunks kept instead of running the compiled engine on all 200 again.
 CHUNKS = 8
+ONE_WORKER = pytest.mark.xdist_group("shacl-mutations")
 _MUTATED: dict[int, tuple[object, list[Graph]]] = {}
 #: The results of each mutation compared in this process, by its place in the sequence: the
 #: coverage test below counts them instead of running the compiled engine on them again.
@@ -184,6 +186,7 @@ def mutated_entries(store) -> list[Graph]:
     return found[1]
 
 
+@ONE_WORKER
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_mutations_give_the_same_results(oxigraph_store, chunk):
     shapes = oxigraph_store.shapes()
@@ -192,6 +195,7 @@ def test_mutations_give_the_same_results(oxigraph_store, chunk):
         _COMPARED[i] = same(working_graph(oxigraph_store, entries[i]), shapes)
 
 
+@ONE_WORKER
 def test_the_mutations_break_many_rules(oxigraph_store):
     """The mutations are worth comparing: most break a rule, and together they reach many.
     Counted on the compiled engine, which the chunks above show to agree with pySHACL on
