@@ -65,12 +65,16 @@ def format_for(name: str, media_type: str | None = None) -> str:
 
 def parse_file(graph: Graph, path: Path, root: Path | None = None) -> Graph:
     """Parse one file into ``graph``; errors name the file relative to ``root``."""
-    shown = _shown_name(path, root)
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{shown}: cannot be read ({exc.strerror}).") from exc
-    return parse_text(graph, data.decode("utf-8", errors="strict"), format_for(path.name), shown)
+        raise InputError(f"{_shown_name(path, root)}: cannot be read ({exc.strerror}).") from exc
+    return parse_data(graph, data, path, root)
+
+
+def parse_data(graph: Graph, data: bytes, path: Path, root: Path | None = None) -> Graph:
+    """Parse the bytes read from ``path`` into ``graph``, as :func:`parse_file` does."""
+    return parse_text(graph, data.decode("utf-8", errors="strict"), format_for(path.name), _shown_name(path, root))
 
 
 def parse_text(graph: Graph, text: str, fmt: str, name: str = "the entry") -> Graph:

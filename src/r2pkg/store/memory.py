@@ -22,7 +22,7 @@ from rdflib.plugins.sparql.sparql import Query
 
 from r2pkg.errors import QueryError
 from r2pkg.namespaces import bind_prefixes
-from r2pkg.rdfinput import _shown_name, format_for, parse_file, parse_text
+from r2pkg.rdfinput import format_for, parse_data, parse_file
 from r2pkg.reading import deep_call
 from r2pkg.sparql import Answer, ParsedQuery
 from r2pkg.store.base import Store, answer_from_result
@@ -152,7 +152,7 @@ def _parse_recording(graph: Graph, data: bytes, path: Path, root: Path | None) -
 
     graph.add, graph.bind = recording_add, recording_bind  # type: ignore[method-assign]
     try:
-        parse_text(graph, data.decode("utf-8", errors="strict"), format_for(path.name), _shown_name(path, root))
+        parse_data(graph, data, path, root)
     finally:
         del graph.add, graph.bind
     return binds, tuple(triples)
