@@ -185,7 +185,7 @@ own:a r2p:label "first" ; r2p:note [ r2p:label "inner" ] .
 def test_a_file_read_again_gives_the_same_graph_and_prefixes_and_a_changed_one_is_read_anew(tmp_path: Path):
     import gc
 
-    from r2pkg.store import memory
+    from r2pkg.store import collector
 
     path = tmp_path / "kept.ttl"
     path.write_text(ENTRY, encoding="utf-8")
@@ -201,13 +201,13 @@ def test_a_file_read_again_gives_the_same_graph_and_prefixes_and_a_changed_one_i
     changed = open_store("memory", files=[path])
     assert (None, None, Literal("second")) in changed.graph
     assert (None, None, Literal("first")) not in changed.graph
-    assert gc.isenabled() and memory._PAUSES["count"] == 0
+    assert gc.isenabled() and collector._PAUSES["count"] == 0
 
 
 def test_a_broken_file_fails_with_its_line_every_time_and_the_collector_runs_again(tmp_path: Path):
     import gc
 
-    from r2pkg.store import memory
+    from r2pkg.store import collector
 
     bad = tmp_path / "broken-kept.ttl"
     bad.write_text(ENTRY + "own:b r2p:label .\n", encoding="utf-8")
@@ -215,7 +215,7 @@ def test_a_broken_file_fails_with_its_line_every_time_and_the_collector_runs_aga
         with pytest.raises(InputError) as caught:
             open_store("memory", files=[bad])
         assert "broken-kept.ttl, line 4" in caught.value.message
-    assert gc.isenabled() and memory._PAUSES["count"] == 0
+    assert gc.isenabled() and collector._PAUSES["count"] == 0
 
 
 def test_what_is_kept_is_bounded(tmp_path: Path, monkeypatch):

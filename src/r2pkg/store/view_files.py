@@ -41,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from r2pkg.store.collector import collector_paused
 from r2pkg.view_changes import Change, apply
 
 #: The base's header: a magic string, then the generation it holds.
@@ -83,17 +84,12 @@ def read(folder: Path, stem: str, generation: int) -> tuple[object, OnDisk] | No
     is freed as usual when no longer referenced; only a cycle that was already garbage and
     old would stay (the young ones are collected first). A few reads per process: one per
     view, and again only where a write's changes were not saved."""
-    was = gc.isenabled()
     gc.collect(1)  # the young garbage first, so that none is frozen with the view
-    gc.disable()
-    try:
+    with collector_paused():
         found = _read(folder, stem, generation)
         if found is not None:
             gc.freeze()
         return found
-    finally:
-        if was:
-            gc.enable()
 
 
 def _read(folder: Path, stem: str, generation: int) -> tuple[object, OnDisk] | None:
